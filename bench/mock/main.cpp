@@ -1,0 +1,99 @@
+// corral-mock: an OpenAI-compatible provider for tests, demos and benchmarks (spec/cli.md).
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "corral/listener.hpp"
+#include "mock_server.hpp"
+
+namespace {
+
+const char* kUsage = R"(corral-mock — an OpenAI-compatible provider for tests, demos and benchmarks
+
+Usage: corral-mock --listen HOST:PORT [options]
+  --listen HOST:PORT        address to serve (port 0: the system picks one; the chosen address is
+                            printed as "corral-mock listening on HOST:PORT")
+  --latency-ms N            wait N ms before each answer (default 0)
+  --chunks N                content events of a streamed answer (default 8)
+  --chunk-delay-ms N        pause between streamed events (default 0)
+  --completion-tokens N     answer length in tokens (default 16)
+  --threads N               I/O threads (default: number of cores)
+  --tls-cert FILE --tls-key FILE   serve HTTPS
+Per-request headers: x-mock-latency-ms, x-mock-status, x-mock-chunks, x-mock-chunk-delay-ms,
+x-mock-fault (reset|stall|close-mid-stream), x-mock-completion-tokens. GET /mock/stats.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace corral;
+  mock::Defaults d;
+  std::string listen = "127.0.0.1:9001", cert, key;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "corral-mock: " << a << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    auto num = [&]() -> unsigned {
+      auto v = next();
+      try {
+        return static_cast<unsigned>(std::stoul(v));
+      } catch (...) {
+        std::cerr << "corral-mock: " << a << " needs a number\n";
+        std::exit(2);
+      }
+    };
+    if (a == "--listen") listen = next();
+    else if (a == "--latency-ms") d.latency_ms = num();
+    else if (a == "--chunks") d.chunks = num();
+    else if (a == "--chunk-delay-ms") d.chunk_delay_ms = num();
+    else if (a == "--completion-tokens") d.completion_tokens = num();
+    else if (a == "--threads") threads = std::max(1u, num());
+    else if (a == "--tls-cert") cert = next();
+    else if (a == "--tls-key") key = next();
+    else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      std::cerr << "corral-mock: unknown argument " << a << "\n" << kUsage;
+      return 2;
+    }
+  }
+  const auto colon = listen.rfind(':');
+  error_code ec;
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  auto addr = asio::ip::make_address(host, ec);
+  if (colon == std::string::npos || ec) {
+    std::cerr << "corral-mock: --listen needs HOST:PORT with an IP address\n";
+    return 2;
+  }
+  mock::MockServer server(d, threads);
+  auto err = server.listen(tcp::endpoint(addr, static_cast<std::uint16_t>(std::stoul(listen.substr(colon + 1)))),
+                           cert, key);
+  if (!err.empty()) {
+    std::cerr << "corral-mock: " << err << "\n";
+    return 1;
+  }
+  std::cerr << "corral-mock listening on " << to_string(server.local_endpoint()) << std::endl;
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread waiter([&] {
+    int sig;
+    sigwait(&set, &sig);
+    server.stop();
+  });
+  server.run();
+  waiter.detach();
+  return 0;
+}

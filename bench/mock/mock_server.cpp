@@ -1,0 +1,267 @@
+#include "mock_server.hpp"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "corral/any_stream.hpp"
+#include "corral/listener.hpp"
+#include "openai_bodies.hpp"
+
+namespace corral::mock {
+namespace {
+
+using json = nlohmann::json;
+using Request = http::request<http::string_body>;
+const std::vector<std::string> kModels = {"gpt-4.1", "text-embedding-3-small"};
+
+unsigned header_uint(const Request& req, std::string_view name, unsigned fallback) {
+  auto it = req.find(name);
+  if (it == req.end()) return fallback;
+  unsigned v = 0;
+  auto s = it->value();
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() ? v : fallback;
+}
+
+std::string header(const Request& req, std::string_view name) {
+  auto it = req.find(name);
+  return it == req.end() ? std::string() : std::string(it->value());
+}
+
+awaitable<void> pause(unsigned ms) {
+  if (ms == 0) co_return;
+  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+  co_await t.async_wait(use_nothrow);
+}
+
+awaitable<bool> write_whole(AnyStream& s, unsigned status, std::string body, bool keep_alive,
+                            const char* type = "application/json") {
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, type);
+  res.set("x-request-id", "mock-" + new_id(""));
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  auto [ec, n] = co_await http::async_write(s, res, use_nothrow);
+  co_return !ec;
+}
+
+awaitable<void> read_until_closed(AnyStream& s) {
+  std::string sink(256, '\0');
+  for (;;) {
+    auto [ec, n] = co_await s.async_read_some(asio::buffer(sink), use_nothrow);
+    if (ec) co_return;
+  }
+}
+
+struct Session {
+  AnyStream stream;
+  const Defaults& defaults;
+  Stats& stats;
+
+  // Returns false when the connection must end.
+  awaitable<bool> answer(Request& req) {
+    const std::string path(req.target().substr(0, req.target().find('?')));
+    json body = json::object();
+    if (req.method() == http::verb::post) {
+      body = json::parse(req.body(), nullptr, false);
+      if (body.is_discarded() || !body.is_object())
+        co_return co_await write_whole(stream, 400, error_answer(400, "mock: invalid JSON body"), req.keep_alive());
+    }
+    stats.record(req, body.value("model", std::string()));
+    if (path == "/mock/stats") co_return co_await write_whole(stream, 200, stats.to_json(), req.keep_alive());
+    if (path == "/mock/reset") {
+      stats.reset();
+      co_return co_await write_whole(stream, 200, std::string("{}"), req.keep_alive());
+    }
+
+    const auto fault = header(req, "x-mock-fault");
+    if (fault == "stall") {  // never answer: wait until the client gives up
+      co_await read_until_closed(stream);
+      co_return false;
+    }
+    co_await pause(header_uint(req, "x-mock-latency-ms", defaults.latency_ms));
+    if (fault == "reset") {
+      error_code ignored;
+      stream.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+      stream.socket().close(ignored);
+      co_return false;
+    }
+    if (auto status = header_uint(req, "x-mock-status", 0); status >= 400 && status <= 599)
+      co_return co_await write_whole(stream, status, error_answer(status, "mock: injected error"), req.keep_alive());
+
+    if (path == "/v1/models" && req.method() == http::verb::get) {
+      std::string list = models_answer(kModels);
+      co_return co_await write_whole(stream, 200, std::move(list), req.keep_alive());
+    }
+    Api api;
+    if (path == "/v1/chat/completions") api = Api::chat;
+    else if (path == "/v1/completions") api = Api::completions;
+    else if (path == "/v1/embeddings") api = Api::embeddings;
+    else if (path == "/v1/responses") api = Api::responses;
+    else co_return co_await write_whole(stream, 404, error_answer(404, "mock: unknown path " + path), req.keep_alive());
+    if (req.method() != http::verb::post)
+      co_return co_await write_whole(stream, 405, error_answer(405, "mock: method not allowed"), req.keep_alive());
+
+    Shape shape;
+    shape.prompt_tokens = std::max<std::uint64_t>(1, req.body().size() / 4);
+    shape.completion_tokens = header_uint(req, "x-mock-completion-tokens", defaults.completion_tokens);
+    shape.chunks = std::max(1u, header_uint(req, "x-mock-chunks", defaults.chunks));
+    if (auto so = body.find("stream_options"); so != body.end() && so->is_object())
+      shape.include_usage = so->value("include_usage", false);
+    const bool streamed = body.value("stream", false) && api != Api::embeddings;
+    if (!streamed) co_return co_await write_whole(stream, 200, whole_answer(api, body, shape), req.keep_alive());
+
+    const unsigned delay = header_uint(req, "x-mock-chunk-delay-ms", defaults.chunk_delay_ms);
+    const auto events = stream_events(api, body, shape);
+    http::response<http::empty_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    res.keep_alive(req.keep_alive());
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    stats.stream_started();
+    auto [hec, hn] = co_await http::async_write_header(stream, sr, use_nothrow);
+    bool ok = !hec;
+    for (std::size_t i = 0; ok && i < events.size(); ++i) {
+      if (i > 0) co_await pause(delay);
+      if (fault == "close-mid-stream" && i == events.size() / 2) {
+        stream.close();
+        stats.stream_finished(false);
+        co_return false;
+      }
+      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(events[i])), use_nothrow);
+      ok = !ec;
+    }
+    if (ok) {
+      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), use_nothrow);
+      ok = !ec;
+    }
+    stats.stream_finished(ok);
+    co_return ok && req.keep_alive();
+  }
+
+  awaitable<void> run() {
+    if (auto* tls = stream.tls()) {
+      auto [ec] = co_await tls->async_handshake(ssl::stream_base::server, use_nothrow);
+      if (ec) co_return;
+    }
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(64 << 20);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+      if (ec) break;
+      auto req = parser.release();
+      if (!co_await answer(req)) break;
+    }
+    stream.close();
+  }
+};
+
+}  // namespace
+
+void Stats::record(const Request& req, const std::string& model) {
+  std::lock_guard lock(mu_);
+  ++requests_;
+  ++by_path_[std::string(req.target().substr(0, req.target().find('?')))];
+  auto auth = req.find(http::field::authorization);
+  ++by_authorization_[auth == req.end() ? "" : std::string(auth->value())];
+  if (!model.empty()) ++by_model_[model];
+  for (const auto& f : req) {
+    std::string name(f.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    ++headers_seen_[name];
+  }
+}
+
+void Stats::stream_finished(bool completed) {
+  (completed ? streams_completed_ : streams_aborted_).fetch_add(1);
+  active_streams_.fetch_sub(1);
+}
+
+std::string Stats::to_json() const {
+  std::lock_guard lock(mu_);
+  return json{{"requests", requests_},
+              {"connections", connections_.load()},
+              {"by_path", by_path_},
+              {"by_authorization", by_authorization_},
+              {"by_model", by_model_},
+              {"headers_seen", headers_seen_},
+              {"streams_completed", streams_completed_.load()},
+              {"streams_aborted", streams_aborted_.load()},
+              {"active_streams", active_streams_.load()}}
+      .dump();
+}
+
+void Stats::reset() {
+  std::lock_guard lock(mu_);
+  by_path_.clear();
+  by_authorization_.clear();
+  by_model_.clear();
+  headers_seen_.clear();
+  requests_ = 0;
+  connections_ = streams_completed_ = streams_aborted_ = 0;
+}
+
+MockServer::MockServer(Defaults defaults, unsigned threads) : defaults_(defaults) {
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.push_back(std::make_unique<Thread>());
+}
+
+MockServer::~MockServer() {
+  stop();
+  for (auto& t : running_)
+    if (t.joinable()) t.join();
+}
+
+std::string MockServer::listen(const tcp::endpoint& at, const std::string& cert, const std::string& key) {
+  if (!cert.empty()) {
+    tls_ = std::make_shared<ssl::context>(ssl::context::tls_server);
+    error_code ec;
+    tls_->use_certificate_chain_file(cert, ec);
+    if (ec) return "certificate: " + ec.message();
+    tls_->use_private_key_file(key, ssl::context::pem, ec);
+    if (ec) return "key: " + ec.message();
+  }
+  tcp::endpoint bind_at = at;
+  for (auto& t : threads_) {
+    error_code ec;
+    auto acceptor = open_listener(t->io, bind_at, ec);
+    if (ec) return "cannot listen on " + to_string(bind_at) + ": " + ec.message();
+    bind_at = endpoint_ = acceptor.local_endpoint();
+    t->acceptor = std::make_unique<tcp::acceptor>(std::move(acceptor));
+  }
+  return {};
+}
+
+awaitable<void> MockServer::accept_loop(Thread& t) {
+  for (;;) {
+    auto [ec, socket] = co_await t.acceptor->async_accept(use_nothrow);
+    if (ec) {
+      if (!t.acceptor->is_open()) co_return;
+      continue;
+    }
+    stats_.connection();
+    socket.set_option(tcp::no_delay(true), ec);
+    auto stream = tls_ ? AnyStream(std::move(socket), *tls_) : AnyStream(std::move(socket));
+    asio::co_spawn(
+        t.io,
+        [s = Session{std::move(stream), defaults_, stats_}]() mutable -> awaitable<void> { co_await s.run(); },
+        asio::detached);
+  }
+}
+
+void MockServer::run() {
+  for (auto& t : threads_) {
+    asio::co_spawn(t->io, accept_loop(*t), asio::detached);
+    running_.emplace_back([&io = t->io] { io.run(); });
+  }
+  for (auto& t : running_) t.join();
+}
+
+void MockServer::stop() {
+  for (auto& t : threads_) t->io.stop();
+}
+
+}  // namespace corral::mock

@@ -1,0 +1,68 @@
+// corral-mock's server: one io_context and acceptor (SO_REUSEPORT) per thread, keep-alive,
+// per-request behaviour from x-mock-* headers, and counters of what reached it (/mock/stats).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "corral/asio.hpp"
+
+namespace corral::mock {
+
+struct Defaults {
+  unsigned latency_ms = 0;
+  unsigned chunks = 8;
+  unsigned chunk_delay_ms = 0;
+  unsigned completion_tokens = 16;
+};
+
+// What the mock received, for tests to assert on.
+class Stats {
+ public:
+  void record(const http::request<http::string_body>& req, const std::string& model);
+  void connection() { connections_.fetch_add(1, std::memory_order_relaxed); }
+  void stream_finished(bool completed);
+  void stream_started() { active_streams_.fetch_add(1); }
+  std::string to_json() const;
+  void reset();
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::uint64_t> by_path_, by_authorization_, by_model_, headers_seen_;
+  std::uint64_t requests_ = 0;
+  std::atomic<std::uint64_t> connections_{0}, streams_completed_{0}, streams_aborted_{0};
+  std::atomic<std::int64_t> active_streams_{0};
+};
+
+class MockServer {
+ public:
+  MockServer(Defaults defaults, unsigned threads);
+  ~MockServer();
+  // Binds; returns an error message on failure. With a certificate and key, speaks HTTPS.
+  std::string listen(const tcp::endpoint& at, const std::string& cert_file = {},
+                     const std::string& key_file = {});
+  tcp::endpoint local_endpoint() const { return endpoint_; }
+  void run();  // blocks until stop()
+  void stop();
+
+ private:
+  struct Thread {
+    asio::io_context io{1};
+    std::unique_ptr<tcp::acceptor> acceptor;
+  };
+  awaitable<void> accept_loop(Thread& t);
+
+  Defaults defaults_;
+  Stats stats_;
+  std::vector<std::unique_ptr<Thread>> threads_;
+  std::vector<std::thread> running_;
+  std::shared_ptr<ssl::context> tls_;
+  tcp::endpoint endpoint_;
+};
+
+}  // namespace corral::mock

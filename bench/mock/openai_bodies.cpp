@@ -1,0 +1,257 @@
+#include "openai_bodies.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <random>
+
+namespace corral::mock {
+namespace {
+
+using json = nlohmann::json;
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string model_of(const json& req) {
+  auto it = req.find("model");
+  return it != req.end() && it->is_string() ? it->get<std::string>() : "mock-model";
+}
+
+json chat_usage(const Shape& s) {
+  return {{"prompt_tokens", s.prompt_tokens},
+          {"completion_tokens", s.completion_tokens},
+          {"total_tokens", s.prompt_tokens + s.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", 0}, {"audio_tokens", 0}}},
+          {"completion_tokens_details", {{"reasoning_tokens", 0}, {"audio_tokens", 0}}}};
+}
+
+json responses_usage(const Shape& s) {
+  return {{"input_tokens", s.prompt_tokens},
+          {"input_tokens_details", {{"cached_tokens", 0}}},
+          {"output_tokens", s.completion_tokens},
+          {"output_tokens_details", {{"reasoning_tokens", 0}}},
+          {"total_tokens", s.prompt_tokens + s.completion_tokens}};
+}
+
+const char* word(std::uint64_t i) {
+  static constexpr const char* kWords[] = {"the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog"};
+  return kWords[i % 9];
+}
+
+// Splits `tokens` words into `parts` nearly equal pieces.
+std::vector<std::string> split_text(std::uint64_t tokens, unsigned parts) {
+  parts = std::max(1u, parts);
+  std::vector<std::string> out;
+  std::uint64_t done = 0;
+  for (unsigned i = 0; i < parts; ++i) {
+    const std::uint64_t upto = tokens * (i + 1) / parts;
+    std::string piece;
+    for (; done < upto; ++done) {
+      if (done > 0) piece.push_back(' ');
+      piece += word(done);
+    }
+    out.push_back(piece);
+  }
+  return out;
+}
+
+std::string sse(const json& data) { return "data: " + data.dump() + "\n\n"; }
+std::string sse(std::string_view event, const json& data) {
+  return "event: " + std::string(event) + "\ndata: " + data.dump() + "\n\n";
+}
+
+// Deterministic pseudo-embedding of a text.
+std::vector<float> embed(const std::string& text, std::size_t dims) {
+  std::seed_seq seed(text.begin(), text.end());
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(dims);
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+std::string base64(const void* data, std::size_t n) {
+  static constexpr char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string out;
+  for (std::size_t i = 0; i < n; i += 3) {
+    std::uint32_t v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+    out.push_back(k[v >> 18 & 63]);
+    out.push_back(k[v >> 12 & 63]);
+    out.push_back(i + 1 < n ? k[v >> 6 & 63] : '=');
+    out.push_back(i + 2 < n ? k[v & 63] : '=');
+  }
+  return out;
+}
+
+json response_object(const std::string& id, const std::string& msg_id, const json& req, const Shape& s,
+                     bool completed) {
+  json output = json::array();
+  if (completed)
+    output.push_back({{"type", "message"},
+                      {"id", msg_id},
+                      {"status", "completed"},
+                      {"role", "assistant"},
+                      {"content", json::array({{{"type", "output_text"},
+                                                {"text", completion_text(s.completion_tokens)},
+                                                {"annotations", json::array()}}})}});
+  return {{"id", id},
+          {"object", "response"},
+          {"created_at", now_s()},
+          {"status", completed ? "completed" : "in_progress"},
+          {"model", model_of(req)},
+          {"output", output},
+          {"parallel_tool_calls", true},
+          {"tool_choice", "auto"},
+          {"tools", json::array()},
+          {"usage", completed ? responses_usage(s) : json(nullptr)}};
+}
+
+}  // namespace
+
+std::string new_id(std::string_view prefix) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char k[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id(prefix);
+  for (int i = 0; i < 24; ++i) id.push_back(k[rng() % 62]);
+  return id;
+}
+
+std::string completion_text(std::uint64_t tokens) {
+  std::string out;
+  for (std::uint64_t i = 0; i < tokens; ++i) {
+    if (i) out.push_back(' ');
+    out += word(i);
+  }
+  return out;
+}
+
+std::string whole_answer(Api api, const json& req, const Shape& s) {
+  switch (api) {
+    case Api::chat:
+      return json{{"id", new_id("chatcmpl-")},
+                  {"object", "chat.completion"},
+                  {"created", now_s()},
+                  {"model", model_of(req)},
+                  {"system_fingerprint", "fp_mock"},
+                  {"choices", json::array({{{"index", 0},
+                                            {"message", {{"role", "assistant"},
+                                                         {"content", completion_text(s.completion_tokens)},
+                                                         {"refusal", nullptr}}},
+                                            {"logprobs", nullptr},
+                                            {"finish_reason", "stop"}}})},
+                  {"usage", chat_usage(s)}}
+          .dump();
+    case Api::completions:
+      return json{{"id", new_id("cmpl-")},
+                  {"object", "text_completion"},
+                  {"created", now_s()},
+                  {"model", model_of(req)},
+                  {"choices", json::array({{{"index", 0},
+                                            {"text", completion_text(s.completion_tokens)},
+                                            {"logprobs", nullptr},
+                                            {"finish_reason", "stop"}}})},
+                  {"usage", {{"prompt_tokens", s.prompt_tokens},
+                             {"completion_tokens", s.completion_tokens},
+                             {"total_tokens", s.prompt_tokens + s.completion_tokens}}}}
+          .dump();
+    case Api::embeddings: {
+      std::vector<std::string> inputs;
+      if (auto in = req.find("input"); in != req.end()) {
+        if (in->is_string()) inputs.push_back(in->get<std::string>());
+        else if (in->is_array())
+          for (const auto& x : *in) inputs.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+      }
+      std::size_t dims = 16;
+      if (auto d = req.find("dimensions"); d != req.end() && d->is_number_unsigned())
+        dims = std::clamp<std::size_t>(d->get<std::size_t>(), 1, 4096);
+      const bool b64 = req.value("encoding_format", std::string("float")) == "base64";
+      json data = json::array();
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        auto v = embed(inputs[i], dims);
+        data.push_back({{"object", "embedding"},
+                        {"index", i},
+                        {"embedding", b64 ? json(base64(v.data(), v.size() * sizeof(float))) : json(v)}});
+      }
+      return json{{"object", "list"},
+                  {"data", data},
+                  {"model", model_of(req)},
+                  {"usage", {{"prompt_tokens", s.prompt_tokens}, {"total_tokens", s.prompt_tokens}}}}
+          .dump();
+    }
+    case Api::responses:
+      return response_object(new_id("resp_"), new_id("msg_"), req, s, true).dump();
+  }
+  return "{}";
+}
+
+std::vector<std::string> stream_events(Api api, const json& req, const Shape& s) {
+  std::vector<std::string> out;
+  const auto pieces = split_text(s.completion_tokens, s.chunks);
+  const auto created = now_s();
+  const auto model = model_of(req);
+  if (api == Api::responses) {
+    const auto id = new_id("resp_"), msg = new_id("msg_");
+    int seq = 0;
+    out.push_back(sse("response.created", {{"type", "response.created"}, {"sequence_number", seq++},
+                                           {"response", response_object(id, msg, req, s, false)}}));
+    for (const auto& p : pieces)
+      out.push_back(sse("response.output_text.delta", {{"type", "response.output_text.delta"},
+                                                       {"sequence_number", seq++},
+                                                       {"item_id", msg},
+                                                       {"output_index", 0},
+                                                       {"content_index", 0},
+                                                       {"delta", p}}));
+    out.push_back(sse("response.completed", {{"type", "response.completed"}, {"sequence_number", seq++},
+                                             {"response", response_object(id, msg, req, s, true)}}));
+    return out;
+  }
+  const bool chat = api == Api::chat;
+  const auto id = new_id(chat ? "chatcmpl-" : "cmpl-");
+  auto chunk = [&](json choice) {
+    json c = {{"id", id},
+              {"object", chat ? "chat.completion.chunk" : "text_completion"},
+              {"created", created},
+              {"model", model},
+              {"choices", json::array({std::move(choice)})}};
+    if (chat) c["system_fingerprint"] = "fp_mock";
+    if (s.include_usage) c["usage"] = nullptr;
+    return sse(c);
+  };
+  if (chat)
+    out.push_back(chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
+                         {"finish_reason", nullptr}}));
+  for (const auto& p : pieces) {
+    out.push_back(chat ? chunk({{"index", 0}, {"delta", {{"content", p}}}, {"logprobs", nullptr},
+                                {"finish_reason", nullptr}})
+                       : chunk({{"index", 0}, {"text", p}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+  }
+  out.push_back(chat ? chunk({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", "stop"}})
+                     : chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", "stop"}}));
+  if (s.include_usage) {
+    json u = {{"id", id},
+              {"object", chat ? "chat.completion.chunk" : "text_completion"},
+              {"created", created},
+              {"model", model},
+              {"choices", json::array()},
+              {"usage", chat_usage(s)}};
+    out.push_back(sse(u));
+  }
+  out.push_back("data: [DONE]\n\n");
+  return out;
+}
+
+std::string error_answer(unsigned status, std::string_view message) {
+  const char* type = status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+  return json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}}.dump();
+}
+
+std::string models_answer(const std::vector<std::string>& ids) {
+  json data = json::array();
+  for (const auto& id : ids) data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "mock"}});
+  return json{{"object", "list"}, {"data", data}}.dump();
+}
+
+}  // namespace corral::mock

@@ -1,0 +1,31 @@
+// corral-mock's answers in OpenAI's wire format: chat completions, completions, embeddings,
+// responses, model lists and errors, whole or as server-sent events.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace corral::mock {
+
+enum class Api { chat, completions, embeddings, responses };
+
+struct Shape {
+  std::uint64_t prompt_tokens = 1;
+  std::uint64_t completion_tokens = 16;
+  unsigned chunks = 8;           // content events of a stream
+  bool include_usage = false;    // stream_options.include_usage
+};
+
+std::string new_id(std::string_view prefix);
+std::string completion_text(std::uint64_t tokens);
+
+std::string whole_answer(Api api, const nlohmann::json& request, const Shape& shape);
+// The events of a streamed answer, each a complete "data: ...\n\n" (or "event: ...") block.
+std::vector<std::string> stream_events(Api api, const nlohmann::json& request, const Shape& shape);
+std::string error_answer(unsigned status, std::string_view message);
+std::string models_answer(const std::vector<std::string>& ids);
+
+}  // namespace corral::mock

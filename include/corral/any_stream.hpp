@@ -1,0 +1,62 @@
+// A byte stream that is either plain TCP or TLS over TCP, chosen at run time, with the
+// AsyncReadStream/AsyncWriteStream interface Beast needs. Used for client connections
+// (server.tls) and upstream connections (http:// and https:// providers) alike.
+#pragma once
+
+#include <variant>
+
+#include "corral/asio.hpp"
+
+namespace corral {
+
+class AnyStream {
+ public:
+  using executor_type = asio::any_io_executor;
+  using TlsStream = ssl::stream<tcp::socket>;
+
+  explicit AnyStream(tcp::socket socket) : s_(std::move(socket)) {}
+  AnyStream(tcp::socket socket, ssl::context& tls) : s_(std::in_place_type<TlsStream>, std::move(socket), tls) {}
+
+  executor_type get_executor() { return socket().get_executor(); }
+  bool is_tls() const { return std::holds_alternative<TlsStream>(s_); }
+  TlsStream* tls() { return std::get_if<TlsStream>(&s_); }
+
+  tcp::socket& socket() {
+    if (auto* t = std::get_if<TlsStream>(&s_)) return t->next_layer();
+    return std::get<tcp::socket>(s_);
+  }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& b) {
+          std::visit([&](auto& s) { s.async_read_some(b, std::move(handler)); }, s_);
+        },
+        token, buffers);
+  }
+
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& b) {
+          std::visit([&](auto& s) { s.async_write_some(b, std::move(handler)); }, s_);
+        },
+        token, buffers);
+  }
+
+  // Cancels pending operations; the connection stays open.
+  void cancel() noexcept {
+    error_code ignored;
+    socket().cancel(ignored);
+  }
+  // Closes the socket at once (no TLS close_notify).
+  void close() noexcept;
+  // True when the peer has closed (or reset) the connection, without consuming data.
+  // Pending data counts as "not closed".
+  bool peer_closed() noexcept;
+
+ private:
+  std::variant<tcp::socket, TlsStream> s_;
+};
+
+}  // namespace corral

@@ -1,0 +1,179 @@
+// The validated, immutable configuration snapshot (spec/config.md). Built once by the loader,
+// shared as std::shared_ptr<const Config>; a reload builds a new one and swaps the pointer.
+// Everything here is plain data: defaults are the spec's, one comment per field.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "corral/cidr.hpp"
+#include "corral/hash.hpp"
+#include "corral/units.hpp"
+
+namespace corral {
+
+using namespace std::chrono_literals;
+
+struct HostPort {
+  std::string host;  // literal address or name, IPv6 without brackets
+  std::uint16_t port = 0;
+};
+
+struct ServerTls {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct ServerConfig {
+  HostPort listen{"127.0.0.1", 8080};       // client listener
+  unsigned threads = 0;                      // I/O threads; 0 = number of cores (resolved at load)
+  std::optional<ServerTls> tls;              // HTTPS listener when set
+  std::uint64_t max_connections = 10000;     // further connections are closed at once
+  std::uint64_t max_header_bytes = 16 << 10; // request line + headers (431, or 414 for the line)
+  std::uint64_t max_body_bytes = 8 << 20;    // 413 above
+  Duration header_timeout = 10s;             // whole request head: 408
+  Duration body_timeout = 30s;               // whole body: 408
+  Duration idle_timeout = 75s;               // keep-alive connection without a request
+  Duration drain_timeout = 30s;              // SIGTERM waits this long for in-flight work
+  std::vector<Cidr> trusted_proxies;         // X-Forwarded-For believed from these
+  std::vector<Cidr> tenant_header_from;      // X-Tenant-ID without a key accepted from these
+  std::string access_log = "stderr";         // "stderr", a path, or "off"
+};
+
+struct AdminConfig {
+  std::optional<HostPort> listen;         // absent: no admin listener
+  std::optional<Sha256> token_hash;       // absent: /admin/* refused
+};
+
+struct RedisConfig {
+  enum class OnFailure { open, closed };
+  std::string url;                       // redis://[:password@]host:port[/db] or unix:///path
+  std::string key_prefix = "corral";     // first segment of every key
+  Duration command_timeout = 50ms;       // slower is a failure
+  Duration connect_timeout = 1s;
+  bool shared_limits = false;            // limits enforced across instances through Redis
+  OnFailure on_failure = OnFailure::open;
+};
+
+// A provider's base URL, split once at load.
+struct UpstreamOrigin {
+  bool tls = false;          // https
+  std::string host;          // without brackets
+  std::uint16_t port = 0;    // explicit or the scheme's default
+  std::string base_path;     // e.g. "/v1" (no trailing slash), may be empty
+  std::string host_header;   // "host" or "host:port" as sent in Host
+  std::string key() const { return (tls ? "https://" : "http://") + host_header; }
+};
+
+struct PoolConfig {
+  std::uint64_t max_connections = 512;   // open connections to the provider, all pools together
+  std::uint64_t max_idle_per_pool = 32;  // kept-alive idle connections per pool
+  Duration idle_ttl = 60s;               // idle connections older than this are closed
+};
+
+struct ProviderConfig {
+  std::string name;
+  UpstreamOrigin origin;                                     // from base_url
+  std::string api_key;                                       // sent as Authorization: Bearer
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers sent upstream
+  std::uint64_t max_concurrency = 256;                       // in flight at once
+  std::uint64_t requests_per_minute = 0;                     // the account's own limits (0: none)
+  std::uint64_t tokens_per_minute = 0;
+  Duration connect_timeout = 5s;
+  Duration first_byte_timeout = 120s;  // to the upstream response head: 504
+  Duration stream_idle_timeout = 60s;  // longest gap between two streamed chunks
+  PoolConfig pool;
+  bool tls_verify = true;   // verify the certificate against the system store
+  std::string tls_ca_file;  // an extra CA to trust
+};
+
+struct RouteConfig {
+  std::size_t provider = 0;  // index into Config::providers
+  std::string model;         // the provider's name for the model
+  std::uint32_t weight = 1;
+};
+
+struct Price {
+  double input = 0, output = 0, cached_input = 0;  // USD per million tokens
+};
+
+struct ModelConfig {
+  std::string name;  // public name
+  std::vector<RouteConfig> routes;
+  std::optional<std::uint64_t> context_window;
+  std::optional<Price> price;
+  std::uint64_t default_max_tokens = 4096;
+};
+
+enum class Priority { critical = 0, high = 1, normal = 2, low = 3 };
+
+struct TierConfig {
+  std::string name;
+  Priority priority = Priority::normal;
+  double weight = 1;
+};
+
+struct SchedulerConfig {
+  std::uint64_t max_queue = 10000;
+  std::uint64_t max_queue_per_tenant = 1000;
+  Duration max_queue_wait = 30s;
+  double min_share_high = 0.10, min_share_normal = 0.05, min_share_low = 0.02;
+};
+
+struct RateLimits {
+  std::uint64_t requests_per_minute = 0;  // 0: no limit
+  std::uint64_t tokens_per_minute = 0;
+  std::uint64_t concurrent_requests = 0;
+  double burst_allowance = 1.0;           // bucket capacity = rate x this
+};
+
+enum class CacheMode { off, deterministic, always };
+
+struct TenantConfig {
+  std::string id;
+  std::size_t tier = 0;                  // index into Config::tiers
+  double weight = 0;                     // fair-queue weight (the tier's unless overridden)
+  std::vector<Sha256> api_keys;          // digests only
+  bool acts_for_any = false;             // acts_for: ["*"]
+  std::vector<std::string> acts_for;     // tenant ids this tenant's keys may select
+  bool all_models = true;                // models: ["*"]
+  std::vector<std::string> models;       // public model names allowed
+  std::vector<Cidr> allowed_cidrs;       // empty: any address
+  RateLimits rate_limits;
+  CacheMode cache_mode = CacheMode::off;
+  Duration cache_ttl = 1h;
+  double budget_monthly_usd = 0;         // 0: no budget
+
+  bool may_use_model(std::string_view model) const;
+  bool may_act_for(std::string_view tenant) const;
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from
+  ServerConfig server;
+  AdminConfig admin;
+  std::optional<RedisConfig> redis;
+  std::vector<ProviderConfig> providers;
+  std::vector<ModelConfig> models;
+  std::vector<TierConfig> tiers;
+  SchedulerConfig scheduler;
+  std::vector<TenantConfig> tenants;
+
+  // Lookups derived at load.
+  std::unordered_map<std::string, std::size_t> provider_index;
+  std::unordered_map<std::string, std::size_t> model_index;
+  std::unordered_map<std::string, std::size_t> tenant_index;
+  std::unordered_map<Sha256, std::size_t, Sha256Hash> key_index;  // key digest -> tenant
+
+  const TenantConfig* find_tenant(std::string_view id) const;
+  const ModelConfig* find_model(std::string_view name) const;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace corral

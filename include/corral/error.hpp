@@ -1,0 +1,58 @@
+// corral's errors on the data path: one enum, one category, and one mapping to the HTTP status
+// and OpenAI-shaped error body a client receives (spec/http.md "Errors").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace corral {
+
+enum class Errc {
+  ok = 0,
+  invalid_json,             // 400 body is not JSON
+  invalid_request,          // 400 missing model, wrong types
+  context_length_exceeded,  // 400 estimate over context_window
+  bad_framing,              // 400 malformed HTTP framing (connection closed)
+  invalid_api_key,          // 401
+  tenant_not_allowed,       // 403
+  ip_not_allowed,           // 403
+  model_not_found,          // 404
+  not_found,                // 404 unknown path
+  method_not_allowed,       // 405
+  request_timeout,          // 408
+  body_too_large,           // 413
+  uri_too_long,             // 414
+  headers_too_large,        // 431
+  rate_limit_requests,      // 429
+  rate_limit_tokens,        // 429
+  rate_limit_concurrency,   // 429
+  insufficient_quota,       // 429
+  upstream_error,           // 502
+  upstream_timeout,         // 504
+  overloaded,               // 503
+  unavailable,              // 503
+};
+
+const std::error_category& corral_category() noexcept;
+inline std::error_code make_error_code(Errc e) noexcept {
+  return {static_cast<int>(e), corral_category()};
+}
+
+// What a client receives for an error corral itself produces.
+struct ErrorReply {
+  unsigned status;
+  std::string_view type;  // OpenAI error "type"
+  std::string_view code;  // OpenAI error "code"
+  std::string_view default_message;
+};
+
+ErrorReply describe(Errc e) noexcept;
+
+// {"error":{"message":...,"type":...,"param":...,"code":...}}; an empty message takes the default.
+std::string error_body(Errc e, std::string_view message = {}, std::string_view param = {});
+
+}  // namespace corral
+
+template <>
+struct std::is_error_code_enum<corral::Errc> : std::true_type {};

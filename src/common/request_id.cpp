@@ -1,0 +1,26 @@
+#include "corral/request_id.hpp"
+
+#include <random>
+
+namespace corral {
+
+bool valid_request_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
+  for (unsigned char c : id)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+std::string generate_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "req_";
+  id.reserve(4 + 32);
+  for (int half = 0; half < 2; ++half) {
+    auto v = rng();
+    for (int i = 0; i < 16; ++i, v >>= 4) id.push_back(kHex[v & 0xf]);
+  }
+  return id;
+}
+
+}  // namespace corral

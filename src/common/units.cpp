@@ -1,0 +1,81 @@
+#include "corral/units.hpp"
+
+#include <charconv>
+#include <limits>
+
+namespace corral {
+namespace {
+
+// Reads leading decimal digits; nullopt if none or on overflow.
+std::optional<std::uint64_t> take_number(std::string_view& s) noexcept {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end == s.data()) return std::nullopt;
+  s.remove_prefix(static_cast<std::size_t>(end - s.data()));
+  return v;
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view s) noexcept {
+  if (s.empty()) return std::nullopt;
+  std::uint64_t total_ms = 0;
+  while (!s.empty()) {
+    auto n = take_number(s);
+    if (!n) return std::nullopt;
+    std::uint64_t unit_ms;
+    if (s.starts_with("ms")) {
+      unit_ms = 1;
+      s.remove_prefix(2);
+    } else if (s.starts_with("s")) {
+      unit_ms = 1000;
+      s.remove_prefix(1);
+    } else if (s.starts_with("m")) {
+      unit_ms = 60'000;
+      s.remove_prefix(1);
+    } else if (s.starts_with("h")) {
+      unit_ms = 3'600'000;
+      s.remove_prefix(1);
+    } else {
+      return std::nullopt;  // a number without a unit is ambiguous
+    }
+    constexpr std::uint64_t kMax = 10ull * 365 * 24 * 3'600'000;  // ten years
+    if (*n > kMax / unit_ms || total_ms + *n * unit_ms > kMax) return std::nullopt;
+    total_ms += *n * unit_ms;
+  }
+  return Duration(static_cast<Duration::rep>(total_ms));
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {
+  auto n = take_number(s);
+  if (!n) return std::nullopt;
+  std::uint64_t mult;
+  if (s.empty() || s == "B") {
+    mult = 1;
+  } else if (s == "KiB") {
+    mult = 1ull << 10;
+  } else if (s == "MiB") {
+    mult = 1ull << 20;
+  } else if (s == "GiB") {
+    mult = 1ull << 30;
+  } else {
+    return std::nullopt;
+  }
+  if (*n > std::numeric_limits<std::uint64_t>::max() / mult) return std::nullopt;
+  return *n * mult;
+}
+
+std::string format_duration(Duration d) {
+  auto ms = d.count();
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  const auto total_s = (ms + 999) / 1000;  // round up: never promise a reset too early
+  const auto h = total_s / 3600, m = (total_s % 3600) / 60, sec = total_s % 60;
+  std::string out;
+  if (h) out += std::to_string(h) + "h";
+  if (h || m) out += std::to_string(m) + "m";
+  out += std::to_string(sec) + "s";
+  return out;
+}
+
+}  // namespace corral

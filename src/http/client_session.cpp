@@ -1,0 +1,276 @@
+#include "http/client_session.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "corral/listener.hpp"
+#include "corral/request_id.hpp"
+#include "http/framing.hpp"
+#include "limits/token_estimate.hpp"
+#include "tenancy/tenant_resolver.hpp"
+#include "upstream/relay.hpp"
+#include "upstream/route_picker.hpp"
+
+namespace corral::http_server {
+namespace {
+
+constexpr std::size_t kReadChunk = 8 * 1024;
+constexpr std::size_t kLingerBytes = 1 << 20;
+constexpr Duration kLingerTime = std::chrono::seconds(2);
+
+std::string_view field(const http::fields& f, std::string_view name) {
+  auto it = f.find(name);
+  if (it == f.end()) return {};
+  const auto v = it->value();
+  return {v.data(), v.size()};
+}
+
+std::string models_list(const Config& cfg, const TenantConfig& tenant) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& m : cfg.models) {
+    if (!tenant.may_use_model(m.name)) continue;
+    data.push_back({{"id", m.name}, {"object", "model"}, {"created", 0}, {"owned_by", "corral"}});
+  }
+  return nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump();
+}
+
+}  // namespace
+
+ClientSession::ClientSession(Worker& worker, AnyStream stream, tcp::endpoint peer)
+    : worker_(worker), stream_(std::move(stream)), peer_(std::move(peer)), deadline_(stream_.get_executor()) {
+  worker_.client_connections.fetch_add(1, std::memory_order_relaxed);
+  worker_.sessions.insert(this);
+}
+
+ClientSession::~ClientSession() {
+  worker_.sessions.erase(this);
+  worker_.client_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ClientSession::start() {
+  asio::co_spawn(stream_.get_executor(),
+                 [self = shared_from_this()]() -> awaitable<void> { co_await self->run(); },
+                 asio::detached);
+}
+
+void ClientSession::on_drain() {
+  if (idle_) stream_.cancel();  // waiting for a request: stop now; a busy one closes after it
+}
+
+awaitable<void> ClientSession::run() {
+  auto snap = worker_.runtime.snapshot();
+  if (auto* tls = stream_.tls()) {
+    deadline_.arm(snap->config->server.header_timeout, [s = &stream_] { s->close(); });
+    auto [ec] = co_await tls->async_handshake(ssl::stream_base::server, use_nothrow);
+    deadline_.disarm();
+    if (ec) co_return;
+  }
+  for (bool first = true;; first = false) {
+    snap = worker_.runtime.snapshot();  // each request keeps the snapshot it started with
+    if (worker_.draining || !co_await wait_for_request(*snap->config, first)) break;
+    const Next next = co_await serve_one(snap);
+    if (next == Next::linger) co_await linger();
+    if (next != Next::keep_alive) break;
+  }
+  stream_.close();
+}
+
+// Waits for the first byte of the next request (unless pipelined bytes are already here).
+awaitable<bool> ClientSession::wait_for_request(const Config& cfg, bool first) {
+  if (buffer_.size() > 0) co_return true;
+  idle_ = true;
+  deadline_.arm(first ? cfg.server.header_timeout : cfg.server.idle_timeout,
+                [s = &stream_] { s->cancel(); });
+  auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), use_nothrow);
+  deadline_.disarm();
+  idle_ = false;
+  buffer_.commit(n);
+  co_return !ec && !worker_.draining;
+}
+
+awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap) {
+  const Config& cfg = *snap->config;
+  const auto& server = cfg.server;
+  request_id_ = generate_request_id();
+
+  // 1. The head, found in the raw bytes and checked before Beast parses it.
+  deadline_.arm(server.header_timeout, [s = &stream_] { s->cancel(); });
+  http_framing::HeadScan scan;
+  for (;;) {
+    const auto* data = static_cast<const char*>(buffer_.data().data());
+    scan = http_framing::scan_head({data, buffer_.size()}, server.max_header_bytes);
+    if (scan.state != http_framing::HeadScan::State::need_more) break;
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), use_nothrow);
+    buffer_.commit(n);
+    if (ec) {
+      if (deadline_.fired()) co_return co_await fail(Errc::request_timeout, 11, Next::close);
+      co_return Next::close;  // the client went away
+    }
+  }
+  deadline_.disarm();
+  if (scan.state == http_framing::HeadScan::State::error)
+    co_return co_await fail(scan.error, 11, Next::linger);
+
+  http::request_parser<http::empty_body> head;
+  head.header_limit(static_cast<std::uint32_t>(server.max_header_bytes + 1));
+  head.eager(false);
+  error_code pec;
+  head.put(asio::buffer(buffer_.data().data(), scan.length), pec);
+  buffer_.consume(scan.length);
+  const unsigned version = head.get().version() == 10 ? 10 : 11;
+  if (pec && pec != http::error::need_more)
+    co_return co_await fail(Errc::bad_framing, version, Next::linger, "Malformed HTTP request: " + pec.message());
+  if (auto e = http_framing::check_body_framing(head.get().base()); e != Errc::ok)
+    co_return co_await fail(e, version, Next::linger,
+                            "Ambiguous or unsupported message framing (Content-Length/Transfer-Encoding).");
+  const auto& fields = head.get().base();
+  if (auto rid = field(fields, "x-request-id"); valid_request_id(rid)) request_id_ = rid;
+  const bool has_body = head.chunked() || head.content_length().value_or(0) > 0;
+  const Next after_error = has_body ? Next::linger : Next::keep_alive;
+
+  // 2. The route, then the tenant (before reading any body).
+  const auto match = http_routes::match(head.get().method(), head.get().target());
+  if (match.error != Errc::ok) co_return co_await fail(match.error, version, after_error);
+  if (match.route == http_routes::Route::healthz) {
+    co_return co_await send(http_responses::text(200, "ok\n", version, request_id_), head.keep_alive())
+        ? Next::keep_alive : Next::close;
+  }
+  const auto resolved = tenancy::resolve(
+      cfg, {field(fields, "authorization"), field(fields, "x-api-key"), field(fields, "x-tenant-id"),
+            field(fields, "x-forwarded-for"), peer_.address()});
+  if (resolved.error != Errc::ok) co_return co_await fail(resolved.error, version, after_error);
+  const TenantConfig& tenant = *resolved.tenant;
+
+  if (match.route == http_routes::Route::models) {
+    if (has_body) co_return co_await fail(Errc::invalid_request, version, Next::linger, "GET /v1/models takes no body.");
+    co_return co_await send(http_responses::json(200, models_list(cfg, tenant), version, request_id_),
+                            head.keep_alive()) ? Next::keep_alive : Next::close;
+  }
+
+  // 3. The body, bounded in size and time.
+  if (head.content_length().value_or(0) > server.max_body_bytes)
+    co_return co_await fail(Errc::body_too_large, version, Next::linger);
+  if (beast::iequals(field(fields, "expect"), "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, 11};
+    deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
+    auto [cec, cn] = co_await http::async_write(stream_, cont, use_nothrow);
+    if (cec) co_return Next::close;
+  }
+  http::request_parser<http::string_body> parser{std::move(head)};
+  parser.body_limit(server.max_body_bytes);
+  deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
+  if (!parser.is_done()) {
+    auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
+    if (bec) {
+      deadline_.disarm();
+      if (deadline_.fired()) co_return co_await fail(Errc::request_timeout, version, Next::close);
+      if (bec == http::error::body_limit) co_return co_await fail(Errc::body_too_large, version, Next::linger);
+      if (bec == http::error::end_of_stream || bec == asio::error::eof || bec == asio::error::connection_reset)
+        co_return Next::close;
+      co_return co_await fail(Errc::bad_framing, version, Next::linger, "Malformed request body: " + bec.message());
+    }
+  }
+  deadline_.disarm();
+  Request req = parser.release();
+  co_return co_await forward(snap, tenant, match.route, req);
+}
+
+awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, const TenantConfig& tenant,
+                                                      http_routes::Route route, Request& req) {
+  const Config& cfg = *snap->config;
+  const unsigned version = req.version() == 10 ? 10 : 11;
+  auto body = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) co_return co_await fail(Errc::invalid_json, version, Next::keep_alive);
+  if (!body.is_object())
+    co_return co_await fail(Errc::invalid_request, version, Next::keep_alive, "The request body must be a JSON object.");
+  auto model_it = body.find("model");
+  if (model_it == body.end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty())
+    co_return co_await fail(Errc::invalid_request, version, Next::keep_alive,
+                            "You must provide a model parameter.", "model");
+  if (auto s = body.find("stream"); s != body.end() && !s->is_boolean() && !s->is_null())
+    co_return co_await fail(Errc::invalid_request, version, Next::keep_alive, "'stream' must be a boolean.", "stream");
+  const std::string model_name = model_it->get<std::string>();
+  const ModelConfig* model = cfg.find_model(model_name);
+  if (!model || !tenant.may_use_model(model_name))
+    co_return co_await fail(Errc::model_not_found, version, Next::keep_alive,
+                            "The model '" + model_name.substr(0, 256) +
+                                "' does not exist or you do not have access to it.", "model");
+  if (model->context_window) {
+    const auto est = limits::estimate_tokens(body, *model, route != http_routes::Route::embeddings);
+    if (est.total() > *model->context_window)
+      co_return co_await fail(Errc::context_length_exceeded, version, Next::keep_alive,
+                              "This model's maximum context length is " + std::to_string(*model->context_window) +
+                                  " tokens; the request asks for about " + std::to_string(est.total()) + ".",
+                              "messages");
+  }
+
+  const RouteConfig& target = upstream::pick_route(*model, upstream::random_u64());
+  const ProviderConfig& provider = cfg.providers[target.provider];
+  std::string upstream_body;
+  if (target.model != model_name) {
+    *model_it = target.model;
+    upstream_body = body.dump();
+  } else {
+    upstream_body = std::move(req.body());  // unchanged: forwarded as the client sent it
+  }
+
+  upstream::ForwardPlan plan;
+  plan.provider = &provider;
+  plan.provider_runtime = &snap->providers[target.provider];
+  plan.pool_key = upstream::ConnectionPool::key(tenant.id, model_name, provider.origin);
+  plan.request = upstream::build_request(req.base(), http_routes::upstream_path(route), std::move(upstream_body),
+                                         provider, request_id_);
+  plan.response_headers.emplace_back("x-request-id", request_id_);
+  plan.client_keep_alive = req.keep_alive() && !worker_.draining;
+  plan.client_version = version;
+  plan.client_write_timeout = cfg.server.body_timeout;
+
+  auto result = co_await upstream::relay(worker_, plan, stream_, deadline_);
+  if (result.client_gone) {
+    spdlog::debug("request {}: client went away ({})", request_id_, result.detail);
+    co_return Next::close;
+  }
+  if (!result.response_started) {
+    spdlog::warn("request {} tenant {} model {}: {}", request_id_, tenant.id, model_name, result.detail);
+    co_return co_await fail(result.error, version, plan.client_keep_alive ? Next::keep_alive : Next::close);
+  }
+  if (!result.detail.empty())
+    spdlog::warn("request {} tenant {} model {}: cut short: {}", request_id_, tenant.id, model_name, result.detail);
+  co_return result.client_reusable ? Next::keep_alive : Next::close;
+}
+
+awaitable<bool> ClientSession::send(http_responses::Response res, bool keep_alive) {
+  res.keep_alive(keep_alive && !worker_.draining);
+  deadline_.arm(worker_.runtime.snapshot()->config->server.body_timeout, [s = &stream_] { s->cancel(); });
+  auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
+  deadline_.disarm();
+  co_return !ec && res.keep_alive();
+}
+
+awaitable<ClientSession::Next> ClientSession::fail(Errc e, unsigned version, Next next, std::string_view message,
+                                                   std::string_view param) {
+  const bool ok = co_await send(http_responses::error(e, version, request_id_, message, param),
+                                next == Next::keep_alive);
+  if (next == Next::keep_alive) co_return ok ? Next::keep_alive : Next::close;
+  co_return next;
+}
+
+// Closes after an error answered before the request was read to its end: stop sending, then
+// read and discard what the client is still sending for a short while, so the kernel does not
+// reset the connection before the client has read the answer.
+awaitable<void> ClientSession::linger() {
+  error_code ec;
+  if (stream_.is_tls()) co_return;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  deadline_.arm(kLingerTime, [s = &stream_] { s->cancel(); });
+  std::array<char, 8192> sink{};
+  for (std::size_t total = 0; total < kLingerBytes;) {
+    auto [rec, n] = co_await stream_.socket().async_read_some(asio::buffer(sink), use_nothrow);
+    if (rec) break;
+    total += n;
+  }
+  deadline_.disarm();
+}
+
+}  // namespace corral::http_server

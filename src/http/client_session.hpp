@@ -1,0 +1,49 @@
+// One client connection: reads requests strictly (limits, timeouts, framing), resolves the
+// tenant, answers corral's own routes, and hands forwarded routes to the upstream relay.
+// Requests on a connection are served one after another, so pipelined requests are answered
+// in order. Lifetime: the session is held by its own coroutine (shared_from_this).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "corral/any_stream.hpp"
+#include "corral/watchdog.hpp"
+#include "http/responses.hpp"
+#include "http/router.hpp"
+#include "worker.hpp"
+
+namespace corral::http_server {
+
+class ClientSession final : public std::enable_shared_from_this<ClientSession>, public Drainable {
+ public:
+  ClientSession(Worker& worker, AnyStream stream, tcp::endpoint peer);
+  ~ClientSession();
+
+  void start();
+  void on_drain() override;
+
+ private:
+  using Request = http::request<http::string_body>;
+  enum class Next { keep_alive, close, linger };
+
+  awaitable<void> run();
+  awaitable<bool> wait_for_request(const Config& cfg, bool first);
+  awaitable<Next> serve_one(const SnapshotPtr& snap);
+  awaitable<Next> forward(const SnapshotPtr& snap, const TenantConfig& tenant,
+                          http_routes::Route route, Request& req);
+  awaitable<bool> send(http_responses::Response res, bool keep_alive);
+  awaitable<Next> fail(Errc e, unsigned version, Next next, std::string_view message = {},
+                       std::string_view param = {});
+  awaitable<void> linger();
+
+  Worker& worker_;
+  AnyStream stream_;
+  tcp::endpoint peer_;
+  beast::flat_buffer buffer_;
+  Watchdog deadline_;
+  std::string request_id_;
+  bool idle_ = false;
+};
+
+}  // namespace corral::http_server

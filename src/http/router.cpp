@@ -1,0 +1,69 @@
+#include "http/router.hpp"
+
+namespace corral::http_routes {
+namespace {
+
+struct Entry {
+  std::string_view path;
+  http::verb method;
+  Route route;
+};
+
+constexpr Entry kRoutes[] = {
+    {"/v1/chat/completions", http::verb::post, Route::chat_completions},
+    {"/v1/completions", http::verb::post, Route::completions},
+    {"/v1/embeddings", http::verb::post, Route::embeddings},
+    {"/v1/responses", http::verb::post, Route::responses},
+    {"/v1/models", http::verb::get, Route::models},
+    {"/healthz", http::verb::get, Route::healthz},
+};
+
+}  // namespace
+
+Match match(http::verb method, std::string_view target) noexcept {
+  const auto path = target.substr(0, target.find('?'));
+  for (const auto& e : kRoutes) {
+    if (e.path != path) continue;
+    if (e.method == method)
+      return {e.route, Errc::ok};
+    return {e.route, Errc::method_not_allowed};
+  }
+  return {Route::healthz, Errc::not_found};
+}
+
+bool is_forwarded(Route r) noexcept { return r != Route::models && r != Route::healthz; }
+
+std::string_view upstream_path(Route r) noexcept {
+  switch (r) {
+    case Route::chat_completions:
+      return "/chat/completions";
+    case Route::completions:
+      return "/completions";
+    case Route::embeddings:
+      return "/embeddings";
+    case Route::responses:
+      return "/responses";
+    default:
+      return "";
+  }
+}
+
+std::string_view name(Route r) noexcept {
+  switch (r) {
+    case Route::chat_completions:
+      return "chat.completions";
+    case Route::completions:
+      return "completions";
+    case Route::embeddings:
+      return "embeddings";
+    case Route::responses:
+      return "responses";
+    case Route::models:
+      return "models";
+    case Route::healthz:
+      return "healthz";
+  }
+  return "";
+}
+
+}  // namespace corral::http_routes

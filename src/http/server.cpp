@@ -1,0 +1,110 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "corral/listener.hpp"
+#include "http/client_session.hpp"
+
+namespace corral::http_server {
+
+Server::Server(Runtime& runtime) : runtime_(runtime) {}
+
+Server::~Server() {
+  for (auto& w : workers_) w->io.stop();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+std::optional<std::string> Server::listen() {
+  const auto cfg = runtime_.snapshot()->config;
+  const auto& s = cfg->server;
+  if (s.tls) {
+    tls_ = std::make_shared<ssl::context>(ssl::context::tls_server);
+    error_code ec;
+    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    tls_->use_certificate_chain_file(s.tls->cert_file, ec);
+    if (ec) return "server.tls.cert_file: " + ec.message();
+    tls_->use_private_key_file(s.tls->key_file, ssl::context::pem, ec);
+    if (ec) return "server.tls.key_file: " + ec.message();
+  }
+  error_code ec;
+  tcp::endpoint at(asio::ip::make_address(s.listen.host, ec), s.listen.port);
+  if (ec) return "server.listen: " + ec.message();
+  for (unsigned i = 0; i < s.threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>(runtime_, i, client_connections_));
+    auto acceptor = open_listener(workers_.back()->io, at, ec);
+    if (ec) return "cannot listen on " + to_string(at) + ": " + ec.message();
+    if (i == 0) at = endpoint_ = acceptor.local_endpoint();  // port 0: the others join the chosen one
+    acceptors_.push_back(std::move(acceptor));
+  }
+  return std::nullopt;
+}
+
+void Server::start() {
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    auto& w = *workers_[i];
+    guards_.push_back(asio::make_work_guard(w.io));
+    asio::co_spawn(w.io, accept_loop(w, acceptors_[i]), asio::detached);
+    asio::co_spawn(w.io, sweep_pools(w), asio::detached);
+    threads_.emplace_back([&w] { w.io.run(); });
+  }
+}
+
+awaitable<void> Server::accept_loop(Worker& w, tcp::acceptor& acceptor) {
+  asio::steady_timer backoff(w.io);
+  while (acceptor.is_open()) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+      spdlog::warn("accept: {}", ec.message());  // e.g. out of file descriptors: back off
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_nothrow);
+      continue;
+    }
+    const auto snap = runtime_.snapshot();
+    if (client_connections_.load(std::memory_order_relaxed) >= snap->config->server.max_connections) {
+      socket.close(ec);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto peer = socket.remote_endpoint(ec);
+    if (ec) continue;
+    auto stream = tls_ ? AnyStream(std::move(socket), *tls_) : AnyStream(std::move(socket));
+    std::make_shared<ClientSession>(w, std::move(stream), peer)->start();
+  }
+}
+
+awaitable<void> Server::sweep_pools(Worker& w) {
+  asio::steady_timer timer(w.io);
+  while (!w.draining) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec) break;
+    w.pool.sweep(std::chrono::steady_clock::now());
+  }
+}
+
+awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_point deadline) {
+  w.draining = true;
+  error_code ec;
+  acceptors_[w.index].close(ec);
+  for (auto* s : std::vector<Drainable*>(w.sessions.begin(), w.sessions.end())) s->on_drain();
+  asio::steady_timer poll(w.io);
+  while (!w.sessions.empty() && std::chrono::steady_clock::now() < deadline) {
+    poll.expires_after(std::chrono::milliseconds(20));
+    co_await poll.async_wait(use_nothrow);
+  }
+  if (!w.sessions.empty()) spdlog::warn("drain: closing {} connections still busy", w.sessions.size());
+  guards_[w.index].reset();
+  w.io.stop();
+}
+
+void Server::drain(Duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto& w : workers_) asio::co_spawn(w->io, drain_worker(*w, deadline), asio::detached);
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+}  // namespace corral::http_server

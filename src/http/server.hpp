@@ -1,0 +1,44 @@
+// The client listener and its I/O threads (see worker.hpp for the threading model): starting,
+// and the graceful stop of SIGTERM — stop accepting, close idle connections, let requests in
+// flight finish up to drain_timeout, then close what is left.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime.hpp"
+#include "worker.hpp"
+
+namespace corral::http_server {
+
+class Server {
+ public:
+  explicit Server(Runtime& runtime);
+  ~Server();
+
+  // Binds one acceptor per thread on server.listen; an error message on failure.
+  std::optional<std::string> listen();
+  tcp::endpoint local_endpoint() const { return endpoint_; }
+  void start();
+  // Blocks until every worker has stopped (drained or timed out).
+  void drain(Duration timeout);
+
+ private:
+  awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor);
+  awaitable<void> sweep_pools(Worker& w);
+  awaitable<void> drain_worker(Worker& w, std::chrono::steady_clock::time_point deadline);
+
+  Runtime& runtime_;
+  std::atomic<std::uint64_t> client_connections_{0};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<tcp::acceptor> acceptors_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+  std::shared_ptr<ssl::context> tls_;
+  tcp::endpoint endpoint_;
+};
+
+}  // namespace corral::http_server

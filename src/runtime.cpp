@@ -1,0 +1,49 @@
+#include "runtime.hpp"
+
+namespace corral {
+
+std::shared_ptr<ssl::context> make_client_tls_context(const ProviderConfig& p, std::string& error) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                   ec);
+  if (p.tls_verify) {
+    ctx->set_verify_mode(ssl::verify_peer, ec);
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      error = "provider " + p.name + ": cannot load the system CA store: " + ec.message();
+      return nullptr;
+    }
+    if (!p.tls_ca_file.empty()) ctx->load_verify_file(p.tls_ca_file, ec);
+    if (ec) {
+      error = "provider " + p.name + ": cannot load ca_file " + p.tls_ca_file + ": " + ec.message();
+      return nullptr;
+    }
+  } else {
+    ctx->set_verify_mode(ssl::verify_none, ec);
+  }
+  return ctx;
+}
+
+std::optional<std::string> Runtime::apply(ConfigPtr config) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->config = config;
+  std::lock_guard lock(mu_);
+  for (const auto& p : config->providers) {
+    ProviderRuntime pr;
+    auto& state = provider_states_[p.name];
+    if (!state) state = std::make_shared<ProviderState>();
+    pr.state = state;
+    if (p.origin.tls) {
+      std::string error;
+      pr.tls = make_client_tls_context(p, error);
+      if (!pr.tls) return error;
+    }
+    snap->providers.push_back(std::move(pr));
+  }
+  current_.store(std::move(snap), std::memory_order_release);
+  return std::nullopt;
+}
+
+}  // namespace corral

@@ -1,0 +1,53 @@
+// What the daemon holds across requests: the current configuration snapshot (swapped atomically
+// on reload; a request keeps the one it started with) and the state that must survive a reload,
+// keyed by name rather than held inside a Config.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "corral/asio.hpp"
+#include "corral/config.hpp"
+
+namespace corral {
+
+// Per provider account, shared by all I/O threads, kept across reloads.
+struct ProviderState {
+  std::atomic<std::uint64_t> open_connections{0};  // all pools, all threads
+  std::atomic<std::uint64_t> connects_total{0};
+};
+
+// Per provider, per snapshot.
+struct ProviderRuntime {
+  std::shared_ptr<ProviderState> state;
+  std::shared_ptr<ssl::context> tls;  // set for https:// providers
+};
+
+struct Snapshot {
+  ConfigPtr config;
+  std::vector<ProviderRuntime> providers;  // aligned with config->providers
+};
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+class Runtime {
+ public:
+  // Builds what the snapshot needs beyond the config (TLS contexts) and swaps it in.
+  // Returns an error message and changes nothing when that fails.
+  std::optional<std::string> apply(ConfigPtr config);
+  SnapshotPtr snapshot() const { return current_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<SnapshotPtr> current_;
+  std::mutex mu_;  // guards provider_states_ (touched only on apply)
+  std::unordered_map<std::string, std::shared_ptr<ProviderState>> provider_states_;
+};
+
+// A client TLS context verifying peers against the system store (and `ca_file`).
+std::shared_ptr<ssl::context> make_client_tls_context(const ProviderConfig& p, std::string& error);
+
+}  // namespace corral

@@ -1,0 +1,73 @@
+#include "upstream/connection_pool.hpp"
+
+namespace corral::upstream {
+
+std::string ConnectionPool::key(std::string_view tenant, std::string_view model,
+                                const UpstreamOrigin& o) {
+  std::string k;
+  k.reserve(tenant.size() + model.size() + o.host_header.size() + 12);
+  k.append(tenant).push_back('\x1f');
+  k.append(model).push_back('\x1f');
+  k.append(o.tls ? "https://" : "http://").append(o.host_header);
+  return k;
+}
+
+std::shared_ptr<UpstreamConnection> ConnectionPool::take(const std::string& key,
+                                                         Clock::time_point now) {
+  auto it = pools_.find(key);
+  if (it == pools_.end()) return nullptr;
+  auto& q = it->second;
+  std::shared_ptr<UpstreamConnection> found;
+  while (!q.empty() && !found) {
+    Idle idle = std::move(q.back());
+    q.pop_back();
+    --idle_;
+    if (idle.expires > now && !idle.conn->stream().peer_closed()) found = std::move(idle.conn);
+  }
+  if (q.empty()) pools_.erase(it);
+  return found;
+}
+
+void ConnectionPool::put(const std::string& key, std::shared_ptr<UpstreamConnection> conn,
+                         Clock::time_point now, Duration ttl, std::size_t max_idle) {
+  if (max_idle == 0) return;
+  auto& q = pools_[key];
+  while (q.size() >= max_idle) {
+    q.pop_front();
+    --idle_;
+  }
+  q.push_back(Idle{std::move(conn), now, now + ttl});
+  ++idle_;
+}
+
+bool ConnectionPool::evict_one(const ProviderState* provider) {
+  std::deque<Idle>* oldest_q = nullptr;
+  for (auto& [k, q] : pools_)
+    if (!q.empty() && q.front().conn->provider() == provider &&
+        (!oldest_q || q.front().parked < oldest_q->front().parked))
+      oldest_q = &q;
+  if (!oldest_q) return false;
+  oldest_q->pop_front();
+  --idle_;
+  return true;
+}
+
+std::size_t ConnectionPool::sweep(Clock::time_point now) {
+  std::size_t closed = 0;
+  for (auto it = pools_.begin(); it != pools_.end();) {
+    auto& q = it->second;
+    for (auto e = q.begin(); e != q.end();) {
+      if (e->expires <= now || e->conn->stream().peer_closed()) {
+        e = q.erase(e);
+        --idle_;
+        ++closed;
+      } else {
+        ++e;
+      }
+    }
+    it = q.empty() ? pools_.erase(it) : std::next(it);
+  }
+  return closed;
+}
+
+}  // namespace corral::upstream

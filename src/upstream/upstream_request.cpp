@@ -1,0 +1,75 @@
+#include "upstream/upstream_request.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/beast/core/string.hpp>
+#include <string>
+
+namespace corral::upstream {
+namespace {
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Names listed in Connection: "close, x-foo" → is "x-foo" listed?
+bool named_in_connection(const http::fields& f, std::string_view lowercase_name) {
+  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection;
+       ++it) {
+    for (auto token : http::token_list(it->value()))
+      if (beast::iequals(token, lowercase_name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view n) noexcept {
+  static constexpr std::array<std::string_view, 7> kHop = {
+      "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length"};
+  return std::find(kHop.begin(), kHop.end(), n) != kHop.end() || n.starts_with("proxy-");
+}
+
+bool is_private_request_header(std::string_view n) noexcept {
+  static constexpr std::array<std::string_view, 10> kPrivate = {
+      "authorization", "x-api-key", "x-tenant-id", "cookie",           "host",
+      "expect",        "x-request-id", "accept-encoding", "forwarded", "x-forwarded-for"};
+  return is_hop_by_hop(n) || n.starts_with("x-corral-") ||
+         std::find(kPrivate.begin(), kPrivate.end(), n) != kPrivate.end();
+}
+
+UpstreamRequest build_request(const http::fields& client, std::string_view api_path,
+                              std::string body, const ProviderConfig& provider,
+                              std::string_view request_id) {
+  UpstreamRequest req;
+  req.method(http::verb::post);
+  req.target(provider.origin.base_path + std::string(api_path));
+  req.version(11);
+  for (const auto& f : client) {
+    const auto name = lowercase(f.name_string());
+    if (is_private_request_header(name) || named_in_connection(client, name)) continue;
+    req.insert(f.name_string(), f.value());
+  }
+  req.set(http::field::host, provider.origin.host_header);
+  if (!provider.api_key.empty()) req.set(http::field::authorization, "Bearer " + provider.api_key);
+  for (const auto& [name, value] : provider.headers) req.set(name, value);
+  req.set("x-request-id", request_id);
+  req.set(http::field::content_type, "application/json");
+  req.keep_alive(true);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+void copy_response_fields(const http::fields& from, http::fields& to) {
+  for (const auto& f : from) {
+    const auto name = lowercase(f.name_string());
+    if (is_hop_by_hop(name) || named_in_connection(from, name)) continue;
+    to.insert(f.name_string(), f.value());
+  }
+}
+
+}  // namespace corral::upstream

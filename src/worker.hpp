@@ -1,0 +1,54 @@
+// One I/O thread of the daemon. Threading model (also in README.md): corral runs
+// server.threads workers; each owns an io_context run by exactly one thread, its own acceptor
+// on the shared port (SO_REUSEPORT), and everything its connections touch: client sessions,
+// upstream connection pools, the DNS cache. Nothing of a worker is touched by another thread,
+// so none of it is locked. What all workers share is read-mostly or atomic: the configuration
+// snapshot (Runtime), per-provider counters, the client connection count.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <unordered_set>
+
+#include "corral/asio.hpp"
+#include "runtime.hpp"
+#include "upstream/connection_pool.hpp"
+#include "upstream/dns_cache.hpp"
+
+namespace corral {
+
+// Something that must finish or stop when the daemon drains (a client connection).
+class Drainable {
+ public:
+  virtual void on_drain() = 0;
+
+ protected:
+  ~Drainable() = default;
+};
+
+// An io_context for exactly one thread, whose pending handlers (and the coroutine frames they
+// own) can be destroyed before the worker's other members go.
+class WorkerContext : public asio::io_context {
+ public:
+  WorkerContext() : asio::io_context(1) {}
+  void destroy_pending() { shutdown(); }
+};
+
+struct Worker {
+  Worker(Runtime& rt, std::size_t idx, std::atomic<std::uint64_t>& client_count)
+      : runtime(rt), index(idx), dns(io.get_executor()), client_connections(client_count) {}
+  ~Worker() { io.destroy_pending(); }  // sessions end while `sessions` and `pool` still exist
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  WorkerContext io;
+  Runtime& runtime;
+  std::size_t index;
+  upstream::DnsCache dns;
+  upstream::ConnectionPool pool;
+  std::atomic<std::uint64_t>& client_connections;  // all workers
+  bool draining = false;
+  std::unordered_set<Drainable*> sessions;  // live client sessions of this worker
+};
+
+}  // namespace corral
