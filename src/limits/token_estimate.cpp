@@ -42,8 +42,8 @@ TokenEstimate estimate_tokens(const nlohmann::json& body, const ModelConfig& mod
     e.max_output = model.default_max_tokens;
     for (const char* key : {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
       auto it = body.find(key);
-      if (it != body.end() && it->is_number_unsigned()) {
-        e.max_output = it->get<std::uint64_t>();
+      if (it != body.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+        e.max_output = static_cast<std::uint64_t>(it->get<std::int64_t>());
         break;
       }
     }

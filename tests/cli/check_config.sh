@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The command line contract of spec/cli.md, run against the built binary.
+set -u
+corral=$1 src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+out=$("$corral" --check-config --config "$src/config/corral.yaml") || fail "demo config rejected: $out"
+[ "$out" = ok ] || fail "expected ok, got: $out"
+
+printf 'server:\n  threads: many\n  bogus: 1\n' >"$tmp/bad.yaml"
+out=$("$corral" --check-config --config "$tmp/bad.yaml" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "invalid config exit $rc, want 2"
+echo "$out" | grep -q "^$tmp/bad.yaml:2:12: server.threads: expected a whole number" || fail "no position: $out"
+echo "$out" | grep -q "^$tmp/bad.yaml:3:3: unknown key \"bogus\"" || fail "second error missing: $out"
+
+# A bad config makes the daemon exit 2 without listening.
+"$corral" --config "$tmp/bad.yaml" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "daemon with invalid config exit $rc, want 2"
+
+out=$(printf 'sk-acme-0001\n' | "$corral" hash-key) || fail "hash-key failed"
+[ "$out" = "sha256:f64df940e75359a440632480fb0bb219a66c8db9e108aa87fc8208436e460138" ] || fail "hash-key: $out"
+printf '' | "$corral" hash-key >/dev/null 2>&1 && fail "hash-key accepted an empty key"
+
+"$corral" --version | grep -Eq '^corral [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
+"$corral" --help | grep -q -- "--check-config" || fail "--help"
+"$corral" --nonsense >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown flag must exit 2"
+echo "cli: all checks passed"

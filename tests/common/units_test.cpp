@@ -1,0 +1,40 @@
+#include "corral/units.hpp"
+
+#include <gtest/gtest.h>
+
+namespace corral {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Units, Durations) {
+  EXPECT_EQ(parse_duration("250ms"), Duration(250));
+  EXPECT_EQ(parse_duration("10s"), Duration(10s));
+  EXPECT_EQ(parse_duration("5m"), Duration(5min));
+  EXPECT_EQ(parse_duration("1h"), Duration(1h));
+  EXPECT_EQ(parse_duration("1m30s"), Duration(90s));
+  EXPECT_EQ(parse_duration("0s"), Duration(0));
+  for (auto bad : {"", "10", "s", "10 s", "-1s", "1.5s", "10sec", "1d", "99999999999999999999h"})
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+}
+
+TEST(Units, Sizes) {
+  EXPECT_EQ(parse_size("4096"), 4096u);
+  EXPECT_EQ(parse_size("16KiB"), 16u << 10);
+  EXPECT_EQ(parse_size("8MiB"), 8u << 20);
+  EXPECT_EQ(parse_size("1GiB"), 1ull << 30);
+  EXPECT_EQ(parse_size("12B"), 12u);
+  for (auto bad : {"", "8 MiB", "8mb", "8MB", "KiB", "-1", "1.5KiB", "99999999999999999999GiB"})
+    EXPECT_FALSE(parse_size(bad)) << bad;
+}
+
+TEST(Units, FormatsResetsLikeOpenAI) {
+  EXPECT_EQ(format_duration(Duration(250)), "250ms");
+  EXPECT_EQ(format_duration(Duration(1000)), "1s");
+  EXPECT_EQ(format_duration(Duration(1001)), "2s");
+  EXPECT_EQ(format_duration(Duration(360000)), "6m0s");
+  EXPECT_EQ(format_duration(Duration(3723000)), "1h2m3s");
+}
+
+}  // namespace
+}  // namespace corral

@@ -1,0 +1,202 @@
+#include "corral/config_loader.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+namespace corral {
+namespace {
+
+using ::testing::HasSubstr;
+
+const char* kMinimal = R"(providers:
+  mock:
+    base_url: "http://127.0.0.1:9001/v1"
+models:
+  gpt-4.1:
+    routes: [{provider: mock}]
+)";
+
+ConfigLoadResult load(const std::string& yaml, std::map<std::string, std::string> env = {}) {
+  return load_config_text(yaml, "test.yaml", [env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+// The single error of `yaml`, as "LINE:COLUMN: message".
+std::string only_error(const std::string& yaml, std::map<std::string, std::string> env = {}) {
+  auto r = load(yaml, env);
+  EXPECT_EQ(r.config, nullptr);
+  EXPECT_EQ(r.errors.size(), 1u) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  if (r.errors.empty()) return "";
+  return std::to_string(r.errors[0].line) + ":" + std::to_string(r.errors[0].column) + ": " + r.errors[0].message;
+}
+
+TEST(ConfigLoader, MinimalConfigGetsTheSpecDefaults) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r.config) << r.errors[0].to_string();
+  const auto& c = *r.config;
+  EXPECT_EQ(c.server.listen.host, "127.0.0.1");
+  EXPECT_EQ(c.server.listen.port, 8080);
+  EXPECT_EQ(c.server.max_header_bytes, 16u * 1024);
+  EXPECT_EQ(c.server.max_body_bytes, 8u * 1024 * 1024);
+  EXPECT_EQ(c.server.header_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(c.server.idle_timeout, std::chrono::seconds(75));
+  ASSERT_EQ(c.providers.size(), 1u);
+  const auto& p = c.providers[0];
+  EXPECT_EQ(p.origin.host, "127.0.0.1");
+  EXPECT_EQ(p.origin.port, 9001);
+  EXPECT_EQ(p.origin.base_path, "/v1");
+  EXPECT_FALSE(p.origin.tls);
+  EXPECT_EQ(p.max_concurrency, 256u);
+  EXPECT_EQ(p.pool.max_idle_per_pool, 32u);
+  EXPECT_EQ(p.first_byte_timeout, std::chrono::seconds(120));
+  ASSERT_EQ(c.models.size(), 1u);
+  EXPECT_EQ(c.models[0].routes[0].model, "gpt-4.1");
+  EXPECT_EQ(c.models[0].default_max_tokens, 4096u);
+  ASSERT_EQ(c.tiers.size(), 4u);
+  EXPECT_EQ(c.tiers[0].name, "enterprise");
+  EXPECT_EQ(c.tiers[0].priority, Priority::critical);
+  EXPECT_EQ(c.scheduler.max_queue, 10000u);
+  EXPECT_FALSE(c.redis.has_value());
+}
+
+TEST(ConfigLoader, TheSpecExampleAndTheDemoConfigLoad) {
+  for (std::string path : {std::string(CORRAL_SOURCE_DIR) + "/../shared/spec/example.yaml",
+                           std::string(CORRAL_SOURCE_DIR) + "/config/corral.yaml"}) {
+    if (!std::ifstream(path)) {
+      ADD_FAILURE() << "missing " << path;
+      continue;
+    }
+    auto r = load_config_file(path);
+    ASSERT_TRUE(r.config) << r.errors[0].to_string();
+    const auto* acme = r.config->find_tenant("enterprise_acme");
+    ASSERT_NE(acme, nullptr);
+    EXPECT_EQ(r.config->tiers[acme->tier].name, "enterprise");
+    EXPECT_EQ(acme->weight, 8);
+    EXPECT_EQ(acme->rate_limits.requests_per_minute, 6000u);
+    EXPECT_DOUBLE_EQ(acme->rate_limits.burst_allowance, 1.5);
+    EXPECT_EQ(acme->cache_mode, CacheMode::deterministic);
+    EXPECT_DOUBLE_EQ(acme->budget_monthly_usd, 5000);
+    EXPECT_TRUE(r.config->find_tenant("saas_platform")->acts_for_any);
+    EXPECT_EQ(r.config->key_index.count(sha256("sk-acme-0001")), 1u);
+  }
+}
+
+TEST(ConfigLoader, UnknownKeyIsAnErrorAtItsPosition) {
+  EXPECT_EQ(only_error(std::string("server:\n  listn: \"127.0.0.1:1\"\n") + kMinimal),
+            "2:3: unknown key \"listn\" in server (expected one of: listen, threads, tls, max_connections, "
+            "max_header_bytes, max_body_bytes, header_timeout, body_timeout, idle_timeout, drain_timeout, "
+            "trusted_proxies, tenant_header_from, access_log)");
+  EXPECT_THAT(only_error(std::string(kMinimal) + "extra: 1\n"), HasSubstr("7:1: unknown key \"extra\""));
+}
+
+TEST(ConfigLoader, WrongTypesAreErrors) {
+  EXPECT_EQ(only_error(std::string("server:\n  threads: two\n") + kMinimal),
+            "2:12: server.threads: expected a whole number, got \"two\"");
+  EXPECT_EQ(only_error(std::string("server:\n  listen: [1]\n") + kMinimal),
+            "2:11: server.listen: expected HOST:PORT, got a list");
+  EXPECT_EQ(only_error(std::string("server:\n  max_connections: -5\n") + kMinimal),
+            "2:20: server.max_connections: expected a whole number, got \"-5\"");
+  EXPECT_THAT(only_error(std::string("redis:\n  url: \"redis://h:1\"\n  shared_limits: yes\n") + kMinimal),
+              HasSubstr("3:18: redis.shared_limits: expected true or false"));
+}
+
+TEST(ConfigLoader, DurationsSizesCidrsAndUrlsAreChecked) {
+  EXPECT_THAT(only_error(std::string("server:\n  header_timeout: 10\n") + kMinimal),
+              HasSubstr("2:19: server.header_timeout: expected a duration with a unit"));
+  EXPECT_THAT(only_error(std::string("server:\n  max_body_bytes: 8 MB\n") + kMinimal),
+              HasSubstr("2:19: server.max_body_bytes: expected a size"));
+  EXPECT_THAT(only_error(std::string("server:\n  trusted_proxies: [\"10.0.0.0/33\"]\n") + kMinimal),
+              HasSubstr("2:21: server.trusted_proxies[0]: expected an address or CIDR range"));
+  EXPECT_THAT(only_error("providers:\n  mock:\n    base_url: \"ftp://x/v1\"\nmodels:\n  m:\n    routes: [{provider: mock}]\n"),
+              HasSubstr("3:15: providers.mock.base_url: scheme must be http or https"));
+  EXPECT_THAT(only_error(std::string("server:\n  listen: \"localhost:80\"\n") + kMinimal),
+              HasSubstr("2:11: server.listen: \"localhost\" is not an IP address"));
+}
+
+TEST(ConfigLoader, UnknownNamesAreErrors) {
+  EXPECT_EQ(only_error("providers:\n  mock:\n    base_url: \"http://h\"\nmodels:\n  m:\n    routes: [{provider: mok}]\n"),
+            "6:25: models.m.routes[0].provider: unknown provider \"mok\"");
+  EXPECT_EQ(only_error(std::string(kMinimal) + "tenants:\n  acme:\n    tier: gold\n"),
+            "9:11: tenants.acme.tier: unknown tier \"gold\"");
+  EXPECT_EQ(only_error(std::string(kMinimal) + "tenants:\n  acme:\n    models: [gpt-5]\n"),
+            "9:14: tenants.acme.models[0]: unknown model \"gpt-5\"");
+  EXPECT_EQ(only_error(std::string(kMinimal) + "tenants:\n  acme:\n    acts_for: [nobody]\n"),
+            "9:16: tenants.acme.acts_for[0]: unknown tenant \"nobody\"");
+}
+
+TEST(ConfigLoader, TenantIdsAndKeysAreChecked) {
+  EXPECT_EQ(only_error(std::string(kMinimal) + "tenants:\n  a!:\n    tier: free\n"),
+            "8:3: tenants.a!: tenant id must match [A-Za-z0-9_-]{3,64}");
+  EXPECT_THAT(only_error(std::string(kMinimal) + "tenants:\n  acme:\n    api_keys: [\"sk-acme-0001\"]\n"),
+              HasSubstr("9:16: tenants.acme.api_keys[0]: plain secrets are not accepted"));
+  EXPECT_THAT(only_error(std::string(kMinimal) + "tenants:\n  acme:\n    api_keys: [\"sha256:abc\"]\n"),
+              HasSubstr("expected \"sha256:\" followed by 64 hex digits"));
+  const std::string key = "sha256:" + to_hex(sha256("k"));
+  EXPECT_THAT(only_error(std::string(kMinimal) + "tenants:\n  one:\n    api_keys: [\"" + key +
+                         "\"]\n  two:\n    api_keys: [\"" + key + "\"]\n"),
+              HasSubstr("11:16: tenants.two.api_keys[0]: the same key is already listed for tenant one"));
+}
+
+TEST(ConfigLoader, EnvironmentVariablesAreSubstitutedOrReported) {
+  const std::string yaml =
+      "providers:\n  p:\n    base_url: \"https://api.example.com/v1\"\n    api_key: \"${KEY}\"\n"
+      "models:\n  m:\n    routes: [{provider: p}]\n";
+  auto ok = load(yaml, {{"KEY", "secret-1"}});
+  ASSERT_TRUE(ok.config);
+  EXPECT_EQ(ok.config->providers[0].api_key, "secret-1");
+  EXPECT_EQ(ok.config->providers[0].origin.port, 443);
+  EXPECT_TRUE(ok.config->providers[0].origin.tls);
+  EXPECT_EQ(ok.config->providers[0].origin.host_header, "api.example.com");
+  EXPECT_EQ(only_error(yaml), "4:14: providers.p.api_key: environment variable KEY is not set");
+}
+
+TEST(ConfigLoader, EveryErrorIsReportedInFileOrder) {
+  auto r = load("server:\n  threads: 0\n  idle_timeout: soon\nproviders:\n  p:\n    base_url: \"http://h\"\n"
+                "    bogus: 1\nmodels:\n  m:\n    routes: [{provider: q}]\ntenants:\n  x:\n    tier: free\n");
+  ASSERT_EQ(r.errors.size(), 5u);
+  EXPECT_EQ(r.errors[0].line, 2);
+  EXPECT_EQ(r.errors[1].line, 3);
+  EXPECT_EQ(r.errors[2].line, 7);
+  EXPECT_EQ(r.errors[3].line, 10);
+  EXPECT_EQ(r.errors[4].line, 12);
+  EXPECT_EQ(r.errors[0].to_string().rfind("test.yaml:2:12: ", 0), 0u);
+}
+
+TEST(ConfigLoader, DuplicateKeysAndSyntaxErrorsHavePositions) {
+  EXPECT_EQ(only_error(std::string("server:\n  threads: 1\n  threads: 2\n") + kMinimal),
+            "3:3: server.threads: duplicate key");
+  EXPECT_THAT(only_error("server: [\n"), HasSubstr("YAML syntax"));
+}
+
+TEST(ConfigLoader, MissingFileIsAnError) {
+  auto r = load_config_file("/nonexistent/corral.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].to_string(), "/nonexistent/corral.yaml:1:1: cannot open the configuration file");
+}
+
+TEST(ConfigLoader, RoutesWeightsAndPrices) {
+  auto r = load(
+      "providers:\n  a:\n    base_url: \"http://[::1]:81\"\n  b:\n    base_url: \"http://10.0.0.2/\"\n"
+      "models:\n  m:\n    routes:\n      - {provider: a, model: m-a, weight: 3}\n      - {provider: b}\n"
+      "    price_per_mtok: {input: 2, output: 8}\n    context_window: 1000\n");
+  ASSERT_TRUE(r.config) << r.errors[0].to_string();
+  const auto& m = r.config->models[0];
+  ASSERT_EQ(m.routes.size(), 2u);
+  EXPECT_EQ(m.routes[0].model, "m-a");
+  EXPECT_EQ(m.routes[0].weight, 3u);
+  EXPECT_EQ(m.routes[1].model, "m");
+  EXPECT_EQ(m.routes[1].provider, 1u);
+  EXPECT_DOUBLE_EQ(m.price->cached_input, 2.0);
+  EXPECT_EQ(r.config->providers[0].origin.host, "::1");
+  EXPECT_EQ(r.config->providers[0].origin.host_header, "[::1]:81");
+  EXPECT_EQ(r.config->providers[1].origin.base_path, "");
+}
+
+}  // namespace
+}  // namespace corral

@@ -1,0 +1,250 @@
+#include "integration/harness.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "corral/hash.hpp"
+
+extern char** environ;
+
+namespace corral::testing {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+Process::Process(const std::string& exe, const std::vector<std::string>& args, const std::string& log_path)
+    : log_path_(log_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(exe.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  if (posix_spawn(&pid_, exe.c_str(), &fa, nullptr, argv.data(), environ) != 0)
+    throw std::runtime_error("cannot start " + exe);
+  posix_spawn_file_actions_destroy(&fa);
+}
+
+Process::~Process() {
+  if (!reaped_ && pid_ > 0 && !stop(SIGTERM, 10s)) stop(SIGKILL, 5s);
+}
+
+std::optional<int> Process::stop(int sig, std::chrono::milliseconds timeout) {
+  if (reaped_) return 0;
+  ::kill(pid_, sig);
+  const auto deadline = Clock::now() + timeout;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      reaped_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return std::nullopt;
+}
+
+std::string Process::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::optional<std::string> Process::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const {
+  std::optional<std::string> found;
+  eventually([&] {
+    std::istringstream lines(log());
+    for (std::string line; std::getline(lines, line);)
+      if (line.find(needle) != std::string::npos) {
+        found = line;
+        return true;
+      }
+    return false;
+  }, timeout);
+  return found;
+}
+
+std::string temp_dir() {
+  std::string tmpl = "/tmp/corral-test-XXXXXX";
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+std::uint16_t port_from_log_line(const std::string& line) {
+  const auto at = line.find("listening on ");
+  const auto colon = line.find(':', line.find(']', at) == std::string::npos ? at : line.find(']', at));
+  return static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+}
+
+std::uint16_t closed_port() {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+Mock::Mock(std::vector<std::string> extra) {
+  const auto dir = temp_dir();
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--threads", "2"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  tls = std::find(extra.begin(), extra.end(), "--tls-cert") != extra.end();
+  process = std::make_unique<Process>(CORRAL_MOCK_BIN, args, dir + "/mock.log");
+  auto line = process->wait_for_log("listening on", 10s);
+  if (!line) throw std::runtime_error("corral-mock did not start: " + process->log());
+  port = port_from_log_line(*line);
+}
+
+nlohmann::json Mock::stats() const {
+  if (!tls) return nlohmann::json::parse(request(port, http::verb::get, "/mock/stats").body());
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  asio::ssl::stream<tcp::socket> s(io, ctx);
+  s.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  s.handshake(asio::ssl::stream_base::client);
+  http::request<http::empty_body> req{http::verb::get, "/mock/stats", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.keep_alive(false);
+  http::write(s, req);
+  boost::beast::flat_buffer buf;
+  Response res;
+  http::read(s, buf, res);
+  return nlohmann::json::parse(res.body());
+}
+
+Corral::Corral(std::string config, std::uint16_t mock_port) {
+  const auto dir = temp_dir();
+  for (std::size_t at; (at = config.find("@MOCK_PORT@")) != std::string::npos;)
+    config.replace(at, 11, std::to_string(mock_port));
+  config_path = dir + "/corral.yaml";
+  std::ofstream(config_path) << config;
+  process = std::make_unique<Process>(CORRAL_BIN, std::vector<std::string>{"--config", config_path, "--log-level", "debug"},
+                                      dir + "/corral.log");
+  auto line = process->wait_for_log("listening on", 10s);
+  if (!line) throw std::runtime_error("corral did not start: " + process->log());
+  port = port_from_log_line(*line);
+}
+
+std::string key_ref(const std::string& key) { return "\"sha256:" + to_hex(sha256(key)) + "\""; }
+
+std::string base_config(const std::string& server_extra, const std::string& provider_extra,
+                        const std::string& tenants_extra) {
+  return "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n" + server_extra +
+         "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n    api_key: \"provider-secret\"\n" +
+         provider_extra +
+         "models:\n  gpt-4.1:\n    routes: [{provider: mock}]\n"
+         "  small:\n    routes: [{provider: mock, model: text-embedding-3-small}]\n"
+         "  tiny:\n    routes: [{provider: mock}]\n    context_window: 100\n"
+         "tenants:\n  acme:\n    api_keys: [" + key_ref("sk-acme") + "]\n"
+         "  other:\n    api_keys: [" + key_ref("sk-other") + "]\n    models: [gpt-4.1]\n" + tenants_extra;
+}
+
+Response request(std::uint16_t port, http::verb method, const std::string& target, const std::string& body,
+                 const std::vector<Header>& headers, std::chrono::milliseconds timeout) {
+  http::request<http::string_body> req{method, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& h : headers) req.set(h.name, h.value);
+  if (!body.empty() || method == http::verb::post) {
+    req.body() = body;
+    req.prepare_payload();
+  }
+  RawClient c(port);
+  std::ostringstream out;
+  out << req;
+  c.send(out.str());
+  return c.read_response(timeout);
+}
+
+Response chat(std::uint16_t port, const std::string& key, const std::string& body, const std::vector<Header>& extra) {
+  std::vector<Header> h = {{"authorization", "Bearer " + key}, {"content-type", "application/json"}};
+  h.insert(h.end(), extra.begin(), extra.end());
+  return request(port, http::verb::post, "/v1/chat/completions", body, h);
+}
+
+RawClient::RawClient(std::uint16_t port) : socket_(io_) {
+  socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  socket_.set_option(tcp::no_delay(true));
+}
+
+void RawClient::send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+
+std::string RawClient::read_until(const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  char buf[4096];
+  auto found = [&] { return !needle.empty() && pending_.find(needle) != std::string::npos; };
+  while (!found() && !closed_ && Clock::now() < deadline) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true);
+    auto n = socket_.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block) {
+      pollfd p{socket_.native_handle(), POLLIN, 0};
+      ::poll(&p, 1, 10);
+      continue;
+    }
+    if (ec) {
+      closed_ = true;
+      break;
+    }
+    pending_.append(buf, n);
+  }
+  return pending_;
+}
+
+std::string RawClient::read_to_close(std::chrono::milliseconds timeout) {
+  return read_until({}, timeout);  // no needle: until the peer closes
+}
+
+Response RawClient::read_response(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    http::response_parser<http::string_body> p;
+    p.eager(true);
+    p.body_limit(64 << 20);
+    boost::system::error_code ec;
+    std::size_t used = p.put(asio::buffer(pending_), ec);
+    while (!ec && used < pending_.size() && !p.is_done()) {
+      used += p.put(asio::buffer(pending_.data() + used, pending_.size() - used), ec);
+      if (used == 0) break;
+    }
+    if (closed_ && !p.is_done() && p.is_header_done()) {
+      p.put_eof(ec);
+      if (!ec && p.is_done()) used = pending_.size();
+    }
+    if (p.is_done()) {
+      pending_.erase(0, used);
+      return p.release();
+    }
+    if (ec && ec != http::error::need_more) throw std::runtime_error("bad response: " + ec.message() + ": " + pending_);
+    if (closed_ || Clock::now() >= deadline)
+      throw std::runtime_error("no complete response (closed=" + std::to_string(closed_) + "): " + pending_);
+    const auto before = pending_.size();
+    read_until({}, std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::min<Clock::duration>(50ms, deadline - Clock::now())));
+    if (pending_.size() == before && !closed_ && Clock::now() >= deadline)
+      throw std::runtime_error("timed out waiting for a response: " + pending_);
+  }
+}
+
+void RawClient::close() {
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+}  // namespace corral::testing

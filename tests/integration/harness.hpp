@@ -1,0 +1,117 @@
+// Integration test harness: starts corral-mock and corral as real processes on OS-chosen
+// loopback ports, and talks to them through real sockets. Every wait has a deadline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+namespace corral::testing {
+
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// A child process with its stderr captured in a file; stopped (SIGTERM, then SIGKILL) on destruction.
+class Process {
+ public:
+  Process(const std::string& exe, const std::vector<std::string>& args, const std::string& log_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Waits for a log line containing `needle`; returns that line.
+  std::optional<std::string> wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const;
+  std::string log() const;
+  // Sends a signal and waits for the exit status (nullopt on timeout).
+  std::optional<int> stop(int sig, std::chrono::milliseconds timeout);
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+  bool reaped_ = false;
+};
+
+std::string temp_dir();
+std::uint16_t port_from_log_line(const std::string& line);
+// A loopback port nothing listens on (bound, then released).
+std::uint16_t closed_port();
+
+struct Mock {
+  explicit Mock(std::vector<std::string> extra_args = {});
+  std::unique_ptr<Process> process;
+  std::uint16_t port = 0;
+  bool tls = false;  // started with --tls-cert: stats are fetched over TLS
+  nlohmann::json stats() const;
+};
+
+struct Corral {
+  // `config` is YAML; "@MOCK_PORT@" is replaced by `mock_port`.
+  Corral(std::string config, std::uint16_t mock_port);
+  std::unique_ptr<Process> process;
+  std::uint16_t port = 0;
+  std::string config_path;
+};
+
+// A test client key and its config entry.
+std::string key_ref(const std::string& key);  // "sha256:<hex>" quoted for YAML
+
+using Response = http::response<http::string_body>;
+struct Header {
+  std::string name, value;
+};
+
+// One request on a new connection; the whole response.
+Response request(std::uint16_t port, http::verb method, const std::string& target, const std::string& body = {},
+                 const std::vector<Header>& headers = {}, std::chrono::milliseconds timeout = 10s);
+Response chat(std::uint16_t port, const std::string& key, const std::string& body,
+              const std::vector<Header>& extra = {});
+
+// A raw connection for malformed requests, pipelining and streaming.
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port);
+  void send(const std::string& bytes);
+  // Reads until `needle` has arrived (returns everything read so far) or the deadline passes.
+  std::string read_until(const std::string& needle, std::chrono::milliseconds timeout);
+  // Reads until the server closes the connection or the deadline passes.
+  std::string read_to_close(std::chrono::milliseconds timeout);
+  // Reads one complete HTTP response.
+  Response read_response(std::chrono::milliseconds timeout = 10s);
+  bool closed_by_peer() const { return closed_; }
+  void close();
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string pending_;
+  bool closed_ = false;
+};
+
+// Polls `condition` until true or the deadline; returns its last value.
+template <class F>
+bool eventually(F condition, std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);  // polling interval of a wait with a deadline
+  }
+  return condition();
+}
+
+// The minimal config every test builds on: one mock provider, two models, tenant "acme"
+// with key "sk-acme" and tenant "other" with key "sk-other".
+std::string base_config(const std::string& server_extra = {}, const std::string& provider_extra = {},
+                        const std::string& tenants_extra = {});
+
+}  // namespace corral::testing

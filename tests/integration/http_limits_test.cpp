@@ -1,0 +1,165 @@
+// The client side of corral through real sockets: errors, limits, timeouts and strict framing.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "integration/harness.hpp"
+
+namespace corral::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+class HttpLimitsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    mock = new Mock();
+    corral = new Corral(base_config("  max_header_bytes: 1KiB\n  max_body_bytes: 2KiB\n"
+                                    "  header_timeout: 300ms\n  body_timeout: 300ms\n"),
+                        mock->port);
+  }
+  static void TearDownTestSuite() {
+    delete corral;
+    delete mock;
+  }
+  // Requests that reached the provider's API (not the stats queries themselves).
+  static int mock_requests() {
+    auto s = mock->stats();
+    return s["requests"].get<int>() - s["by_path"].value("/mock/stats", 0);
+  }
+  static void expect_error(const Response& res, unsigned status, const std::string& code) {
+    EXPECT_EQ(res.result_int(), status) << res.body();
+    EXPECT_EQ(res[http::field::content_type], "application/json");
+    auto body = json::parse(res.body(), nullptr, false);
+    ASSERT_TRUE(body.is_object()) << res.body();
+    EXPECT_EQ(body["error"]["code"], code) << res.body();
+    EXPECT_TRUE(body["error"].contains("message"));
+    EXPECT_TRUE(body["error"].contains("type"));
+    EXPECT_TRUE(body["error"].contains("param"));
+  }
+  static Mock* mock;
+  static Corral* corral;
+};
+Mock* HttpLimitsTest::mock = nullptr;
+Corral* HttpLimitsTest::corral = nullptr;
+
+TEST_F(HttpLimitsTest, AuthenticationAndRoutingErrors) {
+  expect_error(chat(corral->port, "sk-wrong", R"({"model":"gpt-4.1"})"), 401, "invalid_api_key");
+  expect_error(request(corral->port, http::verb::post, "/v1/chat/completions", "{}"), 401, "invalid_api_key");
+  expect_error(chat(corral->port, "sk-other", R"({"model":"gpt-4.1"})", {{"x-tenant-id", "acme"}}), 403,
+               "tenant_not_allowed");
+  expect_error(request(corral->port, http::verb::get, "/v1/unknown"), 404, "not_found");
+  expect_error(request(corral->port, http::verb::get, "/v1/chat/completions"), 405, "method_not_allowed");
+  expect_error(chat(corral->port, "sk-acme", R"({"model":"gpt-9"})"), 404, "model_not_found");
+  // A model that exists but is not allowed looks exactly like one that does not exist.
+  auto hidden = chat(corral->port, "sk-other", R"({"model":"small"})");
+  auto missing = chat(corral->port, "sk-other", R"({"model":"nope"})");
+  expect_error(hidden, 404, "model_not_found");
+  EXPECT_EQ(json::parse(hidden.body())["error"]["type"], json::parse(missing.body())["error"]["type"]);
+}
+
+TEST_F(HttpLimitsTest, BadBodiesAre400) {
+  expect_error(chat(corral->port, "sk-acme", "{not json"), 400, "invalid_json");
+  expect_error(chat(corral->port, "sk-acme", "[1,2]"), 400, "invalid_request");
+  expect_error(chat(corral->port, "sk-acme", R"({"messages":[]})"), 400, "invalid_request");
+  expect_error(chat(corral->port, "sk-acme", R"({"model":42})"), 400, "invalid_request");
+  expect_error(chat(corral->port, "sk-acme", R"({"model":"gpt-4.1","stream":"yes"})"), 400, "invalid_request");
+  expect_error(chat(corral->port, "sk-acme",
+                    R"({"model":"tiny","max_tokens":50,"messages":[{"role":"user","content":")" +
+                        std::string(400, 'x') + "\"}]}"),
+               400, "context_length_exceeded");
+}
+
+TEST_F(HttpLimitsTest, SizeLimits) {
+  const int before = mock_requests();
+  auto big = chat(corral->port, "sk-acme", R"({"model":"gpt-4.1","x":")" + std::string(3000, 'a') + "\"}");
+  expect_error(big, 413, "body_too_large");
+  RawClient line(corral->port);
+  line.send("GET /" + std::string(2000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  expect_error(line.read_response(), 414, "uri_too_long");
+  RawClient headers(corral->port);
+  headers.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'h') + "\r\n\r\n");
+  expect_error(headers.read_response(), 431, "headers_too_large");
+  // Chunked bodies are bounded too.
+  RawClient chunked(corral->port);
+  chunked.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
+               "Transfer-Encoding: chunked\r\n\r\nBB8\r\n" + std::string(3000, 'a') + "\r\n0\r\n\r\n");
+  expect_error(chunked.read_response(), 413, "body_too_large");
+  EXPECT_EQ(mock_requests(), before + 0) << "nothing over a limit reaches the provider";
+}
+
+TEST_F(HttpLimitsTest, SlowHeadOrBodyIs408) {
+  RawClient head(corral->port);
+  head.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n");
+  auto res = head.read_response(5s);
+  expect_error(res, 408, "request_timeout");
+  EXPECT_FALSE(res.keep_alive());
+
+  RawClient body(corral->port);
+  body.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
+            "Content-Length: 100\r\n\r\n{\"model\":");
+  expect_error(body.read_response(5s), 408, "request_timeout");
+}
+
+TEST_F(HttpLimitsTest, MalformedFramingIs400AndCloses) {
+  const int before = mock_requests();
+  const std::string body = R"({"model":"gpt-4.1"})";
+  const std::string start = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n";
+  const std::vector<std::string> cases = {
+      start + "Content-Length: 19\r\nTransfer-Encoding: chunked\r\n\r\n" + body,
+      start + "Transfer-Encoding: gzip\r\n\r\n" + body,
+      start + "Transfer-Encoding: gzip, chunked\r\n\r\n13\r\n" + body + "\r\n0\r\n\r\n",
+      start + "Content-Length: 19\r\nContent-Length: 20\r\n\r\n" + body,
+      start + "Transfer-Encoding: chunked\r\n\r\nzz\r\n" + body + "\r\n0\r\n\r\n",
+      "POST /v1/chat/completions HTTP/1.1\nHost: x\nContent-Length: 19\n\n" + body,
+      start + "X-Folded: a\r\n b\r\nContent-Length: 19\r\n\r\n" + body,
+      start + "X-Ctl: a\x01" "b\r\nContent-Length: 19\r\n\r\n" + body,
+      "GARBAGE\r\n\r\n",
+  };
+  for (const auto& bytes : cases) {
+    RawClient c(corral->port);
+    c.send(bytes);
+    auto res = c.read_response(5s);
+    EXPECT_EQ(res.result_int(), 400) << bytes;
+    EXPECT_FALSE(res.keep_alive()) << bytes;
+    c.read_to_close(3s);
+    EXPECT_TRUE(c.closed_by_peer()) << bytes;
+  }
+  EXPECT_EQ(mock_requests(), before + 0) << "nothing malformed reaches the provider";
+}
+
+TEST_F(HttpLimitsTest, ChunkedRequestBodiesAreAccepted) {
+  RawClient c(corral->port);
+  const std::string body = R"({"model":"gpt-4.1"})";
+  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n5\r\n" + body.substr(0, 5) + "\r\n" +
+         "e\r\n" + body.substr(5) + "\r\n0\r\n\r\n");
+  EXPECT_EQ(c.read_response().result_int(), 200);
+}
+
+TEST_F(HttpLimitsTest, ExpectContinueIsAnswered) {
+  RawClient c(corral->port);
+  const std::string body = R"({"model":"gpt-4.1"})";
+  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
+         "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  EXPECT_THAT(c.read_until("\r\n\r\n", 5s), HasSubstr("HTTP/1.1 100 Continue"));
+  c.send(body);
+  c.read_until("chat.completion", 5s);
+  EXPECT_THAT(c.read_until("chat.completion", 5s), HasSubstr("200 OK"));
+}
+
+TEST_F(HttpLimitsTest, HealthzAndKeepAlive) {
+  RawClient c(corral->port);
+  for (int i = 0; i < 3; ++i) {
+    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto res = c.read_response();
+    EXPECT_EQ(res.result_int(), 200);
+    EXPECT_TRUE(res.keep_alive());
+  }
+  c.send("GET /healthz HTTP/1.0\r\n\r\n");
+  auto res = c.read_response();
+  EXPECT_FALSE(res.keep_alive());
+}
+
+}  // namespace
+}  // namespace corral::testing

@@ -1,0 +1,124 @@
+// The provider side through real sockets: failures, timeouts, cancellation and TLS.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "integration/harness.hpp"
+
+namespace corral::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+std::string error_code_of(const Response& res) {
+  auto body = json::parse(res.body(), nullptr, false);
+  return body.is_object() ? body["error"].value("code", "") : "";
+}
+
+TEST(UpstreamFailures, UnreachableProviderIs502) {
+  Corral corral(base_config("", "    connect_timeout: 1s\n"), closed_port());
+  auto res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
+  EXPECT_EQ(res.result_int(), 502);
+  EXPECT_EQ(error_code_of(res), "upstream_error");
+}
+
+TEST(UpstreamFailures, SlowProviderIs504AndResetIs502) {
+  Mock mock;
+  Corral corral(base_config("", "    first_byte_timeout: 300ms\n"), mock.port);
+  auto res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})", {{"x-mock-latency-ms", "3000"}});
+  EXPECT_EQ(res.result_int(), 504);
+  EXPECT_EQ(error_code_of(res), "upstream_timeout");
+  res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})", {{"x-mock-fault", "stall"}});
+  EXPECT_EQ(res.result_int(), 504);
+  res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})", {{"x-mock-fault", "reset"}});
+  EXPECT_EQ(res.result_int(), 502);
+  EXPECT_EQ(error_code_of(res), "upstream_error");
+  // The failed connections were not pooled: the next request works.
+  EXPECT_EQ(chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})").result_int(), 200);
+}
+
+TEST(UpstreamFailures, ClientDisconnectMidStreamCancelsTheUpstream) {
+  Mock mock;
+  Corral corral(base_config(), mock.port);
+  RawClient c(corral.port);
+  const std::string body = R"({"model":"gpt-4.1","stream":true})";
+  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
+         "x-mock-chunks: 50\r\nx-mock-chunk-delay-ms: 200\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body);
+  ASSERT_THAT(c.read_until("chat.completion.chunk", 5s), HasSubstr("chat.completion.chunk"));
+  c.close();
+  // The whole stream would take 10 s; the provider sees its connection cut within a couple of chunks.
+  EXPECT_TRUE(eventually([&] { return mock.stats()["streams_aborted"].get<int>() == 1; }, 3s))
+      << mock.stats().dump();
+  EXPECT_EQ(mock.stats()["streams_completed"].get<int>(), 0);
+}
+
+TEST(UpstreamFailures, StalledStreamIsCutAfterStreamIdleTimeout) {
+  Mock mock;
+  Corral corral(base_config("", "    stream_idle_timeout: 300ms\n"), mock.port);
+  RawClient c(corral.port);
+  const std::string body = R"({"model":"gpt-4.1","stream":true})";
+  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
+         "x-mock-chunks: 3\r\nx-mock-chunk-delay-ms: 5000\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body);
+  const auto start = Clock::now();
+  auto all = c.read_to_close(4s);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_LT(Clock::now() - start, 4s);
+  EXPECT_THAT(all, HasSubstr("200 OK"));
+  EXPECT_EQ(all.find("[DONE]"), std::string::npos);  // cut, not completed
+}
+
+TEST(UpstreamFailures, StreamCutByTheProviderEndsTheClientStream) {
+  Mock mock;
+  Corral corral(base_config(), mock.port);
+  RawClient c(corral.port);
+  const std::string body = R"({"model":"gpt-4.1","stream":true})";
+  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
+         "x-mock-fault: close-mid-stream\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto all = c.read_to_close(5s);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_THAT(all, HasSubstr("chat.completion.chunk"));
+  EXPECT_EQ(all.find("[DONE]"), std::string::npos);
+}
+
+class TlsUpstream : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = temp_dir();
+    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                            "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir +
+                            "/cert.pem >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  std::string dir;
+};
+
+TEST_F(TlsUpstream, VerifiedTlsToAnHttpsProvider) {
+  Mock mock({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
+  auto config = base_config("", "    tls: {ca_file: \"" + dir + "/cert.pem\"}\n");
+  config.replace(config.find("http://127.0.0.1"), 4, "https");
+  Corral corral(config, mock.port);
+  const int before = mock.stats()["connections"].get<int>();
+  for (int i = 0; i < 3; ++i) {
+    auto res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
+    ASSERT_EQ(res.result_int(), 200) << res.body() << corral.process->log();
+  }
+  // At most one new connection per I/O thread (the stats query itself is one more).
+  EXPECT_LE(mock.stats()["connections"].get<int>() - before - 1, 2);
+}
+
+TEST_F(TlsUpstream, UntrustedCertificateIs502) {
+  Mock mock({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
+  auto config = base_config();
+  config.replace(config.find("http://127.0.0.1"), 4, "https");
+  Corral corral(config, mock.port);
+  auto res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
+  EXPECT_EQ(res.result_int(), 502);
+  EXPECT_THAT(corral.process->log(), HasSubstr("TLS handshake"));
+}
+
+}  // namespace
+}  // namespace corral::testing

@@ -1,0 +1,100 @@
+#include "tenancy/tenant_resolver.hpp"
+
+#include <gtest/gtest.h>
+
+#include "corral/config_loader.hpp"
+
+namespace corral::tenancy {
+namespace {
+
+boost::asio::ip::address ip(const char* s) { return boost::asio::ip::make_address(s); }
+std::string key_ref(const char* k) { return "\"sha256:" + to_hex(sha256(k)) + "\""; }
+
+class TenantResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string yaml =
+        "server:\n  trusted_proxies: [\"10.0.0.0/8\"]\n  tenant_header_from: [\"192.168.0.0/16\"]\n"
+        "providers:\n  p:\n    base_url: \"http://h\"\nmodels:\n  m:\n    routes: [{provider: p}]\n"
+        "tenants:\n"
+        "  alpha:\n    api_keys: [" + key_ref("key-alpha") + "]\n"
+        "  beta:\n    api_keys: [" + key_ref("key-beta") + "]\n    acts_for: [alpha]\n"
+        "  platform:\n    api_keys: [" + key_ref("key-platform") + "]\n    acts_for: [\"*\"]\n"
+        "  locked:\n    api_keys: [" + key_ref("key-locked") + "]\n    allowed_cidrs: [\"203.0.113.0/24\"]\n";
+    auto r = load_config_text(yaml, "t.yaml");
+    ASSERT_TRUE(r.config) << r.errors[0].to_string();
+    cfg = r.config;
+  }
+  Resolution run(std::string_view auth, std::string_view tenant = {}, const char* peer = "127.0.0.1",
+                 std::string_view xff = {}, std::string_view x_api_key = {}) {
+    return resolve(*cfg, Credentials{auth, x_api_key, tenant, xff, ip(peer)});
+  }
+  ConfigPtr cfg;
+};
+
+TEST_F(TenantResolverTest, BearerAndXApiKeyFindTheTenant) {
+  auto r = run("Bearer key-alpha");
+  ASSERT_EQ(r.error, Errc::ok);
+  EXPECT_EQ(r.tenant->id, "alpha");
+  r = run("bearer   key-beta  ");
+  ASSERT_EQ(r.error, Errc::ok);
+  EXPECT_EQ(r.tenant->id, "beta");
+  r = run("", {}, "127.0.0.1", {}, "key-alpha");
+  ASSERT_EQ(r.error, Errc::ok);
+  EXPECT_EQ(r.tenant->id, "alpha");
+}
+
+TEST_F(TenantResolverTest, UnknownMalformedOrMissingKeysAreAll401) {
+  EXPECT_EQ(run("Bearer nope").error, Errc::invalid_api_key);
+  EXPECT_EQ(run("Basic a2V5LWFscGhh").error, Errc::invalid_api_key);
+  EXPECT_EQ(run("Bearer").error, Errc::invalid_api_key);
+  EXPECT_EQ(run("").error, Errc::invalid_api_key);
+  EXPECT_EQ(run("", "alpha").error, Errc::invalid_api_key);  // header alone from an untrusted address
+}
+
+TEST_F(TenantResolverTest, DelegationFollowsActsFor) {
+  auto r = run("Bearer key-beta", "alpha");
+  ASSERT_EQ(r.error, Errc::ok);
+  EXPECT_EQ(r.tenant->id, "alpha");
+  EXPECT_EQ(run("Bearer key-beta", "platform").error, Errc::tenant_not_allowed);
+  EXPECT_EQ(run("Bearer key-alpha", "beta").error, Errc::tenant_not_allowed);
+  EXPECT_EQ(run("Bearer key-platform", "beta").tenant->id, "beta");
+  EXPECT_EQ(run("Bearer key-platform", "ghost").error, Errc::tenant_not_allowed);
+  EXPECT_EQ(run("Bearer key-alpha", "alpha").tenant->id, "alpha");  // naming oneself is fine
+}
+
+TEST_F(TenantResolverTest, HeaderOnlyTenantsFromTrustedGateways) {
+  auto r = run("", "beta", "192.168.4.4");
+  ASSERT_EQ(r.error, Errc::ok);
+  EXPECT_EQ(r.tenant->id, "beta");
+  EXPECT_EQ(run("", "ghost", "192.168.4.4").error, Errc::tenant_not_allowed);
+  EXPECT_EQ(run("Bearer wrong", "beta", "192.168.4.4").error, Errc::invalid_api_key);
+}
+
+TEST_F(TenantResolverTest, AllowedCidrsUseTheAddressBehindTrustedProxies) {
+  EXPECT_EQ(run("Bearer key-locked", {}, "127.0.0.1").error, Errc::ip_not_allowed);
+  EXPECT_EQ(run("Bearer key-locked", {}, "203.0.113.9").error, Errc::ok);
+  // Through a trusted proxy: X-Forwarded-For is believed.
+  EXPECT_EQ(run("Bearer key-locked", {}, "10.1.1.1", "203.0.113.7").error, Errc::ok);
+  // From an untrusted peer it is not.
+  EXPECT_EQ(run("Bearer key-locked", {}, "198.51.100.1", "203.0.113.7").error, Errc::ip_not_allowed);
+}
+
+TEST(ClientAddress, RightMostUntrustedHopWins) {
+  std::vector<Cidr> trusted = {*Cidr::parse("10.0.0.0/8")};
+  EXPECT_EQ(client_address(trusted, ip("10.0.0.1"), "1.1.1.1, 2.2.2.2, 10.0.0.9"), ip("2.2.2.2"));
+  EXPECT_EQ(client_address(trusted, ip("10.0.0.1"), "10.0.0.7"), ip("10.0.0.7"));
+  EXPECT_EQ(client_address(trusted, ip("10.0.0.1"), "garbage, 3.3.3.3"), ip("3.3.3.3"));
+  EXPECT_EQ(client_address(trusted, ip("10.0.0.1"), "3.3.3.3, garbage"), ip("10.0.0.1"));
+  EXPECT_EQ(client_address(trusted, ip("8.8.8.8"), "1.1.1.1"), ip("8.8.8.8"));
+  EXPECT_EQ(client_address({}, ip("10.0.0.1"), "1.1.1.1"), ip("10.0.0.1"));
+}
+
+TEST(PresentedKey, SchemesAndFallbacks) {
+  EXPECT_EQ(presented_key("Bearer abc", "xyz"), "abc");
+  EXPECT_EQ(presented_key("", " xyz "), "xyz");
+  EXPECT_EQ(presented_key("Basic abc", "xyz"), "");
+}
+
+}  // namespace
+}  // namespace corral::tenancy

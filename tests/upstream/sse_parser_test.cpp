@@ -1,0 +1,56 @@
+#include "upstream/sse_parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace corral::upstream {
+namespace {
+
+struct Collected {
+  std::vector<std::pair<std::string, std::string>> events;
+  std::function<void(const SseEvent&)> fn() {
+    return [this](const SseEvent& e) { events.emplace_back(std::string(e.event), std::string(e.data)); };
+  }
+};
+
+TEST(SseParser, EventsSplitAcrossAnyPieces) {
+  const std::string stream =
+      "data: {\"a\":1}\n\nevent: response.completed\ndata: {\"b\":2}\r\n\r\n: comment\n\ndata: line1\ndata: line2\n\n"
+      "data: [DONE]\n\n";
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    SseParser p;
+    Collected c;
+    for (std::size_t i = 0; i < stream.size(); i += piece) p.feed(std::string_view(stream).substr(i, piece), c.fn());
+    ASSERT_EQ(c.events.size(), 4u) << "piece " << piece;
+    EXPECT_EQ(c.events[0].second, "{\"a\":1}");
+    EXPECT_EQ(c.events[1].first, "response.completed");
+    EXPECT_EQ(c.events[1].second, "{\"b\":2}");
+    EXPECT_EQ(c.events[2].second, "line1\nline2");
+    EXPECT_EQ(c.events[3].second, "[DONE]");
+    EXPECT_TRUE(p.done());
+  }
+}
+
+TEST(SseParser, IncompleteEventIsNotDispatched) {
+  SseParser p;
+  Collected c;
+  p.feed("data: partial", c.fn());
+  p.feed("\n", c.fn());
+  EXPECT_TRUE(c.events.empty());
+  p.feed("\n", c.fn());
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_FALSE(p.done());
+}
+
+TEST(SseParser, OversizedEventsAreSkippedNotBuffered) {
+  SseParser p(64);
+  Collected c;
+  p.feed("data: " + std::string(200, 'x') + "\n\ndata: ok\n\n", c.fn());
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].second, "ok");
+  EXPECT_EQ(p.oversized(), 1u);
+}
+
+}  // namespace
+}  // namespace corral::upstream

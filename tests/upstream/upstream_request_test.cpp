@@ -1,0 +1,84 @@
+#include "upstream/upstream_request.hpp"
+
+#include <gtest/gtest.h>
+
+#include "config/sections.hpp"
+
+namespace corral::upstream {
+namespace {
+
+ProviderConfig provider() {
+  ProviderConfig p;
+  p.name = "openai";
+  std::string why;
+  p.origin = *config::parse_base_url("https://api.example.com:8443/v1/", why);
+  p.api_key = "provider-key";
+  p.headers = {{"openai-organization", "org-1"}};
+  return p;
+}
+
+TEST(UpstreamRequest, CredentialsCookiesAndHopByHopHeadersNeverGoUpstream) {
+  http::fields client;
+  for (auto [n, v] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"Authorization", "Bearer client-key"}, {"x-api-key", "client-key"}, {"X-Tenant-ID", "acme"},
+           {"Cookie", "s=1"}, {"Connection", "keep-alive, X-Secret-Hop"}, {"Keep-Alive", "timeout=5"},
+           {"TE", "trailers"}, {"Trailer", "x"}, {"Transfer-Encoding", "chunked"}, {"Upgrade", "h2c"},
+           {"Proxy-Authorization", "p"}, {"X-Secret-Hop", "1"}, {"Host", "corral.local"},
+           {"Content-Length", "999"}, {"Expect", "100-continue"}, {"x-corral-priority", "low"},
+           {"User-Agent", "OpenAI/JS 6"}, {"x-mock-latency-ms", "5"}, {"OpenAI-Beta", "assistants=v2"}})
+    client.insert(n, v);
+  auto req = build_request(client, "/chat/completions", R"({"model":"m"})", provider(), "req_1");
+  EXPECT_EQ(req.target(), "/v1/chat/completions");
+  EXPECT_EQ(req[http::field::host], "api.example.com:8443");
+  EXPECT_EQ(req[http::field::authorization], "Bearer provider-key");
+  EXPECT_EQ(req.count("x-api-key"), 0u);
+  EXPECT_EQ(req.count("x-tenant-id"), 0u);
+  EXPECT_EQ(req.count(http::field::cookie), 0u);
+  EXPECT_EQ(req.count(http::field::keep_alive), 0u);
+  EXPECT_EQ(req.count(http::field::te), 0u);
+  EXPECT_EQ(req.count(http::field::trailer), 0u);
+  EXPECT_EQ(req.count(http::field::transfer_encoding), 0u);
+  EXPECT_EQ(req.count(http::field::upgrade), 0u);
+  EXPECT_EQ(req.count("proxy-authorization"), 0u);
+  EXPECT_EQ(req.count("x-secret-hop"), 0u);
+  EXPECT_EQ(req.count(http::field::expect), 0u);
+  EXPECT_EQ(req.count("x-corral-priority"), 0u);
+  EXPECT_EQ(req[http::field::content_length], "13");  // corral's own framing
+  EXPECT_EQ(req["x-request-id"], "req_1");
+  EXPECT_EQ(req["openai-organization"], "org-1");
+  EXPECT_EQ(req[http::field::user_agent], "OpenAI/JS 6");
+  EXPECT_EQ(req["x-mock-latency-ms"], "5");
+  EXPECT_EQ(req["openai-beta"], "assistants=v2");
+  EXPECT_TRUE(req.keep_alive());
+}
+
+TEST(UpstreamRequest, NoProviderKeyMeansNoAuthorization) {
+  auto p = provider();
+  p.api_key.clear();
+  auto req = build_request(http::fields{}, "/embeddings", "{}", p, "r");
+  EXPECT_EQ(req.count(http::field::authorization), 0u);
+  EXPECT_EQ(req.target(), "/v1/embeddings");
+}
+
+TEST(UpstreamResponse, HopByHopHeadersAreDropped) {
+  http::fields up;
+  up.insert("Content-Type", "text/event-stream");
+  up.insert("Transfer-Encoding", "chunked");
+  up.insert("Connection", "close, X-Hop");
+  up.insert("X-Hop", "1");
+  up.insert("Keep-Alive", "timeout=5");
+  up.insert("openai-processing-ms", "12");
+  up.insert("Content-Length", "5");
+  http::fields out;
+  copy_response_fields(up, out);
+  EXPECT_EQ(out["content-type"], "text/event-stream");
+  EXPECT_EQ(out["openai-processing-ms"], "12");
+  EXPECT_EQ(out.count("transfer-encoding"), 0u);
+  EXPECT_EQ(out.count("connection"), 0u);
+  EXPECT_EQ(out.count("x-hop"), 0u);
+  EXPECT_EQ(out.count("keep-alive"), 0u);
+  EXPECT_EQ(out.count("content-length"), 0u);
+}
+
+}  // namespace
+}  // namespace corral::upstream
