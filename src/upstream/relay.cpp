@@ -43,7 +43,7 @@ bool reserve_connection(ConnectionPool& pool, const ProviderConfig& p, ProviderS
          state.open_connections.load(std::memory_order_relaxed) < p.pool.max_connections;
 }
 
-void build_client_head(const Parser& parser, const ForwardPlan& plan,
+void build_client_head(const Parser& parser, const ForwardPlan& plan, bool draining,
                        http::response<http::buffer_body>& res) {
   const auto& up = parser.get();
   res.version(plan.client_version >= 11 ? 11 : 10);
@@ -59,7 +59,7 @@ void build_client_head(const Parser& parser, const ForwardPlan& plan,
   } else {
     delimited = false;  // HTTP/1.0 client: the end of the body is the end of the connection
   }
-  res.keep_alive(plan.client_keep_alive && delimited);
+  res.keep_alive(plan.client_keep_alive && delimited && !draining);
 }
 
 }  // namespace
@@ -132,7 +132,7 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
   // The head arrived: from here on the client receives the provider's answer as it comes.
   out.status = parser->get().result_int();
   http::response<http::buffer_body> res;
-  build_client_head(*parser, plan, res);
+  build_client_head(*parser, plan, worker.draining, res);
   http::response_serializer<http::buffer_body> sr{res};
   client_deadline.arm(plan.client_write_timeout, [c = &client] { c->cancel(); });
   auto [hwec, hwn] = co_await http::async_write_header(client, sr, use_nothrow);

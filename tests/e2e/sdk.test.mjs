@@ -1,0 +1,132 @@
+// End to end with the official OpenAI SDK: corral-mock as the provider, corral in front, the
+// SDK pointed at corral with a tenant's key.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+
+const CORRAL = process.env.CORRAL_BIN;
+const MOCK = process.env.CORRAL_MOCK_BIN;
+const children = [];
+let baseURL;
+
+// Starts a process and resolves with the port from its "listening on HOST:PORT" line.
+function start(bin, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${log}`)), 10000);
+    child.stderr.on('data', (d) => {
+      log += d;
+      const m = log.match(/listening on 127\.0\.0\.1:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${bin} exited ${code}: ${log}`)));
+  });
+}
+
+const sha = (k) => 'sha256:' + createHash('sha256').update(k).digest('hex');
+
+before(async () => {
+  assert.ok(CORRAL && MOCK, 'CORRAL_BIN and CORRAL_MOCK_BIN must be set');
+  const mockPort = await start(MOCK, ['--listen', '127.0.0.1:0', '--threads', '1', '--chunks', '4']);
+  const dir = mkdtempSync(join(tmpdir(), 'corral-e2e-'));
+  const config = join(dir, 'corral.yaml');
+  writeFileSync(config, `server:
+  listen: "127.0.0.1:0"
+  threads: 2
+providers:
+  mock:
+    base_url: "http://127.0.0.1:${mockPort}/v1"
+    api_key: "provider-key"
+models:
+  gpt-4.1:
+    routes: [{provider: mock}]
+  text-embedding-3-small:
+    routes: [{provider: mock}]
+tenants:
+  acme:
+    api_keys: ["${sha('sk-acme-e2e')}"]
+`);
+  const port = await start(CORRAL, ['--config', config]);
+  baseURL = `http://127.0.0.1:${port}/v1`;
+});
+
+after(() => {
+  for (const c of children) c.kill('SIGTERM');
+});
+
+const client = () => new OpenAI({ apiKey: 'sk-acme-e2e', baseURL, maxRetries: 0, timeout: 10000 });
+
+test('chat.completions.create', async () => {
+  const r = await client().chat.completions.create({
+    model: 'gpt-4.1',
+    messages: [{ role: 'user', content: 'Say hello' }],
+  });
+  assert.equal(r.object, 'chat.completion');
+  assert.equal(r.model, 'gpt-4.1');
+  assert.ok(r.choices[0].message.content.length > 0);
+  assert.ok(r.usage.total_tokens > 0);
+});
+
+test('chat.completions.create streamed', async () => {
+  const stream = await client().chat.completions.create({
+    model: 'gpt-4.1',
+    messages: [{ role: 'user', content: 'Say hello' }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = '';
+  let chunks = 0;
+  let usage = null;
+  for await (const chunk of stream) {
+    chunks += 1;
+    if (chunk.choices[0]?.delta?.content) text += chunk.choices[0].delta.content;
+    if (chunk.usage) usage = chunk.usage;
+  }
+  assert.ok(chunks >= 4, `only ${chunks} chunks`);
+  assert.ok(text.split(' ').length >= 4);
+  assert.ok(usage && usage.completion_tokens > 0);
+});
+
+test('embeddings.create', async () => {
+  const r = await client().embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] });
+  assert.equal(r.data.length, 2);
+  assert.equal(r.data[0].embedding.length, 16);
+  assert.equal(typeof r.data[0].embedding[0], 'number');
+});
+
+test('models.list', async () => {
+  const ids = [];
+  for await (const m of client().models.list()) ids.push(m.id);
+  assert.deepEqual(ids.sort(), ['gpt-4.1', 'text-embedding-3-small']);
+});
+
+test('responses.create', async () => {
+  const r = await client().responses.create({ model: 'gpt-4.1', input: 'Say hello' });
+  assert.equal(r.status, 'completed');
+  assert.ok(r.output_text.length > 0);
+});
+
+test('a wrong key is an AuthenticationError', async () => {
+  const bad = new OpenAI({ apiKey: 'sk-wrong', baseURL, maxRetries: 0 });
+  await assert.rejects(
+    bad.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] }),
+    (err) => err instanceof OpenAI.AuthenticationError && err.status === 401 && err.code === 'invalid_api_key',
+  );
+});
+
+test('an unknown model is a NotFoundError', async () => {
+  await assert.rejects(
+    client().chat.completions.create({ model: 'gpt-0', messages: [{ role: 'user', content: 'x' }] }),
+    (err) => err instanceof OpenAI.NotFoundError && err.code === 'model_not_found',
+  );
+});

@@ -1,0 +1,59 @@
+// Signals: SIGHUP reloads (an invalid file keeps the old config), SIGTERM drains in-flight work.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+
+#include "integration/harness.hpp"
+
+namespace corral::testing {
+namespace {
+
+TEST(Lifecycle, SighupReloadsAndRejectsInvalidFiles) {
+  Mock mock;
+  Corral corral(base_config(), mock.port);
+  EXPECT_EQ(chat(corral.port, "sk-new", R"({"model":"gpt-4.1"})").result_int(), 401);
+
+  auto config = base_config("", "", "  newcomer:\n    api_keys: [" + key_ref("sk-new") + "]\n");
+  for (std::size_t at; (at = config.find("@MOCK_PORT@")) != std::string::npos;)
+    config.replace(at, 11, std::to_string(mock.port));
+  std::ofstream(corral.config_path) << config;
+  ::kill(corral.process->pid(), SIGHUP);
+  ASSERT_TRUE(corral.process->wait_for_log("configuration reloaded", 5s));
+  EXPECT_EQ(chat(corral.port, "sk-new", R"({"model":"gpt-4.1"})").result_int(), 200);
+
+  std::ofstream(corral.config_path) << "server:\n  threads: lots\n";
+  ::kill(corral.process->pid(), SIGHUP);
+  ASSERT_TRUE(corral.process->wait_for_log("reload rejected", 5s));
+  EXPECT_THAT(corral.process->log(), ::testing::HasSubstr("corral.yaml:2:12: server.threads"));
+  EXPECT_EQ(chat(corral.port, "sk-new", R"({"model":"gpt-4.1"})").result_int(), 200);  // old config serves
+}
+
+TEST(Lifecycle, SigtermLetsInFlightRequestsFinishThenExitsZero) {
+  Mock mock;
+  Corral corral(base_config("  drain_timeout: 10s\n"), mock.port);
+  RawClient idle(corral.port);  // an idle keep-alive connection is closed at once
+  idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(idle.read_response().result_int(), 200);
+
+  auto slow = std::async(std::launch::async, [&] {
+    return chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})", {{"x-mock-latency-ms", "800"}});
+  });
+  ASSERT_TRUE(eventually([&] {
+    auto s = mock.stats();
+    return s["by_path"].value("/v1/chat/completions", 0) == 1;
+  }));
+  ::kill(corral.process->pid(), SIGTERM);
+  idle.read_to_close(5s);
+  EXPECT_TRUE(idle.closed_by_peer());
+  auto res = slow.get();
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_EQ(corral.process->stop(0, 5s), 0);
+}
+
+}  // namespace
+}  // namespace corral::testing
