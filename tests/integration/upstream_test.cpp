@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
 #include "integration/harness.hpp"
 
 namespace corral::testing {
@@ -118,6 +121,32 @@ TEST_F(TlsUpstream, UntrustedCertificateIs502) {
   auto res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
   EXPECT_EQ(res.result_int(), 502);
   EXPECT_THAT(corral.process->log(), HasSubstr("TLS handshake"));
+}
+
+TEST_F(TlsUpstream, HttpsListener) {
+  Mock mock;
+  Corral corral(base_config("  tls: {cert_file: \"" + dir + "/cert.pem\", key_file: \"" + dir + "/key.pem\"}\n"),
+                mock.port);
+  boost::asio::io_context io;
+  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+  ctx.load_verify_file(dir + "/cert.pem");
+  ctx.set_verify_mode(boost::asio::ssl::verify_peer);
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> s(io, ctx);
+  s.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), corral.port});
+  s.handshake(boost::asio::ssl::stream_base::client);
+  for (int i = 0; i < 2; ++i) {  // two requests on one TLS connection
+    http::request<http::string_body> req{http::verb::post, "/v1/chat/completions", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer sk-acme");
+    req.body() = R"({"model":"gpt-4.1"})";
+    req.prepare_payload();
+    http::write(s, req);
+    boost::beast::flat_buffer buf;
+    Response res;
+    http::read(s, buf, res);
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    EXPECT_EQ(json::parse(res.body())["object"], "chat.completion");
+  }
 }
 
 }  // namespace

@@ -1,0 +1,90 @@
+#include "upstream/connection_pool.hpp"
+
+#include <gtest/gtest.h>
+
+namespace corral::upstream {
+namespace {
+
+using Clock = ConnectionPool::Clock;
+using namespace std::chrono_literals;
+
+// Real loopback connections: the pool's liveness check looks at the socket.
+class ConnectionPoolTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<UpstreamConnection> make() {
+    tcp::socket client(io), server(io);
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+    peers.push_back(std::move(server));
+    return std::make_shared<UpstreamConnection>(AnyStream(std::move(client)), state);
+  }
+  asio::io_context io;
+  tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  std::vector<tcp::socket> peers;
+  std::shared_ptr<ProviderState> state = std::make_shared<ProviderState>();
+  ConnectionPool pool;
+};
+
+TEST_F(ConnectionPoolTest, MostRecentFirstAndKeysAreSeparate) {
+  const auto now = Clock::now();
+  auto a = make(), b = make();
+  auto* pa = a.get();
+  auto* pb = b.get();
+  pool.put("t1", std::move(a), now, 60s, 8);
+  pool.put("t1", std::move(b), now, 60s, 8);
+  EXPECT_EQ(pool.take("t2", now), nullptr);  // another tenant's pool is not shared
+  EXPECT_EQ(pool.take("t1", now).get(), pb);
+  EXPECT_EQ(pool.take("t1", now).get(), pa);
+  EXPECT_EQ(pool.take("t1", now), nullptr);
+  EXPECT_EQ(pool.idle(), 0u);
+}
+
+TEST_F(ConnectionPoolTest, IdleBoundsAndExpiry) {
+  const auto now = Clock::now();
+  for (int i = 0; i < 5; ++i) pool.put("k", make(), now, 60s, 3);
+  EXPECT_EQ(pool.idle(), 3u);
+  EXPECT_EQ(state->open_connections.load(), 3u);  // the two beyond the bound were closed
+  EXPECT_EQ(pool.take("k", now + 61s), nullptr);  // expired
+  EXPECT_EQ(pool.idle(), 0u);
+  pool.put("k", make(), now, 10s, 3);
+  EXPECT_EQ(pool.sweep(now + 5s), 0u);
+  EXPECT_EQ(pool.sweep(now + 11s), 1u);
+  EXPECT_EQ(state->open_connections.load(), 0u);
+}
+
+TEST_F(ConnectionPoolTest, ConnectionsClosedByTheProviderAreNotHandedOut) {
+  const auto now = Clock::now();
+  pool.put("k", make(), now, 60s, 8);
+  peers.back().close();
+  // The close reaches our side asynchronously; take() must drop the dead connection.
+  std::shared_ptr<UpstreamConnection> got;
+  for (int i = 0; i < 100 && pool.idle() > 0; ++i) {
+    got = pool.take("k", now);
+    if (got) pool.put("k", std::move(got), now, 60s, 8);
+    std::this_thread::sleep_for(1ms);  // polling interval of a bounded wait
+  }
+  EXPECT_EQ(pool.idle(), 0u);
+}
+
+TEST_F(ConnectionPoolTest, EvictsTheOldestIdleConnectionOfAProvider) {
+  const auto now = Clock::now();
+  auto other = std::make_shared<ProviderState>();
+  pool.put("a", make(), now, 60s, 8);
+  pool.put("b", make(), now + 1s, 60s, 8);
+  EXPECT_FALSE(pool.evict_one(other.get()));
+  EXPECT_TRUE(pool.evict_one(state.get()));
+  EXPECT_EQ(pool.take("a", now + 2s), nullptr);  // "a" was the oldest
+  EXPECT_NE(pool.take("b", now + 2s), nullptr);
+}
+
+TEST(PoolKey, NamesTenantModelAndOrigin) {
+  UpstreamOrigin o;
+  o.tls = true;
+  o.host_header = "api.example.com";
+  EXPECT_NE(ConnectionPool::key("a", "m", o), ConnectionPool::key("b", "m", o));
+  EXPECT_NE(ConnectionPool::key("a", "m", o), ConnectionPool::key("a", "n", o));
+  EXPECT_EQ(ConnectionPool::key("a", "m", o), "a\x1fm\x1fhttps://api.example.com");
+}
+
+}  // namespace
+}  // namespace corral::upstream
