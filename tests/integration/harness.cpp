@@ -178,6 +178,11 @@ Response chat(std::uint16_t port, const std::string& key, const std::string& bod
   return request(port, http::verb::post, "/v1/chat/completions", body, h);
 }
 
+std::string raw_chat(const std::string& key, const std::string& body, const std::string& extra) {
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n" + extra +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 RawClient::RawClient(std::uint16_t port) : socket_(io_) {
   socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   socket_.set_option(tcp::no_delay(true));

@@ -77,6 +77,10 @@ Response request(std::uint16_t port, http::verb method, const std::string& targe
 Response chat(std::uint16_t port, const std::string& key, const std::string& body,
               const std::vector<Header>& extra = {});
 
+// The bytes of a POST /v1/chat/completions with tenant key `key`; `extra` holds whole header
+// lines ("x-mock-chunks: 5\r\n").
+std::string raw_chat(const std::string& key, const std::string& body, const std::string& extra = {});
+
 // A raw connection for malformed requests, pipelining and streaming.
 class RawClient {
  public:

@@ -163,3 +163,33 @@ TEST_F(HttpLimitsTest, HealthzAndKeepAlive) {
 
 }  // namespace
 }  // namespace corral::testing
+
+namespace corral::testing {
+namespace {
+
+TEST(ConnectionLimit, ConnectionsBeyondMaxConnectionsAreClosedAtOnce) {
+  Mock mock;
+  Corral corral(base_config("  max_connections: 2\n"), mock.port);
+  RawClient a(corral.port), b(corral.port);
+  for (auto* c : {&a, &b}) {  // both accepted and served
+    c->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(c->read_response().result_int(), 200);
+  }
+  RawClient third(corral.port);
+  EXPECT_EQ(third.read_to_close(5s), "");
+  EXPECT_TRUE(third.closed_by_peer());
+  a.close();
+  // Once a slot is free, a new connection is served again.
+  EXPECT_TRUE(eventually([&] {
+    RawClient again(corral.port);
+    again.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    try {
+      return again.read_response(1s).result_int() == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }));
+}
+
+}  // namespace
+}  // namespace corral::testing

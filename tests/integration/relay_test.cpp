@@ -126,9 +126,7 @@ TEST_F(RelayTest, PipelinedRequestsAreAnsweredInOrder) {
 TEST_F(RelayTest, StreamIsRelayedIncrementallyWithDone) {
   RawClient c(corral->port);
   const std::string body = R"({"model":"gpt-4.1","stream":true,"messages":[]})";
-  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
-         "x-mock-chunks: 5\r\nx-mock-chunk-delay-ms: 200\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body);
+  c.send(raw_chat("sk-acme", body, "x-mock-chunks: 5\r\nx-mock-chunk-delay-ms: 200\r\n"));
   auto first = c.read_until("chat.completion.chunk", 5s);
   ASSERT_THAT(first, HasSubstr("chat.completion.chunk"));
   EXPECT_THAT(first, HasSubstr("text/event-stream"));

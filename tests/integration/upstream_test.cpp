@@ -47,9 +47,7 @@ TEST(UpstreamFailures, ClientDisconnectMidStreamCancelsTheUpstream) {
   Corral corral(base_config(), mock.port);
   RawClient c(corral.port);
   const std::string body = R"({"model":"gpt-4.1","stream":true})";
-  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
-         "x-mock-chunks: 50\r\nx-mock-chunk-delay-ms: 200\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body);
+  c.send(raw_chat("sk-acme", body, "x-mock-chunks: 50\r\nx-mock-chunk-delay-ms: 200\r\n"));
   ASSERT_THAT(c.read_until("chat.completion.chunk", 5s), HasSubstr("chat.completion.chunk"));
   c.close();
   // The whole stream would take 10 s; the provider sees its connection cut within a couple of chunks.
@@ -63,9 +61,7 @@ TEST(UpstreamFailures, StalledStreamIsCutAfterStreamIdleTimeout) {
   Corral corral(base_config("", "    stream_idle_timeout: 300ms\n"), mock.port);
   RawClient c(corral.port);
   const std::string body = R"({"model":"gpt-4.1","stream":true})";
-  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
-         "x-mock-chunks: 3\r\nx-mock-chunk-delay-ms: 5000\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body);
+  c.send(raw_chat("sk-acme", body, "x-mock-chunks: 3\r\nx-mock-chunk-delay-ms: 5000\r\n"));
   const auto start = Clock::now();
   auto all = c.read_to_close(4s);
   EXPECT_TRUE(c.closed_by_peer());
@@ -79,8 +75,7 @@ TEST(UpstreamFailures, StreamCutByTheProviderEndsTheClientStream) {
   Corral corral(base_config(), mock.port);
   RawClient c(corral.port);
   const std::string body = R"({"model":"gpt-4.1","stream":true})";
-  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-acme\r\n"
-         "x-mock-fault: close-mid-stream\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  c.send(raw_chat("sk-acme", body, "x-mock-fault: close-mid-stream\r\n"));
   auto all = c.read_to_close(5s);
   EXPECT_TRUE(c.closed_by_peer());
   EXPECT_THAT(all, HasSubstr("chat.completion.chunk"));
