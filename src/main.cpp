@@ -39,6 +39,11 @@ void reload(Runtime& runtime, const std::string& path) {
     for (const auto& e : loaded.errors) spdlog::error("reload rejected: {}", e.to_string());
     return;
   }
+  const auto& before = runtime.snapshot()->config->server;
+  const auto& after = loaded.config->server;
+  if (before.listen.host != after.listen.host || before.listen.port != after.listen.port ||
+      before.threads != after.threads || before.tls.has_value() != after.tls.has_value())
+    spdlog::warn("reload: server.listen, server.threads and server.tls take effect only after a restart");
   if (auto err = runtime.apply(loaded.config)) {
     spdlog::error("reload rejected: {}", *err);
     return;
