@@ -1,4 +1,4 @@
-#include "load/histogram.hpp"
+#include "bench/load/histogram.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "load/load_plan.hpp"
+#include "bench/load/load_plan.hpp"
 
 #include <gtest/gtest.h>
 
