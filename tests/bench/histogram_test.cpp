@@ -15,7 +15,9 @@ TEST(Histogram, EveryValueIsReportedWithinItsRelativeErrorBound) {
     const auto hi = Histogram::upper(idx);
     ASSERT_GE(hi, v);
     ASSERT_LE(static_cast<double>(hi - v), static_cast<double>(v) / 128.0 + 1.0) << v;
-    if (idx > 0) ASSERT_LT(Histogram::upper(idx - 1), v) << v;  // buckets are contiguous
+    if (idx > 0) {
+      ASSERT_LT(Histogram::upper(idx - 1), v) << v;  // buckets are contiguous
+    }
   }
 }
 
