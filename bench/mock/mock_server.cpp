@@ -124,8 +124,15 @@ struct Session {
     stats.stream_started();
     auto [hec, hn] = co_await http::async_write_header(stream, sr, use_nothrow);
     bool ok = !hec;
+    // Events go out on a fixed cadence (start + i x delay), so a late wake-up does not push
+    // every later event back.
+    asio::steady_timer cadence(co_await asio::this_coro::executor);
+    const auto start = std::chrono::steady_clock::now();
     for (std::size_t i = 0; ok && i < events.size(); ++i) {
-      if (i > 0) co_await pause(delay);
+      if (i > 0 && delay > 0) {
+        cadence.expires_at(start + std::chrono::milliseconds(delay) * i);
+        co_await cadence.async_wait(use_nothrow);
+      }
       if (fault == "close-mid-stream" && i == events.size() / 2) {
         stream.close();
         stats.stream_finished(false);

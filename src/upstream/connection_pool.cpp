@@ -22,7 +22,10 @@ std::shared_ptr<UpstreamConnection> ConnectionPool::take(const std::string& key,
     Idle idle = std::move(q.back());
     q.pop_back();
     --idle_;
-    if (idle.expires > now && !idle.conn->stream().peer_closed()) found = std::move(idle.conn);
+    // A connection parked moments ago is taken as is (a reuse that fails before any answer is
+    // retried on a new one); one idle for longer is first checked for a close by the provider.
+    if (idle.expires > now && (now - idle.parked < kProbeAfter || !idle.conn->stream().peer_closed()))
+      found = std::move(idle.conn);
   }
   if (q.empty()) pools_.erase(it);
   return found;

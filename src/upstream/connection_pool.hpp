@@ -16,6 +16,8 @@ namespace corral::upstream {
 class ConnectionPool {
  public:
   using Clock = std::chrono::steady_clock;
+  // Idle longer than this, a connection is checked for a close by the provider before reuse.
+  static constexpr Duration kProbeAfter = std::chrono::seconds(1);
 
   static std::string key(std::string_view tenant, std::string_view model, const UpstreamOrigin& o);
 

@@ -129,49 +129,45 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
     co_return out;
   }
 
-  // The head arrived: from here on the client receives the provider's answer as it comes.
+  // The head arrived. It goes to the client together with the first piece of the body (one
+  // write instead of two), and the end of the message with the last piece.
   out.status = parser->get().result_int();
   http::response<http::buffer_body> res;
   build_client_head(*parser, plan, worker.draining, res);
   http::response_serializer<http::buffer_body> sr{res};
-  client_deadline.arm(plan.client_write_timeout, [c = &client] { c->cancel(); });
-  auto [hwec, hwn] = co_await http::async_write_header(client, sr, use_nothrow);
-  out.response_started = true;
-  bool client_ok = !hwec, upstream_ok = true;
-
+  bool client_ok = true, upstream_ok = true;
   std::array<char, kPieceBytes> piece{};
-  while (client_ok && !parser->is_done()) {
-    auto& body = parser->get().body();
-    body.data = piece.data();
-    body.size = piece.size();
-    conn->deadline(provider.stream_idle_timeout);
-    auto [rec, rn] = co_await http::async_read_some(conn->stream(), conn->buffer(), *parser, use_nothrow);
-    if (rec == http::error::need_buffer) rec = {};
-    const std::size_t got = piece.size() - body.size;
-    if (got > 0) {
-      res.body().data = piece.data();
-      res.body().size = got;
-      res.body().more = true;
-      client_deadline.arm(plan.client_write_timeout, [c = &client] { c->cancel(); });
-      auto [cwec, cwn] = co_await http::async_write(client, sr, use_nothrow);
-      if (cwec == http::error::need_buffer) cwec = {};
-      client_ok = !cwec;
-      out.body_bytes += got;
+  do {
+    std::size_t got = 0;
+    if (!parser->is_done()) {
+      auto& body = parser->get().body();
+      body.data = piece.data();
+      body.size = piece.size();
+      conn->deadline(provider.stream_idle_timeout);
+      auto [rec, rn] = co_await http::async_read_some(conn->stream(), conn->buffer(), *parser, use_nothrow);
+      if (rec == http::error::need_buffer) rec = {};
+      got = piece.size() - body.size;
+      if (rec) {
+        upstream_ok = false;
+        out.detail = "provider " + provider.name +
+                     (conn->timed_out() ? ": stream idle timeout" : ": " + rec.message());
+      }
     }
-    if (rec) {
-      upstream_ok = false;
-      out.detail = "provider " + provider.name + (conn->timed_out() ? ": stream idle timeout" : ": " + rec.message());
-      break;
-    }
-  }
+    if (got == 0 && upstream_ok && !parser->is_done()) continue;  // framing bytes only: read on
+    const bool last = upstream_ok && parser->is_done();
+    if (got == 0 && !upstream_ok) break;  // cut: nothing left to send (a 502 if nothing was sent)
+    res.body().data = got ? piece.data() : nullptr;
+    res.body().size = got;
+    res.body().more = !last;
+    client_deadline.arm(plan.client_write_timeout, [c = &client] { c->cancel(); });
+    auto [cwec, cwn] = co_await http::async_write(client, sr, use_nothrow);
+    if (cwec == http::error::need_buffer) cwec = {};
+    client_ok = !cwec;
+    out.response_started = true;
+    out.body_bytes += got;
+    if (last) break;
+  } while (client_ok && upstream_ok);
   conn->clear_deadline();
-  if (client_ok && upstream_ok) {
-    res.body().data = nullptr;
-    res.body().size = 0;
-    res.body().more = false;
-    auto [fec, fn] = co_await http::async_write(client, sr, use_nothrow);
-    client_ok = !fec;
-  }
   client_deadline.disarm();
   out.client_gone = watch->gone || !client_ok;
 

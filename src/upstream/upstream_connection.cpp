@@ -6,6 +6,7 @@ namespace corral::upstream {
 
 UpstreamConnection::UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderState> provider)
     : stream_(std::move(stream)), watchdog_(stream_.get_executor()), provider_(std::move(provider)) {
+  buffer_.reserve(kReadBufferBytes);  // Beast reads into free capacity (512 bytes when there is none)
   provider_->open_connections.fetch_add(1, std::memory_order_relaxed);
   provider_->connects_total.fetch_add(1, std::memory_order_relaxed);
 }

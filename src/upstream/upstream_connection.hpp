@@ -14,6 +14,8 @@ namespace corral::upstream {
 
 class UpstreamConnection {
  public:
+  static constexpr std::size_t kReadBufferBytes = 16 * 1024;
+
   UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderState> provider);
   ~UpstreamConnection();
   UpstreamConnection(const UpstreamConnection&) = delete;

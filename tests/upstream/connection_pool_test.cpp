@@ -56,10 +56,12 @@ TEST_F(ConnectionPoolTest, ConnectionsClosedByTheProviderAreNotHandedOut) {
   const auto now = Clock::now();
   pool.put("k", make(), now, 60s, 8);
   peers.back().close();
-  // The close reaches our side asynchronously; take() must drop the dead connection.
+  // The close reaches our side asynchronously; take() must drop the dead connection once it
+  // has been idle long enough to be checked.
+  const auto later = now + ConnectionPool::kProbeAfter + 1ms;
   std::shared_ptr<UpstreamConnection> got;
   for (int i = 0; i < 100 && pool.idle() > 0; ++i) {
-    got = pool.take("k", now);
+    got = pool.take("k", later);
     if (got) pool.put("k", std::move(got), now, 60s, 8);
     std::this_thread::sleep_for(1ms);  // polling interval of a bounded wait
   }
