@@ -222,7 +222,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
       limits::cost_usd(limits::Usage{est.prompt, est.max_output, 0}, model->price)};
   const auto decision = limiter->admit(ask, now, month);
   limits::HeaderList limit_headers;
-  limits::add_ratelimit_headers(limiter->status(now, month), limit_headers);
+  limits::add_ratelimit_headers(decision.requests, decision.tokens, limit_headers);
   if (decision.error != Errc::ok) {
     auto res = http_responses::error(decision.error, version, request_id_, decision.message);
     limits::add_retry_after(decision.retry_after, limit_headers);

@@ -16,16 +16,16 @@ nlohmann::json bucket_json(const LimitStatus& s) {
 
 }  // namespace
 
-void add_ratelimit_headers(const TenantLimiter::Status& s, HeaderList& out) {
-  if (s.requests.limited) {
-    out.emplace_back("x-ratelimit-limit-requests", whole(s.requests.limit));
-    out.emplace_back("x-ratelimit-remaining-requests", whole(s.requests.remaining));
-    out.emplace_back("x-ratelimit-reset-requests", format_duration(s.requests.reset));
+void add_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens, HeaderList& out) {
+  if (requests.limited) {
+    out.emplace_back("x-ratelimit-limit-requests", whole(requests.limit));
+    out.emplace_back("x-ratelimit-remaining-requests", whole(requests.remaining));
+    out.emplace_back("x-ratelimit-reset-requests", format_duration(requests.reset));
   }
-  if (s.tokens.limited) {
-    out.emplace_back("x-ratelimit-limit-tokens", whole(s.tokens.limit));
-    out.emplace_back("x-ratelimit-remaining-tokens", whole(s.tokens.remaining));
-    out.emplace_back("x-ratelimit-reset-tokens", format_duration(s.tokens.reset));
+  if (tokens.limited) {
+    out.emplace_back("x-ratelimit-limit-tokens", whole(tokens.limit));
+    out.emplace_back("x-ratelimit-remaining-tokens", whole(tokens.remaining));
+    out.emplace_back("x-ratelimit-reset-tokens", format_duration(tokens.reset));
   }
 }
 

@@ -14,7 +14,7 @@ namespace corral::limits {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-void add_ratelimit_headers(const TenantLimiter::Status& s, HeaderList& out);
+void add_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens, HeaderList& out);
 // retry-after in whole seconds (at least 1, rounded up) and retry-after-ms.
 void add_retry_after(Duration wait, HeaderList& out);
 

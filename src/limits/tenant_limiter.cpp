@@ -30,6 +30,13 @@ void TenantLimiter::roll_month(int month) {
 TenantLimiter::Decision TenantLimiter::admit(const Ask& ask, Time now, int month) {
   std::lock_guard lock(mu_);
   roll_month(month);
+  Decision d = decide(ask, now);
+  d.requests = bucket_status(requests_, now);
+  d.tokens = bucket_status(tokens_, now);
+  return d;
+}
+
+TenantLimiter::Decision TenantLimiter::decide(const Ask& ask, Time now) {
   if (concurrent_limit_ && in_flight_ >= concurrent_limit_)
     return {Errc::rate_limit_concurrency, std::chrono::seconds(1),
             "Too many concurrent requests: limit " + std::to_string(concurrent_limit_) + "."};

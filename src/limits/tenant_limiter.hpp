@@ -29,15 +29,16 @@ class TenantLimiter {
     double max_cost_usd = 0;  // the most this request can cost
     bool charge_tokens = true;  // false for cache hits: a request, but no tokens
   };
-  struct Decision {
-    Errc error = Errc::ok;  // rate_limit_concurrency/_requests/_tokens or insufficient_quota
-    Duration retry_after{};
-    std::string message;
-  };
   struct Status {
     LimitStatus requests, tokens;
     std::uint64_t concurrent_limit = 0, in_flight = 0;
     double budget_usd = 0, spent_usd = 0, reserved_usd = 0;
+  };
+  struct Decision {
+    Errc error = Errc::ok;  // rate_limit_concurrency/_requests/_tokens or insufficient_quota
+    Duration retry_after{};
+    std::string message;
+    LimitStatus requests, tokens;  // where the buckets stand after the decision (for headers)
   };
 
   // Applies a tenant's (new) limits; bucket levels, leases and usage are kept.
@@ -57,6 +58,7 @@ class TenantLimiter {
 
  private:
   void roll_month(int month);
+  Decision decide(const Ask& ask, Time now);
 
   mutable std::mutex mu_;
   TokenBucket requests_, tokens_;
