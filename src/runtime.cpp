@@ -42,6 +42,14 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     }
     snap->providers.push_back(std::move(pr));
   }
+  // Bucket levels, leases and usage survive a reload; changed limits apply from now on.
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& t : config->tenants) {
+    auto& lim = tenant_limiters_[t.id];
+    if (!lim) lim = std::make_shared<limits::TenantLimiter>();
+    lim->configure(t.rate_limits, t.budget_monthly_usd, now);
+    snap->tenants.push_back(lim);
+  }
   current_.store(std::move(snap), std::memory_order_release);
   return std::nullopt;
 }

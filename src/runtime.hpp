@@ -13,6 +13,7 @@
 
 #include "corral/asio.hpp"
 #include "corral/config.hpp"
+#include "limits/tenant_limiter.hpp"
 
 namespace corral {
 
@@ -31,6 +32,7 @@ struct ProviderRuntime {
 struct Snapshot {
   ConfigPtr config;
   std::vector<ProviderRuntime> providers;  // aligned with config->providers
+  std::vector<std::shared_ptr<limits::TenantLimiter>> tenants;  // aligned with config->tenants
 };
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
@@ -43,8 +45,9 @@ class Runtime {
 
  private:
   std::atomic<SnapshotPtr> current_;
-  std::mutex mu_;  // guards provider_states_ (touched only on apply)
+  std::mutex mu_;  // guards the maps below (touched only on apply)
   std::unordered_map<std::string, std::shared_ptr<ProviderState>> provider_states_;
+  std::unordered_map<std::string, std::shared_ptr<limits::TenantLimiter>> tenant_limiters_;
 };
 
 // A client TLS context verifying peers against the system store (and `ca_file`).

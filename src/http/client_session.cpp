@@ -6,6 +6,7 @@
 #include "corral/listener.hpp"
 #include "corral/request_id.hpp"
 #include "http/framing.hpp"
+#include "limits/rate_headers.hpp"
 #include "limits/token_estimate.hpp"
 #include "tenancy/tenant_resolver.hpp"
 #include "upstream/relay.hpp"
@@ -141,6 +142,14 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
   if (resolved.error != Errc::ok) co_return co_await fail(resolved.error, version, after_error);
   const TenantConfig& tenant = *resolved.tenant;
 
+  if (match.route == http_routes::Route::usage) {
+    if (has_body) co_return co_await fail(Errc::invalid_request, version, Next::linger, "GET /v1/corral/usage takes no body.");
+    const auto index = static_cast<std::size_t>(&tenant - cfg.tenants.data());
+    auto report = limits::usage_report(tenant, cfg.tiers[tenant.tier], *snap->tenants[index],
+                                       std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+    co_return co_await send(http_responses::json(200, std::move(report), version, request_id_), head.keep_alive())
+        ? Next::keep_alive : Next::close;
+  }
   if (match.route == http_routes::Route::models) {
     if (has_body) co_return co_await fail(Errc::invalid_request, version, Next::linger, "GET /v1/models takes no body.");
     co_return co_await send(http_responses::json(200, models_list(cfg, tenant), version, request_id_),
@@ -195,20 +204,51 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
     co_return co_await fail(Errc::model_not_found, version, Next::keep_alive,
                             "The model '" + model_name.substr(0, 256) +
                                 "' does not exist or you do not have access to it.", "model");
-  if (model->context_window) {
-    const auto est = limits::estimate_tokens(body, *model, route != http_routes::Route::embeddings);
-    if (est.total() > *model->context_window)
-      co_return co_await fail(Errc::context_length_exceeded, version, Next::keep_alive,
-                              "This model's maximum context length is " + std::to_string(*model->context_window) +
-                                  " tokens; the request asks for about " + std::to_string(est.total()) + ".",
-                              "messages");
+  const bool has_output = route != http_routes::Route::embeddings;
+  const auto est = limits::estimate_tokens(body, *model, has_output);
+  if (model->context_window && est.total() > *model->context_window)
+    co_return co_await fail(Errc::context_length_exceeded, version, Next::keep_alive,
+                            "This model's maximum context length is " + std::to_string(*model->context_window) +
+                                " tokens; the request asks for about " + std::to_string(est.total()) + ".",
+                            "messages");
+
+  // Admission: concurrency, requests, tokens, budget — the lease is held until the answer is relayed.
+  auto& limiter = snap->tenants[static_cast<std::size_t>(&tenant - cfg.tenants.data())];
+  const auto now = std::chrono::steady_clock::now();
+  const auto wall = std::chrono::system_clock::now();
+  const int month = limits::month_of_day(limits::utc_day(wall));
+  const limits::TenantLimiter::Ask ask{
+      static_cast<double>(est.total()),
+      limits::cost_usd(limits::Usage{est.prompt, est.max_output, 0}, model->price)};
+  const auto decision = limiter->admit(ask, now, month);
+  limits::HeaderList limit_headers;
+  limits::add_ratelimit_headers(decision.requests, decision.tokens, limit_headers);
+  if (decision.error != Errc::ok) {
+    auto res = http_responses::error(decision.error, version, request_id_, decision.message);
+    limits::add_retry_after(decision.retry_after, limit_headers);
+    for (const auto& [n, v] : limit_headers) res.set(n, v);
+    co_return co_await send(std::move(res), req.keep_alive()) ? Next::keep_alive : Next::close;
+  }
+  limits::Lease lease(limiter, ask, model_name, model->price);
+
+  // Streams are accounted with the provider's usage chunk: ask for it when the client did not,
+  // and take it out of what the client receives.
+  bool strip_usage_chunk = false;
+  if (auto st = body.find("stream"); st != body.end() && st->is_boolean() && st->get<bool>() &&
+      (route == http_routes::Route::chat_completions || route == http_routes::Route::completions)) {
+    auto& opts = body["stream_options"];
+    if (!opts.is_object()) opts = nlohmann::json::object();
+    if (opts.value("include_usage", false) != true) {
+      opts["include_usage"] = true;
+      strip_usage_chunk = true;
+    }
   }
 
   const RouteConfig& target = upstream::pick_route(*model, upstream::random_u64());
   const ProviderConfig& provider = cfg.providers[target.provider];
   std::string upstream_body;
-  if (target.model != model_name) {
-    *model_it = target.model;
+  if (target.model != model_name || strip_usage_chunk) {
+    body["model"] = target.model;
     upstream_body = body.dump();
   } else {
     upstream_body = std::move(req.body());  // unchanged: forwarded as the client sent it
@@ -220,12 +260,22 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   plan.pool_key = upstream::ConnectionPool::key(tenant.id, model_name, provider.origin);
   plan.request = upstream::build_request(req.base(), http_routes::upstream_path(route), std::move(upstream_body),
                                          provider, request_id_);
+  plan.response_headers = std::move(limit_headers);
   plan.response_headers.emplace_back("x-request-id", request_id_);
+  plan.strip_usage_chunk = strip_usage_chunk;
   plan.client_keep_alive = req.keep_alive() && !worker_.draining;
   plan.client_version = version;
   plan.client_write_timeout = cfg.server.body_timeout;
 
   auto result = co_await upstream::relay(worker_, plan, stream_, deadline_);
+  // Settle: the provider's own count when it gave one; for an answer cut short without one, an
+  // estimate of what was relayed; nothing for a request no provider answered.
+  if (result.usage) {
+    lease.settle(*result.usage, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  } else if (result.response_started && result.status < 400) {
+    lease.settle(limits::Usage{est.prompt, std::max<std::uint64_t>(1, result.body_bytes / 4), 0},
+                 std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  }
   if (result.client_gone) {
     spdlog::debug("request {}: client went away ({})", request_id_, result.detail);
     co_return Next::close;

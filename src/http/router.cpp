@@ -15,6 +15,7 @@ constexpr Entry kRoutes[] = {
     {"/v1/embeddings", http::verb::post, Route::embeddings},
     {"/v1/responses", http::verb::post, Route::responses},
     {"/v1/models", http::verb::get, Route::models},
+    {"/v1/corral/usage", http::verb::get, Route::usage},
     {"/healthz", http::verb::get, Route::healthz},
 };
 
@@ -31,7 +32,9 @@ Match match(http::verb method, std::string_view target) noexcept {
   return {Route::healthz, Errc::not_found};
 }
 
-bool is_forwarded(Route r) noexcept { return r != Route::models && r != Route::healthz; }
+bool is_forwarded(Route r) noexcept {
+  return r != Route::models && r != Route::usage && r != Route::healthz;
+}
 
 std::string_view upstream_path(Route r) noexcept {
   switch (r) {
@@ -60,6 +63,8 @@ std::string_view name(Route r) noexcept {
       return "responses";
     case Route::models:
       return "models";
+    case Route::usage:
+      return "usage";
     case Route::healthz:
       return "healthz";
   }

@@ -8,7 +8,7 @@
 
 namespace corral::http_routes {
 
-enum class Route { chat_completions, completions, embeddings, responses, models, healthz };
+enum class Route { chat_completions, completions, embeddings, responses, models, usage, healthz };
 
 struct Match {
   Route route{};

@@ -136,6 +136,8 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
   build_client_head(*parser, plan, worker.draining, res);
   http::response_serializer<http::buffer_body> sr{res};
   bool client_ok = true, upstream_ok = true;
+  const bool sse = beast::iequals(res[http::field::content_type].substr(0, 17), "text/event-stream");
+  limits::UsageTap tap({.sse = sse, .strip_usage_chunk = plan.strip_usage_chunk && sse && res.chunked()});
   std::array<char, kPieceBytes> piece{};
   do {
     std::size_t got = 0;
@@ -156,19 +158,30 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
     if (got == 0 && upstream_ok && !parser->is_done()) continue;  // framing bytes only: read on
     const bool last = upstream_ok && parser->is_done();
     if (got == 0 && !upstream_ok) break;  // cut: nothing left to send (a 502 if nothing was sent)
-    res.body().data = got ? piece.data() : nullptr;
-    res.body().size = got;
+    std::string_view send = tap.feed({piece.data(), got});
+    std::string tail;
+    if (last) {
+      const auto rest = tap.finish();
+      if (!rest.empty()) {
+        tail.assign(send).append(rest);
+        send = tail;
+      }
+    }
+    if (send.empty() && !last) continue;  // held back: part of an event not yet complete
+    res.body().data = send.empty() ? nullptr : const_cast<char*>(send.data());
+    res.body().size = send.size();
     res.body().more = !last;
     client_deadline.arm(plan.client_write_timeout, [c = &client] { c->cancel(); });
     auto [cwec, cwn] = co_await http::async_write(client, sr, use_nothrow);
     if (cwec == http::error::need_buffer) cwec = {};
     client_ok = !cwec;
     out.response_started = true;
-    out.body_bytes += got;
+    out.body_bytes += send.size();
     if (last) break;
   } while (client_ok && upstream_ok);
   conn->clear_deadline();
   client_deadline.disarm();
+  out.usage = tap.usage();
   out.client_gone = watch->gone || !client_ok;
 
   const bool complete = upstream_ok && parser->is_done() && !conn->aborted();

@@ -12,6 +12,7 @@
 #include "corral/any_stream.hpp"
 #include "corral/error.hpp"
 #include "corral/watchdog.hpp"
+#include "limits/usage_tap.hpp"
 #include "upstream/upstream_request.hpp"
 #include "worker.hpp"
 
@@ -26,6 +27,7 @@ struct ForwardPlan {
   bool client_keep_alive = true;
   unsigned client_version = 11;
   Duration client_write_timeout = std::chrono::seconds(30);
+  bool strip_usage_chunk = false;  // corral added stream_options.include_usage itself
 };
 
 struct RelayResult {
@@ -37,6 +39,7 @@ struct RelayResult {
   unsigned status = 0;            // upstream status relayed
   std::uint64_t body_bytes = 0;   // body bytes relayed
   bool reused_connection = false;
+  std::optional<limits::Usage> usage;  // as the provider reported it
 };
 
 awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& client,

@@ -55,6 +55,9 @@ models:
 tenants:
   acme:
     api_keys: ["${sha('sk-acme-e2e')}"]
+  limited:
+    api_keys: ["${sha('sk-limited-e2e')}"]
+    rate_limits: { requests_per_minute: 120, burst_allowance: 1.0 }
 `);
   const port = await start(CORRAL, ['--config', config]);
   baseURL = `http://127.0.0.1:${port}/v1`;
@@ -129,4 +132,28 @@ test('an unknown model is a NotFoundError', async () => {
     client().chat.completions.create({ model: 'gpt-0', messages: [{ role: 'user', content: 'x' }] }),
     (err) => err instanceof OpenAI.NotFoundError && err.code === 'model_not_found',
   );
+});
+
+test('a rate limit surfaces as RateLimitError, and retries wait retry-after-ms then succeed', async () => {
+  const noRetry = new OpenAI({ apiKey: 'sk-limited-e2e', baseURL, maxRetries: 0 });
+  const ask = (c) => c.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] });
+  let limited = null;
+  for (let i = 0; i < 200 && !limited; i++) {
+    try {
+      await ask(noRetry);
+    } catch (err) {
+      limited = err;
+    }
+  }
+  assert.ok(limited instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${limited}`);
+  assert.equal(limited.status, 429);
+  assert.equal(limited.code, 'rate_limit_exceeded');
+  const waitMs = Number(limited.headers.get('retry-after-ms'));
+  assert.ok(waitMs > 0 && waitMs <= 500, `retry-after-ms ${waitMs}`);
+
+  const withRetry = new OpenAI({ apiKey: 'sk-limited-e2e', baseURL, maxRetries: 3 });
+  const started = Date.now();
+  const r = await ask(withRetry);
+  assert.equal(r.object, 'chat.completion');
+  assert.ok(Date.now() - started >= waitMs - 50, 'the SDK waited for the limit to refill');
 });

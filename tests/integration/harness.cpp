@@ -190,25 +190,32 @@ RawClient::RawClient(std::uint16_t port) : socket_(io_) {
 
 void RawClient::send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
 
+bool RawClient::read_some(Clock::time_point deadline) {
+  char buf[16384];
+  socket_.non_blocking(true);
+  while (!closed_) {
+    boost::system::error_code ec;
+    const auto n = socket_.read_some(asio::buffer(buf), ec);
+    if (!ec) {
+      pending_.append(buf, n);
+      return true;
+    }
+    if (ec != asio::error::would_block) {
+      closed_ = true;
+      return false;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{socket_.native_handle(), POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(std::min<long>(left, 100)));
+  }
+  return false;
+}
+
 std::string RawClient::read_until(const std::string& needle, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  char buf[4096];
   auto found = [&] { return !needle.empty() && pending_.find(needle) != std::string::npos; };
-  while (!found() && !closed_ && Clock::now() < deadline) {
-    boost::system::error_code ec;
-    socket_.non_blocking(true);
-    auto n = socket_.read_some(asio::buffer(buf), ec);
-    if (ec == asio::error::would_block) {
-      pollfd p{socket_.native_handle(), POLLIN, 0};
-      ::poll(&p, 1, 10);
-      continue;
-    }
-    if (ec) {
-      closed_ = true;
-      break;
-    }
-    pending_.append(buf, n);
-  }
+  while (!found() && !closed_ && Clock::now() < deadline) read_some(deadline);
   return pending_;
 }
 
@@ -239,11 +246,7 @@ Response RawClient::read_response(std::chrono::milliseconds timeout) {
     if (ec && ec != http::error::need_more) throw std::runtime_error("bad response: " + ec.message() + ": " + pending_);
     if (closed_ || Clock::now() >= deadline)
       throw std::runtime_error("no complete response (closed=" + std::to_string(closed_) + "): " + pending_);
-    const auto before = pending_.size();
-    read_until({}, std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::min<Clock::duration>(50ms, deadline - Clock::now())));
-    if (pending_.size() == before && !closed_ && Clock::now() >= deadline)
-      throw std::runtime_error("timed out waiting for a response: " + pending_);
+    read_some(deadline);
   }
 }
 

@@ -93,6 +93,8 @@ class RawClient {
   // Reads one complete HTTP response.
   Response read_response(std::chrono::milliseconds timeout = 10s);
   bool closed_by_peer() const { return closed_; }
+  // Waits for some bytes (true) or for the peer to close or the deadline to pass (false).
+  bool read_some(Clock::time_point deadline);
   void close();
 
  private:

@@ -1,0 +1,26 @@
+// The response headers of spec/http.md that tell a tenant where it stands: OpenAI's
+// x-ratelimit-* on every tenant response whose limit is set, and retry-after / retry-after-ms
+// on 429 and 503. Also the tenant's own usage report (GET /v1/corral/usage).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "corral/config.hpp"
+#include "limits/tenant_limiter.hpp"
+
+namespace corral::limits {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+void add_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens, HeaderList& out);
+// retry-after in whole seconds (at least 1, rounded up) and retry-after-ms.
+void add_retry_after(Duration wait, HeaderList& out);
+
+// JSON for GET /v1/corral/usage: limits and what is left now, this month's usage and cost by
+// model, the budget and what remains.
+std::string usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter,
+                         Time now, std::chrono::system_clock::time_point wall);
+
+}  // namespace corral::limits

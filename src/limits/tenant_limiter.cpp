@@ -1,0 +1,122 @@
+#include "limits/tenant_limiter.hpp"
+
+#include <cmath>
+
+namespace corral::limits {
+namespace {
+
+LimitStatus bucket_status(TokenBucket& b, Time now) {
+  if (!b.limited()) return {};
+  return {true, b.per_minute(), std::max(0.0, std::floor(b.level(now))), b.time_to_full(now)};
+}
+
+}  // namespace
+
+void TenantLimiter::configure(const RateLimits& l, double budget_usd, Time now) {
+  std::lock_guard lock(mu_);
+  requests_.configure(static_cast<double>(l.requests_per_minute), l.burst_allowance, now);
+  tokens_.configure(static_cast<double>(l.tokens_per_minute), l.burst_allowance, now);
+  concurrent_limit_ = l.concurrent_requests;
+  budget_usd_ = budget_usd;
+}
+
+void TenantLimiter::roll_month(int month) {
+  if (month != month_) {
+    month_ = month;
+    spent_usd_ = 0;
+  }
+}
+
+TenantLimiter::Decision TenantLimiter::admit(const Ask& ask, Time now, int month) {
+  std::lock_guard lock(mu_);
+  roll_month(month);
+  Decision d = decide(ask, now);
+  d.requests = bucket_status(requests_, now);
+  d.tokens = bucket_status(tokens_, now);
+  return d;
+}
+
+TenantLimiter::Decision TenantLimiter::decide(const Ask& ask, Time now) {
+  if (concurrent_limit_ && in_flight_ >= concurrent_limit_)
+    return {Errc::rate_limit_concurrency, std::chrono::seconds(1),
+            "Too many concurrent requests: limit " + std::to_string(concurrent_limit_) + "."};
+  if (requests_.limited() && requests_.level(now) < 1.0)
+    return {Errc::rate_limit_requests, requests_.time_until(1.0, now),
+            "Rate limit reached for requests per minute: limit " + std::to_string(static_cast<long long>(requests_.per_minute())) + "."};
+  const double tokens = ask.charge_tokens ? ask.tokens : 0.0;
+  if (tokens_.limited() && tokens > 0 && tokens_.level(now) < tokens) {
+    std::string msg = tokens > tokens_.capacity()
+                          ? "Request too large for tokens per minute: it asks for " + std::to_string(static_cast<long long>(tokens)) + " tokens."
+                          : "Rate limit reached for tokens per minute: limit " + std::to_string(static_cast<long long>(tokens_.per_minute())) + ".";
+    return {Errc::rate_limit_tokens, tokens_.time_until(tokens, now), std::move(msg)};
+  }
+  if (budget_usd_ > 0 && spent_usd_ + reserved_usd_ + ask.max_cost_usd > budget_usd_)
+    return {Errc::insufficient_quota, std::chrono::hours(1),
+            "Monthly budget of $" + std::to_string(budget_usd_) + " would be exceeded."};
+  ++in_flight_;
+  requests_.try_take(1.0, now);
+  if (tokens > 0) tokens_.adjust(-tokens, now);
+  reserved_usd_ += ask.max_cost_usd;
+  return {};
+}
+
+void TenantLimiter::finish(const Ask& reserved, const std::string& model, const Usage& used, double used_cost,
+                           bool record, Time now, int day) {
+  std::lock_guard lock(mu_);
+  if (in_flight_ > 0) --in_flight_;
+  if (reserved.charge_tokens) {
+    const double actual = static_cast<double>(used.prompt_tokens + used.completion_tokens);
+    tokens_.adjust(reserved.tokens - actual, now);  // refund the unused part, or charge the excess
+  }
+  reserved_usd_ = std::max(0.0, reserved_usd_ - reserved.max_cost_usd);
+  roll_month(month_of_day(day));
+  spent_usd_ += used_cost;
+  if (record) ledger_.record(model, day, used, used_cost, !reserved.charge_tokens);
+}
+
+TenantLimiter::Status TenantLimiter::status(Time now, int month) {
+  std::lock_guard lock(mu_);
+  roll_month(month);
+  return {bucket_status(requests_, now), bucket_status(tokens_, now), concurrent_limit_, in_flight_,
+          budget_usd_, spent_usd_, reserved_usd_};
+}
+
+std::map<std::string, UsageRow> TenantLimiter::month_usage(int month) const {
+  std::lock_guard lock(mu_);
+  return ledger_.month(month);
+}
+
+std::map<std::pair<int, std::string>, UsageRow> TenantLimiter::usage_range(int from_day, int to_day) const {
+  std::lock_guard lock(mu_);
+  return ledger_.range(from_day, to_day);
+}
+
+Lease::Lease(std::shared_ptr<TenantLimiter> limiter, TenantLimiter::Ask ask, std::string model,
+             std::optional<Price> price)
+    : limiter_(std::move(limiter)), ask_(ask), model_(std::move(model)), price_(price) {}
+
+Lease& Lease::operator=(Lease&& o) noexcept {
+  if (this != &o) {
+    release();
+    limiter_ = std::move(o.limiter_);
+    ask_ = o.ask_;
+    model_ = std::move(o.model_);
+    price_ = o.price_;
+  }
+  return *this;
+}
+
+void Lease::settle(const Usage& used, Time now, std::chrono::system_clock::time_point wall) {
+  if (!limiter_) return;
+  limiter_->finish(ask_, model_, used, cost_usd(used, price_), true, now, utc_day(wall));
+  limiter_.reset();
+}
+
+void Lease::release() {
+  if (!limiter_) return;
+  limiter_->finish(ask_, model_, Usage{}, 0.0, false, std::chrono::steady_clock::now(),
+                   utc_day(std::chrono::system_clock::now()));
+  limiter_.reset();
+}
+
+}  // namespace corral::limits

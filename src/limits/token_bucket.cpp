@@ -1,0 +1,50 @@
+#include "limits/token_bucket.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace corral::limits {
+
+void TokenBucket::configure(double per_minute, double burst, Time now) {
+  refill(now);
+  per_minute_ = per_minute;
+  capacity_ = per_minute * std::max(1.0, burst);
+  level_ = configured_ ? std::min(level_, capacity_) : capacity_;
+  configured_ = true;
+  last_ = now;
+}
+
+void TokenBucket::refill(Time now) {
+  if (now <= last_) return;
+  const double minutes = std::chrono::duration<double, std::ratio<60>>(now - last_).count();
+  level_ = std::min(capacity_, level_ + minutes * per_minute_);
+  last_ = now;
+}
+
+double TokenBucket::level(Time now) {
+  refill(now);
+  return level_;
+}
+
+bool TokenBucket::try_take(double n, Time now) {
+  refill(now);
+  if (level_ < n) return false;
+  level_ -= n;
+  return true;
+}
+
+void TokenBucket::adjust(double delta, Time now) {
+  refill(now);
+  level_ = std::min(capacity_, level_ + delta);
+}
+
+Duration TokenBucket::time_until(double n, Time now) {
+  refill(now);
+  if (per_minute_ <= 0) return Duration::zero();
+  const double target = std::min(n, capacity_);
+  if (level_ >= target) return Duration::zero();
+  const double ms = (target - level_) / per_minute_ * 60'000.0;
+  return Duration(static_cast<Duration::rep>(std::ceil(ms)));
+}
+
+}  // namespace corral::limits

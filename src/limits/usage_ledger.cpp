@@ -1,0 +1,80 @@
+#include "limits/usage_ledger.hpp"
+
+#include <cstdio>
+
+namespace corral::limits {
+
+double cost_usd(const Usage& u, const std::optional<Price>& price) {
+  if (!price) return 0;
+  const auto cached = std::min(u.cached_tokens, u.prompt_tokens);
+  return (static_cast<double>(u.prompt_tokens - cached) * price->input +
+          static_cast<double>(cached) * price->cached_input +
+          static_cast<double>(u.completion_tokens) * price->output) /
+         1e6;
+}
+
+int utc_day(std::chrono::system_clock::time_point t) {
+  return static_cast<int>(std::chrono::floor<std::chrono::days>(t).time_since_epoch().count());
+}
+
+int month_of_day(int day) {
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+  return static_cast<int>(ymd.year()) * 100 + static_cast<int>(static_cast<unsigned>(ymd.month()));
+}
+
+std::string day_string(int day) {
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+void UsageRow::add(const UsageRow& o) {
+  requests += o.requests;
+  prompt_tokens += o.prompt_tokens;
+  completion_tokens += o.completion_tokens;
+  cached_tokens += o.cached_tokens;
+  cache_hits += o.cache_hits;
+  cost_usd += o.cost_usd;
+}
+
+void UsageLedger::record(const std::string& model, int day, const Usage& u, double cost, bool cache_hit) {
+  auto& row = rows_[{day, model}];
+  ++row.requests;
+  row.prompt_tokens += u.prompt_tokens;
+  row.completion_tokens += u.completion_tokens;
+  row.cached_tokens += u.cached_tokens;
+  row.cache_hits += cache_hit ? 1 : 0;
+  row.cost_usd += cost;
+  // Bounded: drop whole days older than the newest kMaxDays.
+  while (!rows_.empty() && rows_.rbegin()->first.first - rows_.begin()->first.first >= static_cast<int>(kMaxDays))
+    rows_.erase(rows_.begin());
+}
+
+std::map<std::string, UsageRow> UsageLedger::month(int month_key) const {
+  std::map<std::string, UsageRow> out;
+  for (const auto& [key, row] : rows_)
+    if (month_of_day(key.first) == month_key) out[key.second].add(row);
+  return out;
+}
+
+std::map<std::pair<int, std::string>, UsageRow> UsageLedger::range(int from_day, int to_day) const {
+  std::map<std::pair<int, std::string>, UsageRow> out;
+  for (auto it = rows_.lower_bound({from_day, std::string()}); it != rows_.end() && it->first.first <= to_day; ++it)
+    out.insert(*it);
+  return out;
+}
+
+std::size_t UsageLedger::days() const {
+  std::size_t n = 0;
+  int last = INT32_MIN;
+  for (const auto& [key, row] : rows_)
+    if (key.first != last) {
+      ++n;
+      last = key.first;
+    }
+  return n;
+}
+
+}  // namespace corral::limits

@@ -1,0 +1,52 @@
+// Usage per model and UTC day for one tenant: requests, tokens, cached tokens and cost. Kept in
+// memory (the embedded default), bounded to the most recent kMaxDays days.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "corral/config.hpp"
+
+namespace corral::limits {
+
+struct Usage {
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::uint64_t cached_tokens = 0;  // part of prompt_tokens served from the provider's cache
+};
+
+// USD for `u` at `price` (per million tokens); cached prompt tokens at cached_input.
+double cost_usd(const Usage& u, const std::optional<Price>& price);
+
+// Days since 1970-01-01 (UTC) and the month they fall in, as yyyymm.
+int utc_day(std::chrono::system_clock::time_point t);
+int month_of_day(int day);
+std::string day_string(int day);  // "2026-11-21"
+
+struct UsageRow {
+  std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
+  std::uint64_t cache_hits = 0;  // requests answered from corral's cache
+  double cost_usd = 0;
+  void add(const UsageRow& o);
+};
+
+class UsageLedger {
+ public:
+  static constexpr std::size_t kMaxDays = 400;
+
+  void record(const std::string& model, int day, const Usage& u, double cost, bool cache_hit);
+  // This month's rows summed per model.
+  std::map<std::string, UsageRow> month(int month_key) const;
+  // Rows with from <= day <= to, keyed (day, model).
+  std::map<std::pair<int, std::string>, UsageRow> range(int from_day, int to_day) const;
+  std::size_t days() const;
+
+ private:
+  std::map<std::pair<int, std::string>, UsageRow> rows_;  // ordered by day, then model
+};
+
+}  // namespace corral::limits

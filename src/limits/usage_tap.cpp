@@ -1,0 +1,133 @@
+#include "limits/usage_tap.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace corral::limits {
+namespace {
+
+std::uint64_t count(const nlohmann::json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+}
+
+// True when `data` has "usage" followed by an object (not null): worth parsing.
+bool mentions_usage(std::string_view data) {
+  for (auto at = data.find("\"usage\""); at != std::string_view::npos; at = data.find("\"usage\"", at + 7)) {
+    auto i = at + 7;
+    while (i < data.size() && (data[i] == ' ' || data[i] == ':' || data[i] == '\t')) ++i;
+    if (i < data.size() && data[i] == '{') return true;
+  }
+  return false;
+}
+
+// The end of the first complete event in `s` (just past its blank line), or npos.
+std::size_t event_end(std::string_view s) {
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] != '\n') continue;
+    if (s[i + 1] == '\n') return i + 2;
+    if (s[i + 1] == '\r' && i + 2 < s.size() && s[i + 2] == '\n') return i + 3;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<Usage> usage_from(const nlohmann::json& answer) {
+  if (!answer.is_object()) return std::nullopt;
+  auto it = answer.find("usage");
+  if (it == answer.end() || !it->is_object()) {
+    auto r = answer.find("response");  // responses API stream events
+    if (r == answer.end() || !r->is_object()) return std::nullopt;
+    it = r->find("usage");
+    if (it == r->end() || !it->is_object()) return std::nullopt;
+  }
+  const auto& u = *it;
+  Usage out;
+  if (u.contains("input_tokens") || u.contains("output_tokens")) {  // responses API
+    out.prompt_tokens = count(u, "input_tokens");
+    out.completion_tokens = count(u, "output_tokens");
+    if (auto d = u.find("input_tokens_details"); d != u.end() && d->is_object()) out.cached_tokens = count(*d, "cached_tokens");
+  } else {
+    out.prompt_tokens = count(u, "prompt_tokens");
+    out.completion_tokens = count(u, "completion_tokens");
+    if (auto d = u.find("prompt_tokens_details"); d != u.end() && d->is_object()) out.cached_tokens = count(*d, "cached_tokens");
+  }
+  return out;
+}
+
+std::string_view UsageTap::emit(std::string_view bytes) {
+  relayed_ += bytes.size();
+  return bytes;
+}
+
+void UsageTap::on_event(std::string_view raw, bool& keep) {
+  keep = true;
+  if (!mentions_usage(raw)) return;
+  upstream::SseParser parser(o_.max_event_bytes);
+  parser.feed(raw, [&](const upstream::SseEvent& e) {
+    auto j = nlohmann::json::parse(e.data, nullptr, false);
+    auto u = usage_from(j);
+    if (!u) return;
+    usage_ = u;
+    auto choices = j.find("choices");
+    if (o_.strip_usage_chunk && choices != j.end() && choices->is_array() && choices->empty()) keep = false;
+  });
+  if (raw.find("\n\n") == std::string_view::npos && raw.find("\n\r\n") == std::string_view::npos) {
+    // An event cut short by the end of the stream: the parser needs its blank line.
+    parser.feed("\n\n", [&](const upstream::SseEvent& e) {
+      if (auto u = usage_from(nlohmann::json::parse(e.data, nullptr, false))) usage_ = u;
+    });
+  }
+}
+
+std::string_view UsageTap::feed(std::string_view piece) {
+  if (!o_.sse) {
+    if (!body_overflow_) {
+      if (body_.size() + piece.size() > o_.max_body_bytes) {
+        body_overflow_ = true;
+        body_.clear();
+        body_.shrink_to_fit();
+      } else {
+        body_.append(piece);
+      }
+    }
+    return emit(piece);
+  }
+  // Streams: split into events; with stripping, only complete kept events go out.
+  std::string_view rest = piece;
+  if (!pending_.empty()) {
+    pending_.append(piece);
+    rest = pending_;
+  }
+  out_.clear();
+  std::size_t consumed = 0;
+  for (std::size_t end; (end = event_end(rest.substr(consumed))) != std::string_view::npos; consumed += end) {
+    const auto raw = rest.substr(consumed, end);
+    bool keep = true;
+    on_event(raw, keep);
+    if (o_.strip_usage_chunk && keep) out_.append(raw);
+  }
+  std::string tail(rest.substr(consumed));
+  if (tail.size() > o_.max_event_bytes) {  // not an event stream we can follow: pass it on
+    if (o_.strip_usage_chunk) out_.append(tail);
+    tail.clear();
+  }
+  pending_ = std::move(tail);
+  if (!o_.strip_usage_chunk) return emit(piece);
+  return emit(out_);
+}
+
+std::string_view UsageTap::finish() {
+  if (!o_.sse) {
+    if (!body_overflow_ && !body_.empty()) usage_ = usage_from(nlohmann::json::parse(body_, nullptr, false));
+    return {};
+  }
+  if (pending_.empty()) return {};
+  bool keep = true;
+  on_event(pending_, keep);
+  out_ = keep && o_.strip_usage_chunk ? std::move(pending_) : std::string();
+  pending_.clear();
+  return emit(out_);
+}
+
+}  // namespace corral::limits

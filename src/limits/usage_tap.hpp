@@ -1,0 +1,55 @@
+// Follows an answer while it is relayed, to find the usage the provider reports: in the JSON
+// body of a whole answer, or in the events of a stream (the usage chunk of chat/completions, the
+// response.completed event of responses). For streams whose usage chunk corral asked for itself
+// (stream_options.include_usage added for accounting), that chunk is removed from what the client
+// receives. Memory is bounded: a whole answer is kept only up to max_body_bytes, an incomplete
+// event only up to max_event_bytes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "limits/usage_ledger.hpp"
+#include "upstream/sse_parser.hpp"
+
+namespace corral::limits {
+
+// The usage object of an OpenAI answer or stream event, in any of the API's shapes.
+std::optional<Usage> usage_from(const nlohmann::json& answer);
+
+class UsageTap {
+ public:
+  struct Options {
+    bool sse = false;               // text/event-stream
+    bool strip_usage_chunk = false; // drop the usage-only chunk (sse only)
+    std::size_t max_body_bytes = 4 << 20;
+    std::size_t max_event_bytes = 1 << 20;
+  };
+  explicit UsageTap(Options o) : o_(o) {}
+
+  // The bytes to relay for `piece`: the piece itself, or (when stripping) the complete events in
+  // it minus the usage chunk. The view is valid until the next call.
+  std::string_view feed(std::string_view piece);
+  // The end of the answer: whatever is still held back (an incomplete last event).
+  std::string_view finish();
+
+  const std::optional<Usage>& usage() const { return usage_; }
+  std::uint64_t relayed_bytes() const { return relayed_; }
+
+ private:
+  void on_event(std::string_view raw, bool& keep);
+  std::string_view emit(std::string_view bytes);
+
+  Options o_;
+  std::string body_;     // a whole JSON answer, while it fits
+  bool body_overflow_ = false;
+  std::string pending_;  // bytes of an incomplete event
+  std::string out_;      // what a stripping feed() returns
+  std::optional<Usage> usage_;
+  std::uint64_t relayed_ = 0;
+};
+
+}  // namespace corral::limits

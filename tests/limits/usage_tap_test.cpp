@@ -1,0 +1,83 @@
+#include "limits/usage_tap.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace corral::limits {
+namespace {
+
+std::string chunk(const std::string& json) { return "data: " + json + "\n\n"; }
+
+TEST(UsageFrom, EveryShape) {
+  auto chat = usage_from(nlohmann::json::parse(
+      R"({"usage":{"prompt_tokens":10,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":4}}})"));
+  ASSERT_TRUE(chat);
+  EXPECT_EQ(chat->prompt_tokens, 10u);
+  EXPECT_EQ(chat->completion_tokens, 5u);
+  EXPECT_EQ(chat->cached_tokens, 4u);
+  auto resp = usage_from(nlohmann::json::parse(
+      R"({"type":"response.completed","response":{"usage":{"input_tokens":7,"output_tokens":3,"input_tokens_details":{"cached_tokens":1}}}})"));
+  ASSERT_TRUE(resp);
+  EXPECT_EQ(resp->prompt_tokens, 7u);
+  EXPECT_EQ(resp->completion_tokens, 3u);
+  EXPECT_FALSE(usage_from(nlohmann::json::parse(R"({"usage":null})")));
+}
+
+TEST(UsageTap, WholeJsonAnswerPassesThroughAndIsRead) {
+  UsageTap tap({});
+  const std::string body = R"({"id":"x","usage":{"prompt_tokens":3,"completion_tokens":4}})";
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); i += 7) out += tap.feed(body.substr(i, 7));
+  out += tap.finish();
+  EXPECT_EQ(out, body);
+  ASSERT_TRUE(tap.usage());
+  EXPECT_EQ(tap.usage()->completion_tokens, 4u);
+  EXPECT_EQ(tap.relayed_bytes(), body.size());
+}
+
+const std::string kStream = chunk(R"({"choices":[{"delta":{"content":"a"}}],"usage":null})") +
+                            chunk(R"({"choices":[{"delta":{},"finish_reason":"stop"}],"usage":null})") +
+                            chunk(R"({"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2}})") +
+                            "data: [DONE]\n\n";
+
+TEST(UsageTap, StreamUsageChunkIsRemovedWhenCorralAskedForIt) {
+  for (std::size_t piece = 1; piece <= kStream.size(); piece += 5) {
+    UsageTap tap({.sse = true, .strip_usage_chunk = true});
+    std::string out;
+    for (std::size_t i = 0; i < kStream.size(); i += piece) out += tap.feed(std::string_view(kStream).substr(i, piece));
+    out += tap.finish();
+    ASSERT_TRUE(tap.usage()) << piece;
+    EXPECT_EQ(tap.usage()->prompt_tokens, 9u);
+    EXPECT_EQ(out.find("prompt_tokens"), std::string::npos) << piece;
+    EXPECT_NE(out.find("finish_reason"), std::string::npos);
+    EXPECT_NE(out.find("[DONE]"), std::string::npos);
+  }
+}
+
+TEST(UsageTap, StreamPassesThroughUntouchedWhenTheClientAskedForUsage) {
+  UsageTap tap({.sse = true});
+  std::string out;
+  for (std::size_t i = 0; i < kStream.size(); i += 10) out += tap.feed(std::string_view(kStream).substr(i, 10));
+  out += tap.finish();
+  EXPECT_EQ(out, kStream);
+  ASSERT_TRUE(tap.usage());
+  EXPECT_EQ(tap.usage()->completion_tokens, 2u);
+}
+
+TEST(UsageTap, ResponsesStreamCompletedEvent) {
+  UsageTap tap({.sse = true});
+  tap.feed("event: response.output_text.delta\ndata: {\"delta\":\"x\"}\n\n");
+  tap.feed("event: response.completed\ndata: {\"response\":{\"usage\":{\"input_tokens\":5,\"output_tokens\":6}}}\n\n");
+  ASSERT_TRUE(tap.usage());
+  EXPECT_EQ(tap.usage()->completion_tokens, 6u);
+}
+
+TEST(UsageTap, OversizedAnswersAreNotHeld) {
+  UsageTap tap({.max_body_bytes = 16});
+  EXPECT_EQ(tap.feed(std::string(100, 'x')).size(), 100u);
+  tap.finish();
+  EXPECT_FALSE(tap.usage());
+}
+
+}  // namespace
+}  // namespace corral::limits
