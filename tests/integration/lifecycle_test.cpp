@@ -32,6 +32,29 @@ TEST(Lifecycle, SighupReloadsAndRejectsInvalidFiles) {
   EXPECT_EQ(chat(corral.port, "sk-new", R"({"model":"gpt-4.1"})").result_int(), 200);  // old config serves
 }
 
+TEST(Lifecycle, ReloadKeepsBucketLevelsAndAppliesNewLimits) {
+  Mock mock;
+  auto config_for = [&](int rpm) {
+    auto c = base_config("", "", "  metered:\n    api_keys: [" + key_ref("sk-metered") + "]\n"
+                                 "    rate_limits: {requests_per_minute: " + std::to_string(rpm) + "}\n");
+    for (std::size_t at; (at = c.find("@MOCK_PORT@")) != std::string::npos;) c.replace(at, 11, std::to_string(mock.port));
+    return c;
+  };
+  Corral corral(config_for(100), mock.port);
+  Response res;
+  for (int i = 0; i < 10; ++i) res = chat(corral.port, "sk-metered", R"({"model":"gpt-4.1"})");
+  ASSERT_EQ(res["x-ratelimit-remaining-requests"], "90");
+  std::ofstream(corral.config_path) << config_for(1000);
+  ::kill(corral.process->pid(), SIGHUP);
+  ASSERT_TRUE(corral.process->wait_for_log("configuration reloaded", 5s));
+  res = chat(corral.port, "sk-metered", R"({"model":"gpt-4.1"})");
+  EXPECT_EQ(res["x-ratelimit-limit-requests"], "1000");
+  // The level carried over (about 90, refilling faster from now on), not a fresh bucket of 1000.
+  const int remaining = std::stoi(std::string(res["x-ratelimit-remaining-requests"]));
+  EXPECT_GE(remaining, 89);
+  EXPECT_LT(remaining, 200);
+}
+
 TEST(Lifecycle, SigtermLetsInFlightRequestsFinishThenExitsZero) {
   Mock mock;
   Corral corral(base_config("  drain_timeout: 10s\n"), mock.port);
