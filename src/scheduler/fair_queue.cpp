@@ -56,7 +56,7 @@ FairQueue::Outcome FairQueue::submit(const Ticket& t) {
     fifo_.push_back(t);
     return Outcome::queued;
   }
-  if (q.waiting.empty()) classes_[cls].backlogged.push_back(&q);
+  if (q.waiting.empty()) classes_[cls].backlogged.emplace(q.counter, &q);
   q.waiting.push_back(t);
   where_[t.id] = key(t.tenant, t.priority);
   return Outcome::queued;
@@ -95,15 +95,14 @@ std::optional<Ticket> FairQueue::next() {
     return t;
   }
   const int cls = pick_class();
-  auto& list = classes_[cls].backlogged;
-  auto best = std::min_element(list.begin(), list.end(),
-                               [](const TenantQueue* a, const TenantQueue* b) { return a->counter < b->counter; });
-  TenantQueue& q = **best;
+  auto& set = classes_[cls].backlogged;
+  TenantQueue& q = *set.begin()->second;  // the smallest counter
+  set.erase(set.begin());
   Ticket t = q.waiting.front();
   q.waiting.pop_front();
-  if (q.waiting.empty()) list.erase(best);
   where_.erase(t.id);
   serve(q, t, cls);
+  if (!q.waiting.empty()) set.emplace(q.counter, &q);
   return t;
 }
 
@@ -111,7 +110,17 @@ void FairQueue::complete(const Ticket& t, double actual_cost) {
   if (in_flight_ > 0) --in_flight_;
   if (bounds_.fifo) return;
   auto it = tenants_.find(key(t.tenant, t.priority));
-  if (it != tenants_.end()) it->second.counter += (actual_cost - t.cost) / std::max(t.weight, 1e-9);
+  if (it != tenants_.end())
+    set_counter(it->second, static_cast<int>(t.priority),
+                it->second.counter + (actual_cost - t.cost) / std::max(t.weight, 1e-9));
+}
+
+// Changes a queue's counter, keeping the class's ordering right if the queue is waiting.
+void FairQueue::set_counter(TenantQueue& q, int cls, double value) {
+  auto& set = classes_[cls].backlogged;
+  const bool waiting = !q.waiting.empty() && set.erase({q.counter, &q}) > 0;
+  q.counter = value;
+  if (waiting) set.emplace(q.counter, &q);
 }
 
 bool FairQueue::cancel(std::uint64_t id) {
@@ -131,10 +140,7 @@ bool FairQueue::cancel(std::uint64_t id) {
   if (it == q.waiting.end()) return false;
   q.waiting.erase(it);
   --queued_;
-  if (q.waiting.empty()) {
-    auto& list = classes_[cls].backlogged;
-    list.erase(std::remove(list.begin(), list.end(), &q), list.end());
-  }
+  if (q.waiting.empty()) classes_[cls].backlogged.erase({q.counter, &q});
   return true;
 }
 

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -78,7 +79,8 @@ class FairQueue {
     double counter = 0;  // virtual tokens served / weight, within the class
   };
   struct ClassState {
-    std::vector<TenantQueue*> backlogged;  // queues of this class with waiting requests
+    // Queues of this class with waiting requests, smallest counter first.
+    std::set<std::pair<double, TenantQueue*>> backlogged;
     double credit = 0;                     // min_share floor: dispatches owed to this class
     double virtual_time = 0;               // counter of the latest dispatch in the class
   };
@@ -86,6 +88,7 @@ class FairQueue {
   static std::string key(const std::string& tenant, Priority p);
   TenantQueue& queue_of(const Ticket& t);
   void serve(TenantQueue& q, const Ticket& t, int cls);
+  void set_counter(TenantQueue& q, int cls, double value);
   int pick_class();
 
   std::unordered_map<std::uint64_t, std::string> where_;  // queued ticket id -> queue key
