@@ -35,6 +35,15 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     auto& state = provider_states_[p.name];
     if (!state) state = std::make_shared<ProviderState>();
     pr.state = state;
+    const auto& sc = config->scheduler;
+    scheduler::QueueBounds bounds;
+    bounds.max_queue = sc.max_queue;
+    bounds.max_queue_per_tenant = sc.max_queue_per_tenant;
+    bounds.min_share[1] = sc.min_share_high;
+    bounds.min_share[2] = sc.min_share_normal;
+    bounds.min_share[3] = sc.min_share_low;
+    bounds.fifo = sc.fifo;
+    state->gate.configure(p.max_concurrency, bounds);
     if (p.origin.tls) {
       std::string error;
       pr.tls = make_client_tls_context(p, error);

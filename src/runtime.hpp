@@ -14,6 +14,7 @@
 #include "corral/asio.hpp"
 #include "corral/config.hpp"
 #include "limits/tenant_limiter.hpp"
+#include "scheduler/provider_gate.hpp"
 
 namespace corral {
 
@@ -21,6 +22,7 @@ namespace corral {
 struct ProviderState {
   std::atomic<std::uint64_t> open_connections{0};  // all pools, all threads
   std::atomic<std::uint64_t> connects_total{0};
+  scheduler::ProviderGate gate;                    // max_concurrency, shared fairly
 };
 
 // Per provider, per snapshot.

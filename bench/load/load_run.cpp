@@ -132,10 +132,13 @@ struct OpenPool {
   std::deque<asio::steady_timer*> waiters;
   unsigned open = 0;
   std::uint64_t outstanding = 0;
+  bool closing = false;  // the tenant's time is up: waiters give up instead of waiting again
 };
 
-awaitable<void> open_request(Context& ctx, const TenantPlan& t, TenantResult& r, OpenPool& pool,
+// `pool_ref` is shared: requests still outstanding when the tenant's loop ends keep it alive.
+awaitable<void> open_request(Context& ctx, const TenantPlan& t, TenantResult& r, std::shared_ptr<OpenPool> pool_ref,
                              std::shared_ptr<const std::string> req, Clock::time_point intended) {
+  OpenPool& pool = *pool_ref;
   std::unique_ptr<Conn> c;
   while (!c) {
     if (!pool.idle.empty()) {
@@ -145,9 +148,14 @@ awaitable<void> open_request(Context& ctx, const TenantPlan& t, TenantResult& r,
       ++pool.open;
       c = std::make_unique<Conn>(ctx.io);
     } else {
+      if (pool.closing) {
+        --pool.outstanding;
+        co_return;
+      }
       asio::steady_timer wake(ctx.io, Clock::time_point::max());
       pool.waiters.push_back(&wake);
       co_await wake.async_wait(use_nothrow);
+      std::erase(pool.waiters, &wake);  // woken or cancelled: no longer waiting
     }
   }
   co_await exchange(ctx, *c, *req, intended, r, intended >= ctx.t0, t.stream);
@@ -160,7 +168,8 @@ awaitable<void> open_request(Context& ctx, const TenantPlan& t, TenantResult& r,
 }
 
 awaitable<void> open_loop(Context& ctx, const TenantPlan& t, TenantResult& r, std::shared_ptr<const std::string> req) {
-  OpenPool pool;
+  auto pool_ref = std::make_shared<OpenPool>();
+  OpenPool& pool = *pool_ref;
   const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / t.rate));
   const auto until = t.stop.count() ? std::min(ctx.end, ctx.t0 + t.stop) : ctx.end;
   const std::uint64_t max_outstanding = static_cast<std::uint64_t>(t.connections) * 64;
@@ -171,10 +180,11 @@ awaitable<void> open_loop(Context& ctx, const TenantPlan& t, TenantResult& r, st
       continue;
     }
     ++pool.outstanding;
-    asio::co_spawn(ctx.io, open_request(ctx, t, r, pool, req, next), asio::detached);
+    asio::co_spawn(ctx.io, open_request(ctx, t, r, pool_ref, req, next), asio::detached);
   }
   while (pool.outstanding > 0 && Clock::now() < ctx.end + 2s) co_await wait_until(Clock::now() + 1ms);
-  for (auto* w : pool.waiters) w->cancel();
+  pool.closing = true;
+  for (auto* w : std::vector<asio::steady_timer*>(pool.waiters.begin(), pool.waiters.end())) w->cancel();
 }
 
 nlohmann::json summary(const Histogram& h) {

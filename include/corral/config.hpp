@@ -123,6 +123,7 @@ struct SchedulerConfig {
   std::uint64_t max_queue_per_tenant = 1000;
   Duration max_queue_wait = 30s;
   double min_share_high = 0.10, min_share_normal = 0.05, min_share_low = 0.02;
+  bool fifo = false;  // mode: fifo — arrival order, the benchmarks' baseline (default: fair)
 };
 
 struct RateLimits {

@@ -347,6 +347,14 @@ void read_scheduler(YamlReader& r, const YAML::Node& n, SchedulerConfig& s) {
       {{"max_queue", [&](auto& v, auto& p) { assign(s.max_queue, r.uint(v, p, 1)); }},
        {"max_queue_per_tenant", [&](auto& v, auto& p) { assign(s.max_queue_per_tenant, r.uint(v, p, 1)); }},
        {"max_queue_wait", [&](auto& v, auto& p) { assign(s.max_queue_wait, r.duration(v, p)); }},
+       {"mode",
+        [&](auto& v, auto& p) {
+          auto m = r.string(v, p);
+          if (!m) return;
+          if (*m == "fair") s.fifo = false;
+          else if (*m == "fifo") s.fifo = true;
+          else r.error(v, p + ": expected fair or fifo");
+        }},
        {"min_share", [&](auto& v, auto& p) {
           r.fields(v, p,
                    {{"high", [&](auto& v2, auto& p2) { assign(s.min_share_high, r.number(v2, p2, 0, 0.5)); }},

@@ -8,6 +8,7 @@
 #include "http/framing.hpp"
 #include "limits/rate_headers.hpp"
 #include "limits/token_estimate.hpp"
+#include "scheduler/priority.hpp"
 #include "tenancy/tenant_resolver.hpp"
 #include "upstream/relay.hpp"
 #include "upstream/route_picker.hpp"
@@ -25,6 +26,22 @@ std::string_view field(const http::fields& f, std::string_view name) {
   const auto v = it->value();
   return {v.data(), v.size()};
 }
+
+// Watches the client socket while a request waits in a provider's queue: a client that goes
+// away leaves the queue at once. `active` is cleared when the wait ends.
+struct QueueWatch {
+  bool active = true;
+  bool started = false;
+  scheduler::ProviderGate::Cancel cancel;
+};
+
+// Holds a provider slot from the grant to the end of the request, on every exit path.
+struct SlotGuard {
+  scheduler::ProviderGate& gate;
+  scheduler::Ticket ticket;
+  double actual_cost = 0;
+  ~SlotGuard() { gate.release(ticket, actual_cost); }
+};
 
 std::string models_list(const Config& cfg, const TenantConfig& tenant) {
   nlohmann::json data = nlohmann::json::array();
@@ -267,7 +284,39 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   plan.client_version = version;
   plan.client_write_timeout = cfg.server.body_timeout;
 
+  // The provider's capacity, shared by weighted fair queuing with priority classes.
+  auto& gate = snap->providers[target.provider].state->gate;
+  scheduler::Ticket ticket{gate.new_id(), tenant.id,
+                           scheduler::effective_priority(cfg.tiers[tenant.tier].priority,
+                                                         field(req.base(), "x-corral-priority")),
+                           tenant.weight, static_cast<double>(est.total()), std::chrono::steady_clock::now()};
+  auto watch = std::make_shared<QueueWatch>();
+  const auto granted = co_await gate.acquire(ticket, cfg.scheduler.max_queue_wait,
+                                             [&](scheduler::ProviderGate::Cancel cancel) {
+    watch->cancel = std::move(cancel);
+    watch->started = true;
+    stream_.socket().async_wait(tcp::socket::wait_read, [watch, s = &stream_](const error_code& ec) {
+      if (ec || !watch->active) return;
+      if (s->peer_closed() && watch->cancel) watch->cancel();
+    });
+  });
+  watch->active = false;
+  if (watch->started) stream_.cancel();
+  if (granted.error == Errc::unavailable) co_return Next::close;  // the client left while queued
+  if (granted.error != Errc::ok) {
+    auto res = http_responses::error(granted.error, version, request_id_,
+                                     granted.error == Errc::overloaded
+                                         ? "The provider is at capacity and the queue is full or too slow; retry later."
+                                         : "Too many requests of this tenant are waiting for the provider.");
+    for (const auto& [n, v] : plan.response_headers) res.set(n, v);
+    co_return co_await send(std::move(res), req.keep_alive()) ? Next::keep_alive : Next::close;
+  }
+  SlotGuard slot{gate, ticket};
+  plan.response_headers.emplace_back("x-corral-queue-ms", std::to_string(granted.waited.count()));
+
   auto result = co_await upstream::relay(worker_, plan, stream_, deadline_);
+  if (result.usage) slot.actual_cost = static_cast<double>(result.usage->prompt_tokens + result.usage->completion_tokens);
+  else if (result.response_started) slot.actual_cost = static_cast<double>(est.prompt + result.body_bytes / 4);
   // Settle: the provider's own count when it gave one; for an answer cut short without one, an
   // estimate of what was relayed; nothing for a request no provider answered.
   if (result.usage) {

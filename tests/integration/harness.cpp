@@ -71,14 +71,20 @@ std::string Process::log() const {
 
 std::optional<std::string> Process::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const {
   std::optional<std::string> found;
+  bool exited = false;
   eventually([&] {
+    if (!reaped_ && ::kill(pid_, 0) == 0) {
+      int status = 0;
+      exited = ::waitpid(pid_, &status, WNOHANG) == pid_;
+      if (exited) const_cast<Process*>(this)->reaped_ = true;
+    }
     std::istringstream lines(log());
     for (std::string line; std::getline(lines, line);)
       if (line.find(needle) != std::string::npos) {
         found = line;
         return true;
       }
-    return false;
+    return exited;  // it will not print anything more
   }, timeout);
   return found;
 }

@@ -1,0 +1,147 @@
+#include "scheduler/fair_queue.hpp"
+
+#include <algorithm>
+
+namespace corral::scheduler {
+
+std::string FairQueue::key(const std::string& tenant, Priority p) {
+  return tenant + '\x1f' + static_cast<char>('0' + static_cast<int>(p));
+}
+
+void FairQueue::configure(std::uint64_t slots, QueueBounds bounds) {
+  slots_ = slots;
+  bounds_ = bounds;
+}
+
+FairQueue::TenantQueue& FairQueue::queue_of(const Ticket& t) { return tenants_[key(t.tenant, t.priority)]; }
+
+std::uint64_t FairQueue::queued(const std::string& tenant) const {
+  std::uint64_t n = 0;
+  for (int p = 0; p < 4; ++p)
+    if (auto it = tenants_.find(key(tenant, static_cast<Priority>(p))); it != tenants_.end())
+      n += it->second.waiting.size();
+  if (bounds_.fifo)
+    n += static_cast<std::uint64_t>(std::count_if(fifo_.begin(), fifo_.end(), [&](const Ticket& t) { return t.tenant == tenant; }));
+  return n;
+}
+
+double FairQueue::counter(const std::string& tenant) const {
+  double c = 0;
+  for (int p = 0; p < 4; ++p)
+    if (auto it = tenants_.find(key(tenant, static_cast<Priority>(p))); it != tenants_.end()) c += it->second.counter;
+  return c;
+}
+
+// Counts a dispatch of `t` from `q`: the class's virtual time moves to the tenant's counter
+// and the counter grows by the request's cost over the tenant's weight.
+void FairQueue::serve(TenantQueue& q, const Ticket& t, int cls) {
+  auto& c = classes_[cls];
+  c.virtual_time = std::max(c.virtual_time, q.counter);
+  q.counter += t.cost / std::max(t.weight, 1e-9);
+  ++in_flight_;
+}
+
+FairQueue::Outcome FairQueue::submit(const Ticket& t) {
+  const int cls = static_cast<int>(t.priority);
+  auto& q = queue_of(t);
+  if (q.waiting.empty() && !bounds_.fifo) q.counter = std::max(q.counter, classes_[cls].virtual_time);  // no banked credit
+  if (in_flight_ < slots_ && queued_ == 0) {
+    serve(q, t, cls);
+    return Outcome::dispatched;
+  }
+  if (queued_ >= bounds_.max_queue) return Outcome::queue_full;
+  if (queued(t.tenant) >= bounds_.max_queue_per_tenant) return Outcome::tenant_queue_full;
+  ++queued_;
+  if (bounds_.fifo) {
+    fifo_.push_back(t);
+    return Outcome::queued;
+  }
+  if (q.waiting.empty()) classes_[cls].backlogged.emplace(q.counter, &q);
+  q.waiting.push_back(t);
+  where_[t.id] = key(t.tenant, t.priority);
+  return Outcome::queued;
+}
+
+int FairQueue::pick_class() {
+  int top = -1;
+  for (int c = 0; c < 4; ++c)
+    if (!classes_[c].backlogged.empty()) {
+      top = c;
+      break;
+    }
+  // Lower classes that wait earn their min_share of this dispatch; one owed a whole dispatch gets it.
+  int owed = -1;
+  for (int c = top + 1; c < 4; ++c) {
+    auto& cs = classes_[c];
+    if (cs.backlogged.empty()) {
+      cs.credit = 0;
+      continue;
+    }
+    cs.credit += bounds_.min_share[c];
+    if (cs.credit >= 1.0 && (owed < 0 || cs.credit > classes_[owed].credit)) owed = c;
+  }
+  const int chosen = owed >= 0 ? owed : top;
+  classes_[chosen].credit = std::max(0.0, classes_[chosen].credit - 1.0);
+  return chosen;
+}
+
+std::optional<Ticket> FairQueue::next() {
+  if (in_flight_ >= slots_ || queued_ == 0) return std::nullopt;
+  --queued_;
+  if (bounds_.fifo) {
+    Ticket t = fifo_.front();
+    fifo_.pop_front();
+    serve(queue_of(t), t, static_cast<int>(t.priority));
+    return t;
+  }
+  const int cls = pick_class();
+  auto& set = classes_[cls].backlogged;
+  TenantQueue& q = *set.begin()->second;  // the smallest counter
+  set.erase(set.begin());
+  Ticket t = q.waiting.front();
+  q.waiting.pop_front();
+  where_.erase(t.id);
+  serve(q, t, cls);
+  if (!q.waiting.empty()) set.emplace(q.counter, &q);
+  return t;
+}
+
+void FairQueue::complete(const Ticket& t, double actual_cost) {
+  if (in_flight_ > 0) --in_flight_;
+  if (bounds_.fifo) return;
+  auto it = tenants_.find(key(t.tenant, t.priority));
+  if (it != tenants_.end())
+    set_counter(it->second, static_cast<int>(t.priority),
+                it->second.counter + (actual_cost - t.cost) / std::max(t.weight, 1e-9));
+}
+
+// Changes a queue's counter, keeping the class's ordering right if the queue is waiting.
+void FairQueue::set_counter(TenantQueue& q, int cls, double value) {
+  auto& set = classes_[cls].backlogged;
+  const bool waiting = !q.waiting.empty() && set.erase({q.counter, &q}) > 0;
+  q.counter = value;
+  if (waiting) set.emplace(q.counter, &q);
+}
+
+bool FairQueue::cancel(std::uint64_t id) {
+  if (bounds_.fifo) {
+    auto it = std::find_if(fifo_.begin(), fifo_.end(), [&](const Ticket& t) { return t.id == id; });
+    if (it == fifo_.end()) return false;
+    fifo_.erase(it);
+    --queued_;
+    return true;
+  }
+  auto w = where_.find(id);
+  if (w == where_.end()) return false;
+  auto& q = tenants_[w->second];
+  const int cls = w->second.back() - '0';
+  where_.erase(w);
+  auto it = std::find_if(q.waiting.begin(), q.waiting.end(), [&](const Ticket& t) { return t.id == id; });
+  if (it == q.waiting.end()) return false;
+  q.waiting.erase(it);
+  --queued_;
+  if (q.waiting.empty()) classes_[cls].backlogged.erase({q.counter, &q});
+  return true;
+}
+
+}  // namespace corral::scheduler

@@ -1,0 +1,104 @@
+// The scheduler in front of one provider's capacity (issue: weighted fair queuing with priority
+// tiers). Plain logic, no I/O and no clock inside: callers pass the time and act on the returned
+// decisions, so it is tested without sockets.
+//
+// - A request that finds a free slot while nothing waits is dispatched at once.
+// - Otherwise it waits in its tenant's queue. When a slot frees, the next request is chosen:
+//   * between priority classes, the highest class with waiting requests goes first, except that
+//     each lower class keeps at least its min_share of dispatches while it has waiting requests
+//     (a credit that grows by min_share per dispatch while the class waits and is spent by one
+//     when the class is served; it is not banked while the class is idle);
+//   * within a class, by virtual token counters (the VTC idea of "Fairness in Serving Large
+//     Language Models", OSDI '24): each tenant's counter grows by cost / weight when it is served;
+//     the backlogged tenant with the smallest counter goes next; a tenant that returns from
+//     idleness starts at the smallest counter of those waiting, so it has no banked credit.
+//   The cost is the request's token estimate, corrected with its real usage on completion.
+// - FIFO mode: one queue in arrival order (the benchmark's baseline).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "corral/config.hpp"
+
+namespace corral::scheduler {
+
+using Time = std::chrono::steady_clock::time_point;
+
+struct Ticket {
+  std::uint64_t id = 0;
+  std::string tenant;
+  Priority priority = Priority::normal;
+  double weight = 1;
+  double cost = 1;  // estimated tokens
+  Time enqueued{};
+};
+
+struct QueueBounds {
+  std::uint64_t max_queue = 10000;
+  std::uint64_t max_queue_per_tenant = 1000;
+  double min_share[4] = {0, 0.10, 0.05, 0.02};  // by Priority; critical has none
+  bool fifo = false;
+};
+
+class FairQueue {
+ public:
+  enum class Outcome { dispatched, queued, queue_full, tenant_queue_full };
+
+  explicit FairQueue(std::uint64_t slots, QueueBounds bounds = {}) : slots_(slots), bounds_(bounds) {}
+
+  // Capacity and bounds may change (reload); queued requests stay.
+  void configure(std::uint64_t slots, QueueBounds bounds);
+
+  // A new request: dispatched at once when a slot is free and nothing waits, else queued
+  // (or refused when a bound is reached).
+  Outcome submit(const Ticket& t);
+  // The next request to dispatch when a slot is free (it then holds the slot), or nothing.
+  std::optional<Ticket> next();
+  // A dispatched request finished: its slot is free and its tenant's counter is corrected from
+  // the estimate to the real cost.
+  void complete(const Ticket& t, double actual_cost);
+  // A queued request leaves (client gone, waited too long). False if it was not queued.
+  bool cancel(std::uint64_t id);
+
+  std::uint64_t in_flight() const { return in_flight_; }
+  std::uint64_t queued() const { return queued_; }
+  std::uint64_t queued(const std::string& tenant) const;
+  double counter(const std::string& tenant) const;
+
+ private:
+  // One queue per tenant and priority class (a request may lower its own class).
+  struct TenantQueue {
+    std::deque<Ticket> waiting;
+    double counter = 0;  // virtual tokens served / weight, within the class
+  };
+  struct ClassState {
+    // Queues of this class with waiting requests, smallest counter first.
+    std::set<std::pair<double, TenantQueue*>> backlogged;
+    double credit = 0;                     // min_share floor: dispatches owed to this class
+    double virtual_time = 0;               // counter of the latest dispatch in the class
+  };
+
+  static std::string key(const std::string& tenant, Priority p);
+  TenantQueue& queue_of(const Ticket& t);
+  void serve(TenantQueue& q, const Ticket& t, int cls);
+  void set_counter(TenantQueue& q, int cls, double value);
+  int pick_class();
+
+  std::unordered_map<std::uint64_t, std::string> where_;  // queued ticket id -> queue key
+
+  std::uint64_t slots_;
+  QueueBounds bounds_;
+  std::uint64_t in_flight_ = 0, queued_ = 0;
+  std::unordered_map<std::string, TenantQueue> tenants_;
+  ClassState classes_[4];
+  std::deque<Ticket> fifo_;
+};
+
+}  // namespace corral::scheduler

@@ -1,0 +1,98 @@
+#include "scheduler/provider_gate.hpp"
+
+namespace corral::scheduler {
+
+void ProviderGate::configure(std::uint64_t slots, QueueBounds bounds) {
+  std::vector<std::shared_ptr<Waiter>> wake;
+  {
+    std::lock_guard lock(mu_);
+    queue_.configure(slots, bounds);
+    dispatch_locked(wake);  // more capacity: waiters may go now
+  }
+  for (auto& w : wake)
+    asio::post(w->timer.get_executor(), [w] {
+      w->granted = true;
+      w->timer.cancel();
+    });
+}
+
+std::uint64_t ProviderGate::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.queued();
+}
+
+std::uint64_t ProviderGate::in_flight() const {
+  std::lock_guard lock(mu_);
+  return queue_.in_flight();
+}
+
+void ProviderGate::dispatch_locked(std::vector<std::shared_ptr<Waiter>>& wake) {
+  while (auto t = queue_.next()) {
+    auto it = waiters_.find(t->id);
+    if (it == waiters_.end()) {  // its waiter is gone: give the slot back at once
+      queue_.complete(*t, 0);
+      continue;
+    }
+    wake.push_back(std::move(it->second));
+    waiters_.erase(it);
+  }
+}
+
+awaitable<ProviderGate::Result> ProviderGate::acquire(Ticket t, Duration max_wait,
+                                                      const std::function<void(Cancel)>& on_queued) {
+  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  {
+    std::lock_guard lock(mu_);
+    switch (queue_.submit(t)) {
+      case FairQueue::Outcome::dispatched:
+        co_return Result{};
+      case FairQueue::Outcome::queue_full:
+        co_return Result{Errc::overloaded};
+      case FairQueue::Outcome::tenant_queue_full:
+        co_return Result{Errc::rate_limit_concurrency};
+      case FairQueue::Outcome::queued:
+        waiters_[t.id] = waiter;
+        break;
+    }
+  }
+  waiter->timer.expires_after(max_wait);
+  if (on_queued)
+    on_queued([weak = std::weak_ptr<Waiter>(waiter)] {
+      if (auto w = weak.lock()) {
+        w->cancelled = true;
+        w->timer.cancel();
+      }
+    });
+  co_await waiter->timer.async_wait(use_nothrow);
+  const auto waited = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - t.enqueued);
+  if (waiter->granted) co_return Result{Errc::ok, waited};
+  // Timed out or cancelled: leave the queue, unless a grant raced us (then the slot is ours).
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.cancel(t.id)) {
+      waiters_.erase(t.id);
+      co_return Result{waiter->cancelled ? Errc::unavailable : Errc::overloaded, waited};
+    }
+  }
+  if (waiter->cancelled) {  // granted, but the client is gone: hand the slot on
+    release(t, 0);
+    co_return Result{Errc::unavailable, waited};
+  }
+  co_return Result{Errc::ok, waited};
+}
+
+void ProviderGate::release(const Ticket& t, double actual_cost) {
+  std::vector<std::shared_ptr<Waiter>> wake;
+  {
+    std::lock_guard lock(mu_);
+    queue_.complete(t, actual_cost);
+    dispatch_locked(wake);
+  }
+  for (auto& w : wake)
+    asio::post(w->timer.get_executor(), [w] {
+      w->granted = true;
+      w->timer.cancel();
+    });
+}
+
+}  // namespace corral::scheduler

@@ -1,0 +1,203 @@
+#include "scheduler/fair_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "scheduler/priority.hpp"
+
+namespace corral::scheduler {
+namespace {
+
+QueueBounds roomy() {
+  QueueBounds b;
+  b.max_queue = 100000;
+  b.max_queue_per_tenant = 100000;
+  return b;
+}
+
+struct Sim {
+  explicit Sim(std::uint64_t slots, QueueBounds b = roomy()) : q(slots, b) {}
+  FairQueue q;
+  std::uint64_t next_id = 1;
+  std::map<std::string, double> service;  // tokens dispatched per tenant
+  std::map<std::string, int> requests;
+
+  FairQueue::Outcome add(const std::string& tenant, double weight, double cost, Priority p = Priority::normal) {
+    Ticket t{next_id++, tenant, p, weight, cost, {}};
+    auto o = q.submit(t);
+    if (o == FairQueue::Outcome::dispatched) in_flight.push_back(t);
+    return o;
+  }
+  // Completes the oldest dispatched request and dispatches the next: one scheduling step.
+  bool step() {
+    if (!in_flight.empty()) {
+      q.complete(in_flight.front(), in_flight.front().cost);
+      in_flight.erase(in_flight.begin());
+    }
+    auto t = q.next();
+    if (!t) return false;
+    service[t->tenant] += t->cost;
+    ++requests[t->tenant];
+    in_flight.push_back(*t);
+    return true;
+  }
+  std::vector<Ticket> in_flight;
+};
+
+TEST(FairQueue, IdleSystemDispatchesAtOnce) {
+  Sim s(2);
+  EXPECT_EQ(s.add("a", 1, 10), FairQueue::Outcome::dispatched);
+  EXPECT_EQ(s.add("b", 1, 10), FairQueue::Outcome::dispatched);
+  EXPECT_EQ(s.add("c", 1, 10), FairQueue::Outcome::queued);
+  EXPECT_EQ(s.q.in_flight(), 2u);
+  EXPECT_EQ(s.q.queued(), 1u);
+  EXPECT_FALSE(s.q.next());  // no free slot
+}
+
+TEST(FairQueue, BackloggedTenantsShareTokenServiceByWeight) {
+  Sim s(1);
+  for (int i = 0; i < 3000; ++i) {
+    s.add("w1", 1, 100);
+    s.add("w2", 2, 100);
+    s.add("w4", 4, 100);
+  }
+  for (int i = 0; i < 2100; ++i) ASSERT_TRUE(s.step());
+  const double total = s.service["w1"] + s.service["w2"] + s.service["w4"];
+  EXPECT_NEAR(s.service["w1"] / total, 1.0 / 7, 0.02);
+  EXPECT_NEAR(s.service["w2"] / total, 2.0 / 7, 0.02);
+  EXPECT_NEAR(s.service["w4"] / total, 4.0 / 7, 0.02);
+}
+
+TEST(FairQueue, TokenCostNotRequestCountIsShared) {
+  Sim s(1);
+  for (int i = 0; i < 2000; ++i) {
+    s.add("big", 1, 1000);
+    s.add("small", 1, 100);
+  }
+  for (int i = 0; i < 1100; ++i) ASSERT_TRUE(s.step());
+  EXPECT_NEAR(s.service["big"] / (s.service["big"] + s.service["small"]), 0.5, 0.02);
+  EXPECT_NEAR(static_cast<double>(s.requests["big"]) / s.requests["small"], 0.1, 0.01);
+}
+
+TEST(FairQueue, CorrectionWithRealUsage) {
+  FairQueue q(1);
+  Ticket a{1, "a", Priority::normal, 1, 1000, {}};
+  ASSERT_EQ(q.submit(a), FairQueue::Outcome::dispatched);
+  q.complete(a, 100);  // estimated 1000, used 100
+  EXPECT_DOUBLE_EQ(q.counter("a"), 100);
+}
+
+TEST(FairQueue, NoBankedCreditAfterIdleness) {
+  Sim s(1);
+  for (int i = 0; i < 500; ++i) s.add("busy", 1, 100);
+  for (int i = 0; i < 400; ++i) ASSERT_TRUE(s.step());  // "quiet" was idle all this time
+  for (int i = 0; i < 500; ++i) s.add("quiet", 1, 100);
+  s.service.clear();
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(s.step());
+  // From its return on, the returning tenant shares equally; it does not get the past back.
+  EXPECT_NEAR(s.service["quiet"] / (s.service["quiet"] + s.service["busy"]), 0.5, 0.06);
+}
+
+TEST(FairQueue, ALightTenantGetsAllItAsks) {
+  Sim s(1);
+  for (int i = 0; i < 1000; ++i) s.add("heavy", 1, 100);
+  int light_served = 0;
+  for (int i = 0; i < 300; ++i) {
+    if (i % 10 == 0) s.add("light", 1, 100);  // asks for 10% of capacity
+    ASSERT_TRUE(s.step());
+  }
+  light_served = s.requests["light"];
+  EXPECT_GE(light_served, 29);  // everything it asked for (the last may still be queued)
+  EXPECT_LE(s.q.queued("light"), 1u);
+}
+
+TEST(FairQueue, StrictPriorityWithAMinShareFloor) {
+  Sim s(1);
+  for (int i = 0; i < 2000; ++i) {
+    s.add("critical", 8, 100, Priority::critical);
+    s.add("lowly", 1, 100, Priority::low);
+  }
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(s.step());
+  const double low_share = s.requests["lowly"] / 1000.0;
+  EXPECT_GE(low_share, 0.02 - 0.002);  // the floor
+  EXPECT_LE(low_share, 0.03);          // and not much more while critical work waits
+  // With nothing critical waiting, low gets everything (work conservation).
+  Sim idle(1);
+  for (int i = 0; i < 50; ++i) idle.add("lowly", 1, 100, Priority::low);
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(idle.step());
+  EXPECT_EQ(idle.requests["lowly"], 40);
+}
+
+TEST(FairQueue, HigherClassesGoFirst) {
+  Sim s(1);
+  s.add("blocker", 1, 1);  // takes the slot
+  s.add("n", 1, 1, Priority::normal);
+  s.add("h", 1, 1, Priority::high);
+  s.add("c", 1, 1, Priority::critical);
+  std::vector<std::string> order;
+  for (int i = 0; i < 3; ++i) {
+    s.step();
+    order.push_back(s.in_flight.back().tenant);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"c", "h", "n"}));
+}
+
+TEST(FairQueue, BoundsAreEnforced) {
+  QueueBounds b;
+  b.max_queue = 3;
+  b.max_queue_per_tenant = 2;
+  Sim s(1, b);
+  EXPECT_EQ(s.add("a", 1, 1), FairQueue::Outcome::dispatched);
+  EXPECT_EQ(s.add("a", 1, 1), FairQueue::Outcome::queued);
+  EXPECT_EQ(s.add("a", 1, 1), FairQueue::Outcome::queued);
+  EXPECT_EQ(s.add("a", 1, 1), FairQueue::Outcome::tenant_queue_full);
+  EXPECT_EQ(s.add("b", 1, 1), FairQueue::Outcome::queued);
+  EXPECT_EQ(s.add("c", 1, 1), FairQueue::Outcome::queue_full);
+}
+
+TEST(FairQueue, CancelledRequestsLeaveTheQueueAtOnce) {
+  Sim s(1);
+  s.add("a", 1, 1);
+  s.add("b", 1, 1);  // id 2
+  s.add("c", 1, 1);  // id 3
+  EXPECT_TRUE(s.q.cancel(2));
+  EXPECT_FALSE(s.q.cancel(2));
+  EXPECT_FALSE(s.q.cancel(1));  // dispatched, not queued
+  EXPECT_EQ(s.q.queued(), 1u);
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.in_flight.back().tenant, "c");
+  EXPECT_FALSE(s.step());
+}
+
+TEST(FairQueue, WorkConservingNoSlotIdlesWhileAnythingWaits) {
+  Sim s(4);
+  for (int i = 0; i < 40; ++i) s.add(i % 3 ? "x" : "y", 1 + i % 2, 10 + i);
+  for (int round = 0; round < 36; ++round) {
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.q.in_flight(), 4u) << "round " << round;
+  }
+}
+
+TEST(FairQueue, FifoModeIsArrivalOrder) {
+  QueueBounds b = roomy();
+  b.fifo = true;
+  Sim s(1, b);
+  s.add("a", 1, 1);
+  for (auto t : {"b", "c", "b", "a"}) s.add(t, 8, 1, Priority::critical);
+  std::string order;
+  while (s.step()) order += s.in_flight.back().tenant;
+  EXPECT_EQ(order, "bcba");
+}
+
+TEST(Priority, DemotionAllowedPromotionRefused) {
+  EXPECT_EQ(effective_priority(Priority::critical, "low"), Priority::low);
+  EXPECT_EQ(effective_priority(Priority::high, "normal"), Priority::normal);
+  EXPECT_EQ(effective_priority(Priority::low, "high"), Priority::low);
+  EXPECT_EQ(effective_priority(Priority::normal, "high"), Priority::normal);
+  EXPECT_EQ(effective_priority(Priority::normal, ""), Priority::normal);
+  EXPECT_EQ(effective_priority(Priority::normal, "critical"), Priority::normal);  // not a header value
+}
+
+}  // namespace
+}  // namespace corral::scheduler
