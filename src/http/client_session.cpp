@@ -293,6 +293,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   auto watch = std::make_shared<QueueWatch>();
   const auto granted = co_await gate.acquire(ticket, cfg.scheduler.max_queue_wait,
                                              [&](scheduler::ProviderGate::Cancel cancel) {
+    spdlog::debug("request {} queued for provider {} (tenant {})", request_id_, provider.name, tenant.id);
     watch->cancel = std::move(cancel);
     watch->started = true;
     stream_.socket().async_wait(tcp::socket::wait_read, [watch, s = &stream_](const error_code& ec) {

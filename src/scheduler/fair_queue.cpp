@@ -56,8 +56,8 @@ FairQueue::Outcome FairQueue::submit(const Ticket& t) {
     fifo_.push_back(t);
     return Outcome::queued;
   }
-  if (q.waiting.empty()) classes_[cls].backlogged.emplace(q.counter, &q);
   q.waiting.push_back(t);
+  if (q.waiting.size() == 1) index(q, cls);
   where_[t.id] = key(t.tenant, t.priority);
   return Outcome::queued;
 }
@@ -95,14 +95,13 @@ std::optional<Ticket> FairQueue::next() {
     return t;
   }
   const int cls = pick_class();
-  auto& set = classes_[cls].backlogged;
-  TenantQueue& q = *set.begin()->second;  // the smallest counter
-  set.erase(set.begin());
+  TenantQueue& q = *std::get<2>(*classes_[cls].backlogged.begin());  // the smallest counter
+  unindex(q, cls);
   Ticket t = q.waiting.front();
   q.waiting.pop_front();
   where_.erase(t.id);
   serve(q, t, cls);
-  if (!q.waiting.empty()) set.emplace(q.counter, &q);
+  index(q, cls);
   return t;
 }
 
@@ -115,12 +114,23 @@ void FairQueue::complete(const Ticket& t, double actual_cost) {
                 it->second.counter + (actual_cost - t.cost) / std::max(t.weight, 1e-9));
 }
 
+void FairQueue::unindex(TenantQueue& q, int cls) {
+  if (!q.key) return;
+  classes_[cls].backlogged.erase(*q.key);
+  q.key.reset();
+}
+
+void FairQueue::index(TenantQueue& q, int cls) {
+  unindex(q, cls);
+  if (q.waiting.empty()) return;
+  q.key = Key{q.counter, q.waiting.front().id, &q};
+  classes_[cls].backlogged.insert(*q.key);
+}
+
 // Changes a queue's counter, keeping the class's ordering right if the queue is waiting.
 void FairQueue::set_counter(TenantQueue& q, int cls, double value) {
-  auto& set = classes_[cls].backlogged;
-  const bool waiting = !q.waiting.empty() && set.erase({q.counter, &q}) > 0;
   q.counter = value;
-  if (waiting) set.emplace(q.counter, &q);
+  if (q.key) index(q, cls);
 }
 
 bool FairQueue::cancel(std::uint64_t id) {
@@ -140,7 +150,7 @@ bool FairQueue::cancel(std::uint64_t id) {
   if (it == q.waiting.end()) return false;
   q.waiting.erase(it);
   --queued_;
-  if (q.waiting.empty()) classes_[cls].backlogged.erase({q.counter, &q});
+  index(q, cls);  // a new head, or out of the backlog when empty
   return true;
 }
 

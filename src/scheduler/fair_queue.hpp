@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <set>
+#include <tuple>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -74,13 +75,16 @@ class FairQueue {
 
  private:
   // One queue per tenant and priority class (a request may lower its own class).
+  struct TenantQueue;
+  // Smallest counter first; on equal counters, the earliest head request (ids grow with arrival).
+  using Key = std::tuple<double, std::uint64_t, TenantQueue*>;
   struct TenantQueue {
     std::deque<Ticket> waiting;
-    double counter = 0;  // virtual tokens served / weight, within the class
+    double counter = 0;      // virtual tokens served / weight, within the class
+    std::optional<Key> key;  // set while the queue is in its class's backlog
   };
   struct ClassState {
-    // Queues of this class with waiting requests, smallest counter first.
-    std::set<std::pair<double, TenantQueue*>> backlogged;
+    std::set<Key> backlogged;  // queues of this class with waiting requests
     double credit = 0;                     // min_share floor: dispatches owed to this class
     double virtual_time = 0;               // counter of the latest dispatch in the class
   };
@@ -89,6 +93,8 @@ class FairQueue {
   TenantQueue& queue_of(const Ticket& t);
   void serve(TenantQueue& q, const Ticket& t, int cls);
   void set_counter(TenantQueue& q, int cls, double value);
+  void index(TenantQueue& q, int cls);    // (re)places q in the backlog by its counter and head
+  void unindex(TenantQueue& q, int cls);
   int pick_class();
 
   std::unordered_map<std::uint64_t, std::string> where_;  // queued ticket id -> queue key

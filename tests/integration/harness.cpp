@@ -69,6 +69,13 @@ std::string Process::log() const {
   return s.str();
 }
 
+std::size_t Process::count_log(const std::string& needle) const {
+  std::istringstream lines(log());
+  std::size_t n = 0;
+  for (std::string line; std::getline(lines, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
 std::optional<std::string> Process::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const {
   std::optional<std::string> found;
   bool exited = false;

@@ -32,6 +32,8 @@ class Process {
   // Waits for a log line containing `needle`; returns that line.
   std::optional<std::string> wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const;
   std::string log() const;
+  // How many log lines contain `needle`.
+  std::size_t count_log(const std::string& needle) const;
   // Sends a signal and waits for the exit status (nullopt on timeout).
   std::optional<int> stop(int sig, std::chrono::milliseconds timeout);
   pid_t pid() const { return pid_; }

@@ -26,6 +26,11 @@ std::future<Response> later(std::uint16_t port, const std::string& key, int late
 
 int api_requests(Mock& mock) { return mock.stats()["by_path"].value("/v1/chat/completions", 0); }
 
+// Waits until corral has queued `n` requests in all (it logs each at debug level).
+bool queued(const Corral& corral, std::size_t n) {
+  return eventually([&] { return corral.process->count_log("queued for provider") >= n; });
+}
+
 TEST(Scheduler, QueuesBeyondCapacityAndSaysHowLong) {
   Mock mock;
   Corral corral(scheduler_config("  max_queue: 10\n"), mock.port);
@@ -46,7 +51,7 @@ TEST(Scheduler, BoundsAnswer503And429WithRetryAfter) {
   ASSERT_TRUE(eventually([&] { return api_requests(mock) == 1; }));
   auto b = later(corral.port, "sk-other", 10);  // queued (1/2)
   auto c = later(corral.port, "sk-vip", 10);    // queued (2/2)
-  std::this_thread::sleep_for(100ms);           // lets b and c reach the queue (the behaviour under test is the bound)
+  ASSERT_TRUE(queued(corral, 2));
   auto full = chat(corral.port, "sk-cheap", R"({"model":"gpt-4.1"})");
   EXPECT_EQ(full.result_int(), 503);
   EXPECT_EQ(json::parse(full.body())["error"]["code"], "overloaded");
@@ -59,7 +64,7 @@ TEST(Scheduler, BoundsAnswer503And429WithRetryAfter) {
   auto d = later(corral.port, "sk-acme", 600);
   ASSERT_TRUE(eventually([&] { return api_requests(mock) == 4; }));
   auto e = later(corral.port, "sk-other", 10);  // sk-other's one queued request
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(queued(corral, 3));
   auto over = chat(corral.port, "sk-other", R"({"model":"gpt-4.1"})");
   EXPECT_EQ(over.result_int(), 429);
   EXPECT_EQ(json::parse(over.body())["error"]["type"], "concurrency");
@@ -88,7 +93,7 @@ TEST(Scheduler, AClientThatLeavesTheQueueNeverReachesTheProvider) {
   {
     RawClient gone(corral.port);
     gone.send(raw_chat("sk-other", R"({"model":"gpt-4.1"})"));
-    std::this_thread::sleep_for(100ms);  // queued behind a (the behaviour under test is leaving)
+    ASSERT_TRUE(queued(corral, 1));  // waiting behind a
   }  // closed while queued
   auto c = later(corral.port, "sk-vip", 10);
   EXPECT_EQ(a.get().result_int(), 200);
@@ -111,11 +116,11 @@ TEST(Scheduler, HigherPriorityGoesFirstAndRequestsMayOnlyLowerTheirs) {
     });
   };
   auto low = timed("sk-cheap", {});
-  std::this_thread::sleep_for(50ms);  // arrival order: low first (the behaviour under test is the order)
+  ASSERT_TRUE(queued(corral, 1));  // arrival order: low first
   auto batch = timed("sk-vip", {{"x-corral-priority", "low"}});  // demoted to low
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(queued(corral, 2));
   auto vip = timed("sk-vip", {});
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(queued(corral, 3));
   auto promoted = timed("sk-cheap", {{"x-corral-priority", "high"}});  // cannot raise itself
   ASSERT_EQ(blocker.get().result_int(), 200);
   auto r_low = low.get(), r_batch = batch.get(), r_vip = vip.get(), r_promoted = promoted.get();

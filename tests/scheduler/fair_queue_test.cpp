@@ -143,6 +143,15 @@ TEST(FairQueue, HigherClassesGoFirst) {
   EXPECT_EQ(order, (std::vector<std::string>{"c", "h", "n"}));
 }
 
+TEST(FairQueue, EqualCountersGoInArrivalOrder) {
+  Sim s(1);
+  s.add("blocker", 1, 1);
+  for (auto t : {"m", "k", "z", "a"}) s.add(t, 1, 5);  // all new: equal counters
+  std::string order;
+  while (s.step()) order += s.in_flight.back().tenant;
+  EXPECT_EQ(order, "mkza");
+}
+
 TEST(FairQueue, BoundsAreEnforced) {
   QueueBounds b;
   b.max_queue = 3;
