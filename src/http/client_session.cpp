@@ -43,6 +43,57 @@ struct SlotGuard {
   ~SlotGuard() { gate.release(ticket, actual_cost); }
 };
 
+// The request body of a forwarded route: a JSON object with a model name and, if present, a
+// boolean stream flag.
+struct ParsedBody {
+  nlohmann::json json;
+  std::string model;
+  Errc error = Errc::ok;
+  std::string message, param;
+};
+
+ParsedBody parse_body(const std::string& text) {
+  ParsedBody out;
+  out.json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out.json.is_discarded()) {
+    out.error = Errc::invalid_json;
+  } else if (!out.json.is_object()) {
+    out = {{}, {}, Errc::invalid_request, "The request body must be a JSON object.", {}};
+  } else if (auto m = out.json.find("model"); m == out.json.end() || !m->is_string() || m->get_ref<const std::string&>().empty()) {
+    out = {{}, {}, Errc::invalid_request, "You must provide a model parameter.", "model"};
+  } else if (auto st = out.json.find("stream"); st != out.json.end() && !st->is_boolean() && !st->is_null()) {
+    out = {{}, {}, Errc::invalid_request, "'stream' must be a boolean.", "stream"};
+  } else {
+    out.model = m->get<std::string>();
+  }
+  return out;
+}
+
+// Streams are accounted with the provider's usage chunk: ask for it when the client did not (the
+// relay then takes it out of what the client receives). True when corral added the request.
+bool request_stream_usage(nlohmann::json& body, http_routes::Route route) {
+  auto st = body.find("stream");
+  if (st == body.end() || !st->is_boolean() || !st->get<bool>()) return false;
+  if (route != http_routes::Route::chat_completions && route != http_routes::Route::completions) return false;
+  auto& opts = body["stream_options"];
+  if (!opts.is_object()) opts = nlohmann::json::object();
+  if (opts.value("include_usage", false) == true) return false;
+  opts["include_usage"] = true;
+  return true;
+}
+
+// What the request used, for the tenant's lease and the provider's queue: the provider's own count
+// when it gave one; for an answer cut short without one, an estimate of what was relayed; nothing
+// for a request no provider answered (the lease then gives everything back).
+void settle(limits::Lease& lease, SlotGuard& slot, const upstream::RelayResult& r, const limits::TokenEstimate& est) {
+  std::optional<limits::Usage> used = r.usage;
+  if (!used && r.response_started && r.status < 400)
+    used = limits::Usage{est.prompt, std::max<std::uint64_t>(1, r.body_bytes / 4), 0};
+  if (!used) return;
+  slot.actual_cost = static_cast<double>(used->prompt_tokens + used->completion_tokens);
+  lease.settle(*used, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+}
+
 std::string models_list(const Config& cfg, const TenantConfig& tenant) {
   nlohmann::json data = nlohmann::json::array();
   for (const auto& m : cfg.models) {
@@ -205,17 +256,11 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                                                       http_routes::Route route, Request& req) {
   const Config& cfg = *snap->config;
   const unsigned version = req.version() == 10 ? 10 : 11;
-  auto body = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) co_return co_await fail(Errc::invalid_json, version, Next::keep_alive);
-  if (!body.is_object())
-    co_return co_await fail(Errc::invalid_request, version, Next::keep_alive, "The request body must be a JSON object.");
-  auto model_it = body.find("model");
-  if (model_it == body.end() || !model_it->is_string() || model_it->get_ref<const std::string&>().empty())
-    co_return co_await fail(Errc::invalid_request, version, Next::keep_alive,
-                            "You must provide a model parameter.", "model");
-  if (auto s = body.find("stream"); s != body.end() && !s->is_boolean() && !s->is_null())
-    co_return co_await fail(Errc::invalid_request, version, Next::keep_alive, "'stream' must be a boolean.", "stream");
-  const std::string model_name = model_it->get<std::string>();
+  auto parsed = parse_body(req.body());
+  if (parsed.error != Errc::ok)
+    co_return co_await fail(parsed.error, version, Next::keep_alive, parsed.message, parsed.param);
+  auto& body = parsed.json;
+  const std::string& model_name = parsed.model;
   const ModelConfig* model = cfg.find_model(model_name);
   if (!model || !tenant.may_use_model(model_name))
     co_return co_await fail(Errc::model_not_found, version, Next::keep_alive,
@@ -241,25 +286,12 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   limits::HeaderList limit_headers;
   limits::add_ratelimit_headers(decision.requests, decision.tokens, limit_headers);
   if (decision.error != Errc::ok) {
-    auto res = http_responses::error(decision.error, version, request_id_, decision.message);
     limits::add_retry_after(decision.retry_after, limit_headers);
-    for (const auto& [n, v] : limit_headers) res.set(n, v);
-    co_return co_await send(std::move(res), req.keep_alive()) ? Next::keep_alive : Next::close;
+    co_return co_await refuse(decision.error, version, decision.message, limit_headers, req.keep_alive());
   }
   limits::Lease lease(limiter, ask, model_name, model->price);
 
-  // Streams are accounted with the provider's usage chunk: ask for it when the client did not,
-  // and take it out of what the client receives.
-  bool strip_usage_chunk = false;
-  if (auto st = body.find("stream"); st != body.end() && st->is_boolean() && st->get<bool>() &&
-      (route == http_routes::Route::chat_completions || route == http_routes::Route::completions)) {
-    auto& opts = body["stream_options"];
-    if (!opts.is_object()) opts = nlohmann::json::object();
-    if (opts.value("include_usage", false) != true) {
-      opts["include_usage"] = true;
-      strip_usage_chunk = true;
-    }
-  }
+  const bool strip_usage_chunk = request_stream_usage(body, route);
 
   const RouteConfig& target = upstream::pick_route(*model, upstream::random_u64());
   const ProviderConfig& provider = cfg.providers[target.provider];
@@ -290,42 +322,20 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                            scheduler::effective_priority(cfg.tiers[tenant.tier].priority,
                                                          field(req.base(), "x-corral-priority")),
                            tenant.weight, static_cast<double>(est.total()), std::chrono::steady_clock::now()};
-  auto watch = std::make_shared<QueueWatch>();
-  const auto granted = co_await gate.acquire(ticket, cfg.scheduler.max_queue_wait,
-                                             [&](scheduler::ProviderGate::Cancel cancel) {
-    spdlog::debug("request {} queued for provider {} (tenant {})", request_id_, provider.name, tenant.id);
-    watch->cancel = std::move(cancel);
-    watch->started = true;
-    stream_.socket().async_wait(tcp::socket::wait_read, [watch, s = &stream_](const error_code& ec) {
-      if (ec || !watch->active) return;
-      if (s->peer_closed() && watch->cancel) watch->cancel();
-    });
-  });
-  watch->active = false;
-  if (watch->started) stream_.cancel();
+  const auto granted = co_await wait_for_slot(gate, ticket, cfg.scheduler.max_queue_wait, provider.name);
   if (granted.error == Errc::unavailable) co_return Next::close;  // the client left while queued
   if (granted.error != Errc::ok) {
-    auto res = http_responses::error(granted.error, version, request_id_,
-                                     granted.error == Errc::overloaded
-                                         ? "The provider is at capacity and the queue is full or too slow; retry later."
-                                         : "Too many requests of this tenant are waiting for the provider.");
-    for (const auto& [n, v] : plan.response_headers) res.set(n, v);
-    co_return co_await send(std::move(res), req.keep_alive()) ? Next::keep_alive : Next::close;
+    co_return co_await refuse(granted.error, version,
+                              granted.error == Errc::overloaded
+                                  ? "The provider is at capacity and the queue is full or too slow; retry later."
+                                  : "Too many requests of this tenant are waiting for the provider.",
+                              plan.response_headers, req.keep_alive());
   }
   SlotGuard slot{gate, ticket};
   plan.response_headers.emplace_back("x-corral-queue-ms", std::to_string(granted.waited.count()));
 
   auto result = co_await upstream::relay(worker_, plan, stream_, deadline_);
-  if (result.usage) slot.actual_cost = static_cast<double>(result.usage->prompt_tokens + result.usage->completion_tokens);
-  else if (result.response_started) slot.actual_cost = static_cast<double>(est.prompt + result.body_bytes / 4);
-  // Settle: the provider's own count when it gave one; for an answer cut short without one, an
-  // estimate of what was relayed; nothing for a request no provider answered.
-  if (result.usage) {
-    lease.settle(*result.usage, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
-  } else if (result.response_started && result.status < 400) {
-    lease.settle(limits::Usage{est.prompt, std::max<std::uint64_t>(1, result.body_bytes / 4), 0},
-                 std::chrono::steady_clock::now(), std::chrono::system_clock::now());
-  }
+  settle(lease, slot, result, est);
   if (result.client_gone) {
     spdlog::debug("request {}: client went away ({})", request_id_, result.detail);
     co_return Next::close;
@@ -337,6 +347,35 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   if (!result.detail.empty())
     spdlog::warn("request {} tenant {} model {}: cut short: {}", request_id_, tenant.id, model_name, result.detail);
   co_return result.client_reusable ? Next::keep_alive : Next::close;
+}
+
+// Waits in the provider's queue, watching the client meanwhile: a client that goes away leaves
+// the queue at once (the gate then answers unavailable).
+awaitable<scheduler::ProviderGate::Result> ClientSession::wait_for_slot(scheduler::ProviderGate& gate,
+                                                                        const scheduler::Ticket& ticket,
+                                                                        Duration max_wait,
+                                                                        const std::string& provider) {
+  auto watch = std::make_shared<QueueWatch>();
+  const auto granted = co_await gate.acquire(ticket, max_wait, [&](scheduler::ProviderGate::Cancel cancel) {
+    spdlog::debug("request {} queued for provider {} (tenant {})", request_id_, provider, ticket.tenant);
+    watch->cancel = std::move(cancel);
+    watch->started = true;
+    stream_.socket().async_wait(tcp::socket::wait_read, [watch, s = &stream_](const error_code& ec) {
+      if (ec || !watch->active) return;
+      if (s->peer_closed() && watch->cancel) watch->cancel();
+    });
+  });
+  watch->active = false;
+  if (watch->started) stream_.cancel();
+  co_return granted;
+}
+
+// An error answer with extra headers (rate-limit state, retry-after).
+awaitable<ClientSession::Next> ClientSession::refuse(Errc e, unsigned version, std::string_view message,
+                                                     const limits::HeaderList& headers, bool keep_alive) {
+  auto res = http_responses::error(e, version, request_id_, message);
+  for (const auto& [n, v] : headers) res.set(n, v);
+  co_return co_await send(std::move(res), keep_alive) ? Next::keep_alive : Next::close;
 }
 
 awaitable<bool> ClientSession::send(http_responses::Response res, bool keep_alive) {

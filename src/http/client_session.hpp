@@ -11,6 +11,8 @@
 #include "corral/watchdog.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
+#include "limits/rate_headers.hpp"
+#include "scheduler/provider_gate.hpp"
 #include "worker.hpp"
 
 namespace corral::http_server {
@@ -32,6 +34,11 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   awaitable<Next> serve_one(const SnapshotPtr& snap);
   awaitable<Next> forward(const SnapshotPtr& snap, const TenantConfig& tenant,
                           http_routes::Route route, Request& req);
+  awaitable<scheduler::ProviderGate::Result> wait_for_slot(scheduler::ProviderGate& gate,
+                                                          const scheduler::Ticket& ticket, Duration max_wait,
+                                                          const std::string& provider);
+  awaitable<Next> refuse(Errc e, unsigned version, std::string_view message, const limits::HeaderList& headers,
+                         bool keep_alive);
   awaitable<bool> send(http_responses::Response res, bool keep_alive);
   awaitable<Next> fail(Errc e, unsigned version, Next next, std::string_view message = {},
                        std::string_view param = {});
