@@ -51,24 +51,4 @@ std::string_view upstream_path(Route r) noexcept {
   }
 }
 
-std::string_view name(Route r) noexcept {
-  switch (r) {
-    case Route::chat_completions:
-      return "chat.completions";
-    case Route::completions:
-      return "completions";
-    case Route::embeddings:
-      return "embeddings";
-    case Route::responses:
-      return "responses";
-    case Route::models:
-      return "models";
-    case Route::usage:
-      return "usage";
-    case Route::healthz:
-      return "healthz";
-  }
-  return "";
-}
-
 }  // namespace corral::http_routes

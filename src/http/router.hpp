@@ -21,6 +21,5 @@ Match match(http::verb method, std::string_view target) noexcept;
 bool is_forwarded(Route r) noexcept;
 // The path after /v1 that goes upstream, e.g. "/chat/completions".
 std::string_view upstream_path(Route r) noexcept;
-std::string_view name(Route r) noexcept;
 
 }  // namespace corral::http_routes

@@ -54,7 +54,6 @@ class TenantLimiter {
 
   Status status(Time now, int month);
   std::map<std::string, UsageRow> month_usage(int month) const;
-  std::map<std::pair<int, std::string>, UsageRow> usage_range(int from_day, int to_day) const;
 
  private:
   void roll_month(int month);
