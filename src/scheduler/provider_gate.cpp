@@ -2,6 +2,15 @@
 
 namespace corral::scheduler {
 
+// Wakes granted waiters on their own I/O threads (a timer is touched only by its thread).
+void ProviderGate::grant(const std::vector<std::shared_ptr<Waiter>>& wake) {
+  for (const auto& w : wake)
+    asio::post(w->timer.get_executor(), [w] {
+      w->granted = true;
+      w->timer.cancel();
+    });
+}
+
 void ProviderGate::configure(std::uint64_t slots, QueueBounds bounds) {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
@@ -9,11 +18,7 @@ void ProviderGate::configure(std::uint64_t slots, QueueBounds bounds) {
     queue_.configure(slots, bounds);
     dispatch_locked(wake);  // more capacity: waiters may go now
   }
-  for (auto& w : wake)
-    asio::post(w->timer.get_executor(), [w] {
-      w->granted = true;
-      w->timer.cancel();
-    });
+  grant(wake);
 }
 
 std::uint64_t ProviderGate::queued() const {
@@ -88,11 +93,7 @@ void ProviderGate::release(const Ticket& t, double actual_cost) {
     queue_.complete(t, actual_cost);
     dispatch_locked(wake);
   }
-  for (auto& w : wake)
-    asio::post(w->timer.get_executor(), [w] {
-      w->granted = true;
-      w->timer.cancel();
-    });
+  grant(wake);
 }
 
 }  // namespace corral::scheduler

@@ -45,6 +45,7 @@ class ProviderGate {
     bool cancelled = false;
   };
   void dispatch_locked(std::vector<std::shared_ptr<Waiter>>& wake);
+  static void grant(const std::vector<std::shared_ptr<Waiter>>& wake);
 
   mutable std::mutex mu_;
   FairQueue queue_{1};
