@@ -48,9 +48,10 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   req.method(http::verb::post);
   req.target(provider.origin.base_path + std::string(api_path));
   req.version(11);
+  const bool connection_lists = client.count(http::field::connection) > 0;  // looked up once
   for (const auto& f : client) {
     const auto name = lowercase(f.name_string());
-    if (is_private_request_header(name) || named_in_connection(client, name)) continue;
+    if (is_private_request_header(name) || (connection_lists && named_in_connection(client, name))) continue;
     req.insert(f.name_string(), f.value());
   }
   req.set(http::field::host, provider.origin.host_header);
@@ -65,9 +66,10 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
 }
 
 void copy_response_fields(const http::fields& from, http::fields& to) {
+  const bool connection_lists = from.count(http::field::connection) > 0;
   for (const auto& f : from) {
     const auto name = lowercase(f.name_string());
-    if (is_hop_by_hop(name) || named_in_connection(from, name)) continue;
+    if (is_hop_by_hop(name) || (connection_lists && named_in_connection(from, name))) continue;
     to.insert(f.name_string(), f.value());
   }
 }
