@@ -142,10 +142,15 @@ nlohmann::json Mock::stats() const {
   return nlohmann::json::parse(res.body());
 }
 
-Corral::Corral(std::string config, std::uint16_t mock_port) {
-  const auto dir = temp_dir();
+std::string with_mock_port(std::string config, std::uint16_t mock_port) {
   for (std::size_t at; (at = config.find("@MOCK_PORT@")) != std::string::npos;)
     config.replace(at, 11, std::to_string(mock_port));
+  return config;
+}
+
+Corral::Corral(std::string config, std::uint16_t mock_port) {
+  const auto dir = temp_dir();
+  config = with_mock_port(std::move(config), mock_port);
   config_path = dir + "/corral.yaml";
   std::ofstream(config_path) << config;
   process = std::make_unique<Process>(CORRAL_BIN, std::vector<std::string>{"--config", config_path, "--log-level", "debug"},

@@ -65,6 +65,9 @@ struct Corral {
   std::string config_path;
 };
 
+// `config` with every "@MOCK_PORT@" replaced by `mock_port`.
+std::string with_mock_port(std::string config, std::uint16_t mock_port);
+
 // A test client key and its config entry.
 std::string key_ref(const std::string& key);  // "sha256:<hex>" quoted for YAML
 

@@ -17,10 +17,8 @@ TEST(Lifecycle, SighupReloadsAndRejectsInvalidFiles) {
   Corral corral(base_config(), mock.port);
   EXPECT_EQ(chat(corral.port, "sk-new", R"({"model":"gpt-4.1"})").result_int(), 401);
 
-  auto config = base_config("", "", "  newcomer:\n    api_keys: [" + key_ref("sk-new") + "]\n");
-  for (std::size_t at; (at = config.find("@MOCK_PORT@")) != std::string::npos;)
-    config.replace(at, 11, std::to_string(mock.port));
-  std::ofstream(corral.config_path) << config;
+  std::ofstream(corral.config_path)
+      << with_mock_port(base_config("", "", "  newcomer:\n    api_keys: [" + key_ref("sk-new") + "]\n"), mock.port);
   ::kill(corral.process->pid(), SIGHUP);
   ASSERT_TRUE(corral.process->wait_for_log("configuration reloaded", 5s));
   EXPECT_EQ(chat(corral.port, "sk-new", R"({"model":"gpt-4.1"})").result_int(), 200);
@@ -35,10 +33,9 @@ TEST(Lifecycle, SighupReloadsAndRejectsInvalidFiles) {
 TEST(Lifecycle, ReloadKeepsBucketLevelsAndAppliesNewLimits) {
   Mock mock;
   auto config_for = [&](int rpm) {
-    auto c = base_config("", "", "  metered:\n    api_keys: [" + key_ref("sk-metered") + "]\n"
-                                 "    rate_limits: {requests_per_minute: " + std::to_string(rpm) + "}\n");
-    for (std::size_t at; (at = c.find("@MOCK_PORT@")) != std::string::npos;) c.replace(at, 11, std::to_string(mock.port));
-    return c;
+    return with_mock_port(base_config("", "", "  metered:\n    api_keys: [" + key_ref("sk-metered") + "]\n"
+                                              "    rate_limits: {requests_per_minute: " + std::to_string(rpm) + "}\n"),
+                          mock.port);
   };
   Corral corral(config_for(100), mock.port);
   Response res;
