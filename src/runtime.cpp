@@ -43,7 +43,8 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     bounds.min_share[2] = sc.min_share_normal;
     bounds.min_share[3] = sc.min_share_low;
     bounds.fifo = sc.fifo;
-    state->gate.configure(p.max_concurrency, bounds);
+    state->gate->configure(p.max_concurrency, bounds, static_cast<double>(p.requests_per_minute),
+                           static_cast<double>(p.tokens_per_minute));
     if (p.origin.tls) {
       std::string error;
       pr.tls = make_client_tls_context(p, error);
@@ -59,6 +60,14 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     lim->configure(t.rate_limits, t.budget_monthly_usd, now);
     snap->tenants.push_back(lim);
   }
+  // Queued requests take their tenant's new weight for the next choice.
+  std::unordered_map<std::string_view, double> weights;
+  for (const auto& t : config->tenants) weights.emplace(t.id, t.weight);
+  for (auto& [name, state] : provider_states_)
+    state->gate->reweight([&](const std::string& tenant) {
+      auto it = weights.find(tenant);
+      return it == weights.end() ? 0.0 : it->second;
+    });
   current_.store(std::move(snap), std::memory_order_release);
   return std::nullopt;
 }

@@ -22,7 +22,7 @@ namespace corral {
 struct ProviderState {
   std::atomic<std::uint64_t> open_connections{0};  // all pools, all threads
   std::atomic<std::uint64_t> connects_total{0};
-  scheduler::ProviderGate gate;                    // max_concurrency, shared fairly
+  std::shared_ptr<scheduler::ProviderGate> gate = std::make_shared<scheduler::ProviderGate>();  // shared fairly
 };
 
 // Per provider, per snapshot.

@@ -28,8 +28,8 @@ void BM_EnqueueDispatch(benchmark::State& state) {
   for (auto _ : state) {
     // One request arrives, the one in flight completes, the next is chosen.
     q.submit({id++, names[i++ % tenants], Priority::normal, 1.0, 500, {}});
-    q.complete(current, 400);
-    auto next = q.next();
+    q.complete(current, 400, {});
+    auto next = q.next({});
     benchmark::DoNotOptimize(next);
     current = *next;
   }

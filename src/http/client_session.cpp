@@ -317,7 +317,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   plan.client_write_timeout = cfg.server.body_timeout;
 
   // The provider's capacity, shared by weighted fair queuing with priority classes.
-  auto& gate = snap->providers[target.provider].state->gate;
+  auto& gate = *snap->providers[target.provider].state->gate;
   scheduler::Ticket ticket{gate.new_id(), tenant.id,
                            scheduler::effective_priority(cfg.tiers[tenant.tier].priority,
                                                          field(req.base(), "x-corral-priority")),

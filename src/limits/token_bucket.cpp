@@ -6,10 +6,15 @@
 namespace corral::limits {
 
 void TokenBucket::configure(double per_minute, double burst, Time now) {
+  configure_capacity(per_minute, per_minute * std::max(1.0, burst), now);
+}
+
+void TokenBucket::configure_capacity(double per_minute, double capacity, Time now) {
   refill(now);
+  const bool was_limited = configured_ && per_minute_ > 0;
   per_minute_ = per_minute;
-  capacity_ = per_minute * std::max(1.0, burst);
-  level_ = configured_ ? std::min(level_, capacity_) : capacity_;
+  capacity_ = capacity;
+  level_ = was_limited ? std::min(level_, capacity_) : capacity_;  // a new limit starts full
   configured_ = true;
   last_ = now;
 }

@@ -12,9 +12,11 @@ using Time = std::chrono::steady_clock::time_point;
 
 class TokenBucket {
  public:
-  // Sets rate and capacity (per_minute x burst). A bucket configured for the first time starts
+  // Sets rate and capacity (per_minute x burst). A bucket limited for the first time starts
   // full; a reconfigured one keeps its level (capped at the new capacity).
   void configure(double per_minute, double burst, Time now);
+  // The same with the capacity given directly (it may be below one minute's worth).
+  void configure_capacity(double per_minute, double capacity, Time now);
 
   bool limited() const { return per_minute_ > 0; }
   double per_minute() const { return per_minute_; }

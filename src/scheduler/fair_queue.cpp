@@ -13,6 +13,10 @@ void FairQueue::configure(std::uint64_t slots, QueueBounds bounds) {
   bounds_ = bounds;
 }
 
+void FairQueue::configure_rate(double requests_per_minute, double tokens_per_minute, Time now) {
+  rate_.configure(requests_per_minute, tokens_per_minute, now);
+}
+
 FairQueue::TenantQueue& FairQueue::queue_of(const Ticket& t) { return tenants_[key(t.tenant, t.priority)]; }
 
 std::uint64_t FairQueue::queued(const std::string& tenant) const {
@@ -45,7 +49,8 @@ FairQueue::Outcome FairQueue::submit(const Ticket& t) {
   const int cls = static_cast<int>(t.priority);
   auto& q = queue_of(t);
   if (q.waiting.empty() && !bounds_.fifo) q.counter = std::max(q.counter, classes_[cls].virtual_time);  // no banked credit
-  if (in_flight_ < slots_ && queued_ == 0) {
+  if (in_flight_ < slots_ && queued_ == 0 && rate_.wait(t.cost, t.enqueued) == Duration::zero()) {
+    rate_.take(t.cost, t.enqueued);
     serve(q, t, cls);
     return Outcome::dispatched;
   }
@@ -85,8 +90,27 @@ int FairQueue::pick_class() {
   return chosen;
 }
 
-std::optional<Ticket> FairQueue::next() {
+const Ticket* FairQueue::peek_candidate() {
+  if (bounds_.fifo) return &fifo_.front();
+  double credits[4];
+  for (int c = 0; c < 4; ++c) credits[c] = classes_[c].credit;
+  const int cls = pick_class();
+  for (int c = 0; c < 4; ++c) classes_[c].credit = credits[c];
+  return &std::get<2>(*classes_[cls].backlogged.begin())->waiting.front();
+}
+
+std::optional<Duration> FairQueue::rate_wait(Time now) {
+  if (in_flight_ >= slots_ || queued_ == 0 || !rate_.limited()) return std::nullopt;
+  return rate_.wait(peek_candidate()->cost, now);
+}
+
+std::optional<Ticket> FairQueue::next(Time now) {
   if (in_flight_ >= slots_ || queued_ == 0) return std::nullopt;
+  if (rate_.limited()) {
+    const double cost = peek_candidate()->cost;
+    if (rate_.wait(cost, now) > Duration::zero()) return std::nullopt;
+    rate_.take(cost, now);
+  }
   --queued_;
   if (bounds_.fifo) {
     Ticket t = fifo_.front();
@@ -105,8 +129,9 @@ std::optional<Ticket> FairQueue::next() {
   return t;
 }
 
-void FairQueue::complete(const Ticket& t, double actual_cost) {
+void FairQueue::complete(const Ticket& t, double actual_cost, Time now) {
   if (in_flight_ > 0) --in_flight_;
+  rate_.correct(t.cost, actual_cost, now);  // a request count once taken stays taken
   if (bounds_.fifo) return;
   auto it = tenants_.find(key(t.tenant, t.priority));
   if (it != tenants_.end())

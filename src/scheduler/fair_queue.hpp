@@ -13,6 +13,9 @@
 //     the backlogged tenant with the smallest counter goes next; a tenant that returns from
 //     idleness starts at the smallest counter of those waiting, so it has no banked credit.
 //   The cost is the request's token estimate, corrected with its real usage on completion.
+// - The provider account's own requests/tokens per minute (ProviderRate) gate dispatch as a slot
+//   does: the request chosen next waits until the buckets have room for it, so the same rule
+//   that shares slots shares the account's rate.
 // - FIFO mode: one queue in arrival order (the benchmark's baseline).
 #pragma once
 
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "corral/config.hpp"
+#include "scheduler/provider_rate.hpp"
 
 namespace corral::scheduler {
 
@@ -56,15 +60,31 @@ class FairQueue {
 
   // Capacity and bounds may change (reload); queued requests stay.
   void configure(std::uint64_t slots, QueueBounds bounds);
+  // The provider account's requests and tokens per minute (0: none).
+  void configure_rate(double requests_per_minute, double tokens_per_minute, Time now);
+  // Tenants' weights changed (reload): queued requests take the new weight for the next choice.
+  // `weight_of` returns the tenant's weight, or a value <= 0 to leave it as it is.
+  template <typename F>
+  void reweight(F&& weight_of) {
+    for (auto& [k, q] : tenants_)
+      for (auto& t : q.waiting)
+        if (double w = weight_of(t.tenant); w > 0) t.weight = w;
+    for (auto& t : fifo_)
+      if (double w = weight_of(t.tenant); w > 0) t.weight = w;
+  }
 
-  // A new request: dispatched at once when a slot is free and nothing waits, else queued
-  // (or refused when a bound is reached).
+  // A new request (at t.enqueued): dispatched at once when a slot is free, the rate allows and
+  // nothing waits, else queued (or refused when a bound is reached).
   Outcome submit(const Ticket& t);
-  // The next request to dispatch when a slot is free (it then holds the slot), or nothing.
-  std::optional<Ticket> next();
-  // A dispatched request finished: its slot is free and its tenant's counter is corrected from
-  // the estimate to the real cost.
-  void complete(const Ticket& t, double actual_cost);
+  // The next request to dispatch when a slot is free and the rate allows it (it then holds the
+  // slot), or nothing.
+  std::optional<Ticket> next(Time now);
+  // After next() gave nothing although a slot is free and requests wait: how long until the
+  // provider's rate lets the chosen one go. Nothing when it is not the rate that holds them.
+  std::optional<Duration> rate_wait(Time now);
+  // A dispatched request finished: its slot is free and its tenant's counter (and the provider's
+  // token bucket) is corrected from the estimate to the real cost.
+  void complete(const Ticket& t, double actual_cost, Time now);
   // A queued request leaves (client gone, waited too long). False if it was not queued.
   bool cancel(std::uint64_t id);
 
@@ -96,6 +116,7 @@ class FairQueue {
   void index(TenantQueue& q, int cls);    // (re)places q in the backlog by its counter and head
   void unindex(TenantQueue& q, int cls);
   int pick_class();
+  const Ticket* peek_candidate();  // the request next() would choose (credits untouched)
 
   std::unordered_map<std::uint64_t, std::string> where_;  // queued ticket id -> queue key
 
@@ -105,6 +126,7 @@ class FairQueue {
   std::unordered_map<std::string, TenantQueue> tenants_;
   ClassState classes_[4];
   std::deque<Ticket> fifo_;
+  ProviderRate rate_;
 };
 
 }  // namespace corral::scheduler

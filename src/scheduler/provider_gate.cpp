@@ -11,11 +11,13 @@ void ProviderGate::grant(const std::vector<std::shared_ptr<Waiter>>& wake) {
     });
 }
 
-void ProviderGate::configure(std::uint64_t slots, QueueBounds bounds) {
+void ProviderGate::configure(std::uint64_t slots, QueueBounds bounds, double requests_per_minute,
+                             double tokens_per_minute) {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mu_);
     queue_.configure(slots, bounds);
+    queue_.configure_rate(requests_per_minute, tokens_per_minute, std::chrono::steady_clock::now());
     dispatch_locked(wake);  // more capacity: waiters may go now
   }
   grant(wake);
@@ -32,20 +34,41 @@ std::uint64_t ProviderGate::in_flight() const {
 }
 
 void ProviderGate::dispatch_locked(std::vector<std::shared_ptr<Waiter>>& wake) {
-  while (auto t = queue_.next()) {
+  const auto now = std::chrono::steady_clock::now();
+  while (auto t = queue_.next(now)) {
     auto it = waiters_.find(t->id);
     if (it == waiters_.end()) {  // its waiter is gone: give the slot back at once
-      queue_.complete(*t, 0);
+      queue_.complete(*t, 0, now);
       continue;
     }
     wake.push_back(std::move(it->second));
     waiters_.erase(it);
   }
+  // The rate holds the next request: wake up when it allows, on the thread of a waiter (timers
+  // are per object, so one made here may be started from any thread).
+  const auto wait = queue_.rate_wait(now);
+  if (!wait || waiters_.empty()) return;
+  const auto at = now + *wait;
+  if (rate_timer_at_ && *rate_timer_at_ <= at) return;  // an earlier wake-up is armed already
+  rate_timer_at_ = at;
+  auto timer = std::make_shared<asio::steady_timer>(waiters_.begin()->second->timer.get_executor(), at);
+  timer->async_wait([self = shared_from_this(), timer](const error_code&) { self->on_rate_timer(); });
+}
+
+void ProviderGate::on_rate_timer() {
+  std::vector<std::shared_ptr<Waiter>> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (rate_timer_at_ && *rate_timer_at_ <= std::chrono::steady_clock::now()) rate_timer_at_.reset();
+    dispatch_locked(wake);
+  }
+  grant(wake);
 }
 
 awaitable<ProviderGate::Result> ProviderGate::acquire(Ticket t, Duration max_wait,
                                                       const std::function<void(Cancel)>& on_queued) {
   auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mu_);
     switch (queue_.submit(t)) {
@@ -59,7 +82,9 @@ awaitable<ProviderGate::Result> ProviderGate::acquire(Ticket t, Duration max_wai
         waiters_[t.id] = waiter;
         break;
     }
+    dispatch_locked(wake);  // arms the rate timer when it is the rate, not a slot, that holds us
   }
+  grant(wake);
   waiter->timer.expires_after(max_wait);
   if (on_queued)
     on_queued([weak = std::weak_ptr<Waiter>(waiter)] {
@@ -90,7 +115,7 @@ void ProviderGate::release(const Ticket& t, double actual_cost) {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mu_);
-    queue_.complete(t, actual_cost);
+    queue_.complete(t, actual_cost, std::chrono::steady_clock::now());
     dispatch_locked(wake);
   }
   grant(wake);

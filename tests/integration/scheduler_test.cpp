@@ -130,5 +130,26 @@ TEST(Scheduler, HigherPriorityGoesFirstAndRequestsMayOnlyLowerTheirs) {
   EXPECT_LT(r_batch.second, r_promoted.second); // the "promoted" one stayed low, last
 }
 
+TEST(Scheduler, TheProviderAccountsRequestsPerMinuteAreNeverExceeded) {
+  Mock mock;
+  // 120 a minute: a burst of two (one second's worth), then one every 500 ms.
+  Corral corral(base_config("", "    max_concurrency: 100\n    requests_per_minute: 120\n",
+                            "  vip:\n    tier: enterprise\n    api_keys: [" + key_ref("sk-vip") + "]\n"),
+                mock.port);
+  std::vector<std::future<Response>> answers;
+  for (int i = 0; i < 6; ++i) answers.push_back(later(corral.port, i % 2 ? "sk-acme" : "sk-vip", 1));
+  std::vector<int> waits;
+  for (auto& a : answers) {
+    auto r = a.get();
+    EXPECT_EQ(r.result_int(), 200) << r.body();
+    waits.push_back(std::stoi(std::string(r["x-corral-queue-ms"])));
+  }
+  std::sort(waits.begin(), waits.end());
+  // The sixth request can go no earlier than four refills (4 x 500 ms) after the burst.
+  EXPECT_GE(waits.back(), 1900);
+  EXPECT_GE(waits[4], 1400);
+  EXPECT_EQ(api_requests(mock), 6);
+}
+
 }  // namespace
 }  // namespace corral::testing

@@ -22,9 +22,10 @@ struct Sim {
   std::uint64_t next_id = 1;
   std::map<std::string, double> service;  // tokens dispatched per tenant
   std::map<std::string, int> requests;
+  Time now{};
 
   FairQueue::Outcome add(const std::string& tenant, double weight, double cost, Priority p = Priority::normal) {
-    Ticket t{next_id++, tenant, p, weight, cost, {}};
+    Ticket t{next_id++, tenant, p, weight, cost, now};
     auto o = q.submit(t);
     if (o == FairQueue::Outcome::dispatched) in_flight.push_back(t);
     return o;
@@ -32,10 +33,10 @@ struct Sim {
   // Completes the oldest dispatched request and dispatches the next: one scheduling step.
   bool step() {
     if (!in_flight.empty()) {
-      q.complete(in_flight.front(), in_flight.front().cost);
+      q.complete(in_flight.front(), in_flight.front().cost, now);
       in_flight.erase(in_flight.begin());
     }
-    auto t = q.next();
+    auto t = q.next(now);
     if (!t) return false;
     service[t->tenant] += t->cost;
     ++requests[t->tenant];
@@ -52,7 +53,7 @@ TEST(FairQueue, IdleSystemDispatchesAtOnce) {
   EXPECT_EQ(s.add("c", 1, 10), FairQueue::Outcome::queued);
   EXPECT_EQ(s.q.in_flight(), 2u);
   EXPECT_EQ(s.q.queued(), 1u);
-  EXPECT_FALSE(s.q.next());  // no free slot
+  EXPECT_FALSE(s.q.next(s.now));  // no free slot
 }
 
 TEST(FairQueue, BackloggedTenantsShareTokenServiceByWeight) {
@@ -84,7 +85,7 @@ TEST(FairQueue, CorrectionWithRealUsage) {
   FairQueue q(1);
   Ticket a{1, "a", Priority::normal, 1, 1000, {}};
   ASSERT_EQ(q.submit(a), FairQueue::Outcome::dispatched);
-  q.complete(a, 100);  // estimated 1000, used 100
+  q.complete(a, 100, {});  // estimated 1000, used 100
   EXPECT_DOUBLE_EQ(q.counter("a"), 100);
 }
 
@@ -197,6 +198,85 @@ TEST(FairQueue, FifoModeIsArrivalOrder) {
   std::string order;
   while (s.step()) order += s.in_flight.back().tenant;
   EXPECT_EQ(order, "bcba");
+}
+
+// Runs a rate-limited provider with ample slots for `seconds` of simulated time in 10 ms steps:
+// everything the rate lets go is dispatched and completes at once with its estimated cost.
+void run_paced(Sim& s, double seconds) {
+  const auto end = s.now + std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  for (; s.now < end; s.now += std::chrono::milliseconds(10)) {
+    while (auto t = s.q.next(s.now)) {
+      s.service[t->tenant] += t->cost;
+      ++s.requests[t->tenant];
+      s.q.complete(*t, t->cost, s.now);
+    }
+  }
+}
+
+TEST(FairQueue, ProviderRequestsPerMinuteHoldDispatch) {
+  Sim s(1000);
+  s.q.configure_rate(600, 0, s.now);  // 10 a second; the bucket holds one second's worth
+  int immediate = 0;
+  for (int i = 0; i < 100; ++i) immediate += s.add("a", 1, 10) == FairQueue::Outcome::dispatched;
+  EXPECT_EQ(immediate, 10);  // the burst the account allows, then the queue
+  s.in_flight.clear();
+  EXPECT_FALSE(s.q.next(s.now));
+  const auto wait = s.q.rate_wait(s.now);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(wait->count(), 100);  // one request's worth of refill at 10 a second
+  EXPECT_FALSE(s.q.next(s.now + std::chrono::milliseconds(99)));
+  s.now += std::chrono::milliseconds(100);
+  EXPECT_TRUE(s.q.next(s.now));
+  s.requests.clear();
+  run_paced(s, 5.0);
+  EXPECT_GE(s.requests["a"], 49);  // 10 a second, never more
+  EXPECT_LE(s.requests["a"], 50);
+}
+
+TEST(FairQueue, ProviderTokensPerMinuteAreSharedByWeight) {
+  Sim s(1000);
+  s.q.configure_rate(0, 60000, s.now);  // 1,000 tokens a second
+  for (int i = 0; i < 2000; ++i) {
+    s.add("light", 1, 100);
+    s.add("heavy", 3, 100);
+  }
+  s.service.clear();
+  run_paced(s, 20.0);
+  const double total = s.service["light"] + s.service["heavy"];
+  EXPECT_LE(total, 20 * 1000 + 1000);  // the account's rate plus one second's burst
+  EXPECT_GE(total, 19 * 1000);         // and the rate is used
+  EXPECT_NEAR(s.service["heavy"] / total, 0.75, 0.02);
+}
+
+TEST(FairQueue, ARequestLargerThanTheBurstGoesWhenTheBucketIsFull) {
+  Sim s(10);
+  s.q.configure_rate(0, 6000, s.now);  // 100 tokens a second, bucket of 100
+  EXPECT_EQ(s.add("a", 1, 500), FairQueue::Outcome::dispatched);  // full bucket: goes, into debt
+  EXPECT_EQ(s.add("a", 1, 50), FairQueue::Outcome::queued);
+  const auto wait = s.q.rate_wait(s.now);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(wait->count(), 4500);  // the debt of 400 plus 50, at 100 a second
+}
+
+TEST(FairQueue, RealUsageRefundsTheProviderTokenBucket) {
+  Sim s(10);
+  s.q.configure_rate(0, 60000, s.now);  // bucket of 1,000
+  ASSERT_EQ(s.add("a", 1, 1000), FairQueue::Outcome::dispatched);
+  EXPECT_EQ(s.add("a", 1, 900), FairQueue::Outcome::queued);
+  s.q.complete(s.in_flight.front(), 100, s.now);  // it used 100 of the 1,000 reserved
+  EXPECT_TRUE(s.q.next(s.now));
+}
+
+TEST(FairQueue, ReweightAppliesToQueuedRequests) {
+  Sim s(1);
+  for (int i = 0; i < 2000; ++i) {
+    s.add("a", 1, 10);
+    s.add("b", 1, 10);
+  }
+  s.q.reweight([](const std::string& t) { return t == "b" ? 3.0 : 0.0; });
+  s.service.clear();
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(s.step());
+  EXPECT_NEAR(s.service["b"] / (s.service["a"] + s.service["b"]), 0.75, 0.02);
 }
 
 TEST(Priority, DemotionAllowedPromotionRefused) {
