@@ -43,6 +43,7 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     bounds.min_share[2] = sc.min_share_normal;
     bounds.min_share[3] = sc.min_share_low;
     bounds.fifo = sc.fifo;
+    bounds.headroom = sc.headroom;
     state->gate->configure(p.max_concurrency, bounds, static_cast<double>(p.requests_per_minute),
                            static_cast<double>(p.tokens_per_minute));
     if (p.origin.tls) {

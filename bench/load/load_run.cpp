@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <charconv>
 #include <cmath>
 #include <deque>
 #include <iomanip>
@@ -98,6 +99,11 @@ awaitable<bool> exchange(Context& ctx, Conn& c, const std::string& request, Cloc
   if (record) {
     r.latency_us.record(us(Clock::now() - sent));
     ++r.status[std::min<unsigned>(p.get().result_int() / 100, 5)];
+    if (auto q = p.get().find("x-corral-queue-ms"); q != p.get().end()) {
+      std::uint64_t ms = 0;
+      const auto v = q->value();
+      if (std::from_chars(v.data(), v.data() + v.size(), ms).ec == std::errc()) r.queue_us.record(ms * 1000);
+    }
   }
   if (!p.keep_alive()) {
     error_code ignored;
@@ -242,6 +248,7 @@ std::string to_json(const RunPlan& plan, const RunResult& r) {
                          {"status", {{"2xx", t.status[2]}, {"3xx", t.status[3]}, {"4xx", t.status[4]},
                                      {"5xx", t.status[5]}, {"errors", t.status[0]}, {"dropped", t.dropped}}},
                          {"latency_us", summary(t.latency_us)}};
+    if (t.queue_us.count()) jt["queue_us"] = summary(t.queue_us);
     if (t.ttfb_us.count()) {
       jt["ttfb_us"] = summary(t.ttfb_us);
       jt["chunks"] = t.chunks;

@@ -14,6 +14,7 @@ struct TenantResult {
   std::string name;
   Histogram latency_us;      // request sent (intended, in open loop) → last byte
   Histogram ttfb_us;         // streams: request sent → first body byte
+  Histogram queue_us;        // corral's x-corral-queue-ms, where answers carry it
   double chunk_offset_sum_us = 0;  // streams: sum over chunks of (arrival − send)
   std::uint64_t chunks = 0;
   std::array<std::uint64_t, 6> status{};  // 1xx..5xx by class, [0] = transport errors

@@ -15,12 +15,13 @@ Usage: corral-mock --listen HOST:PORT [options]
   --listen HOST:PORT        address to serve (port 0: the system picks one; the chosen address is
                             printed as "corral-mock listening on HOST:PORT")
   --latency-ms N            wait N ms before each answer (default 0)
+  --latency-spread-ms N     draw each wait uniformly from latency ± N ms, as real providers vary
   --chunks N                content events of a streamed answer (default 8)
   --chunk-delay-ms N        pause between streamed events (default 0)
   --completion-tokens N     answer length in tokens (default 16)
   --threads N               I/O threads (default: number of cores)
   --tls-cert FILE --tls-key FILE   serve HTTPS
-Per-request headers: x-mock-latency-ms, x-mock-status, x-mock-chunks, x-mock-chunk-delay-ms,
+Per-request headers: x-mock-latency-ms, x-mock-latency-spread-ms, x-mock-status, x-mock-chunks, x-mock-chunk-delay-ms,
 x-mock-fault (reset|stall|close-mid-stream), x-mock-completion-tokens. GET /mock/stats.
 )";
 
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     };
     if (a == "--listen") listen = next();
     else if (a == "--latency-ms") d.latency_ms = num();
+    else if (a == "--latency-spread-ms") d.latency_spread_ms = num();
     else if (a == "--chunks") d.chunks = num();
     else if (a == "--chunk-delay-ms") d.chunk_delay_ms = num();
     else if (a == "--completion-tokens") d.completion_tokens = num();

@@ -1,6 +1,7 @@
 #include "mock_server.hpp"
 
 #include <charconv>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,14 @@ unsigned header_uint(const Request& req, std::string_view name, unsigned fallbac
 std::string header(const Request& req, std::string_view name) {
   auto it = req.find(name);
   return it == req.end() ? std::string() : std::string(it->value());
+}
+
+// A latency of `ms` ± `spread` drawn uniformly (a per-thread generator: no lock).
+unsigned spread_latency(unsigned ms, unsigned spread) {
+  if (spread == 0) return ms;
+  thread_local std::minstd_rand gen{std::random_device{}()};
+  const unsigned lo = ms > spread ? ms - spread : 0;
+  return std::uniform_int_distribution<unsigned>(lo, ms + spread)(gen);
 }
 
 awaitable<void> pause(unsigned ms) {
@@ -81,7 +90,8 @@ struct Session {
       co_await read_until_closed(stream);
       co_return false;
     }
-    co_await pause(header_uint(req, "x-mock-latency-ms", defaults.latency_ms));
+    co_await pause(spread_latency(header_uint(req, "x-mock-latency-ms", defaults.latency_ms),
+                                  header_uint(req, "x-mock-latency-spread-ms", defaults.latency_spread_ms)));
     if (fault == "reset") {
       error_code ignored;
       stream.socket().set_option(asio::socket_base::linger(true, 0), ignored);

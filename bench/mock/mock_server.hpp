@@ -16,6 +16,7 @@ namespace corral::mock {
 
 struct Defaults {
   unsigned latency_ms = 0;
+  unsigned latency_spread_ms = 0;  // latency drawn uniformly from latency ± spread
   unsigned chunks = 8;
   unsigned chunk_delay_ms = 0;
   unsigned completion_tokens = 16;

@@ -124,6 +124,7 @@ struct SchedulerConfig {
   Duration max_queue_wait = 30s;
   double min_share_high = 0.10, min_share_normal = 0.05, min_share_low = 0.02;
   bool fifo = false;  // mode: fifo — arrival order, the benchmarks' baseline (default: fair)
+  double headroom = 0;  // share of slots lower classes leave free while a higher class is active
 };
 
 struct RateLimits {

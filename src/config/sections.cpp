@@ -355,6 +355,7 @@ void read_scheduler(YamlReader& r, const YAML::Node& n, SchedulerConfig& s) {
           else if (*m == "fifo") s.fifo = true;
           else r.error(v, p + ": expected fair or fifo");
         }},
+       {"headroom", [&](auto& v, auto& p) { assign(s.headroom, r.number(v, p, 0, 0.5)); }},
        {"min_share", [&](auto& v, auto& p) {
           r.fields(v, p,
                    {{"high", [&](auto& v2, auto& p2) { assign(s.min_share_high, r.number(v2, p2, 0, 0.5)); }},

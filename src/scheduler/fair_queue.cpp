@@ -1,6 +1,7 @@
 #include "scheduler/fair_queue.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace corral::scheduler {
 
@@ -38,8 +39,9 @@ double FairQueue::counter(const std::string& tenant) const {
 
 // Counts a dispatch of `t` from `q`: the class's virtual time moves to the tenant's counter
 // and the counter grows by the request's cost over the tenant's weight.
-void FairQueue::serve(TenantQueue& q, const Ticket& t, int cls) {
+void FairQueue::serve(TenantQueue& q, const Ticket& t, int cls, Time now) {
   auto& c = classes_[cls];
+  if (!c.last_served || *c.last_served < now) c.last_served = now;
   c.virtual_time = std::max(c.virtual_time, q.counter);
   q.counter += t.cost / std::max(t.weight, 1e-9);
   ++in_flight_;
@@ -49,9 +51,14 @@ FairQueue::Outcome FairQueue::submit(const Ticket& t) {
   const int cls = static_cast<int>(t.priority);
   auto& q = queue_of(t);
   if (q.waiting.empty() && !bounds_.fifo) q.counter = std::max(q.counter, classes_[cls].virtual_time);  // no banked credit
-  if (in_flight_ < slots_ && queued_ == 0 && rate_.wait(t.cost, t.enqueued) == Duration::zero()) {
+  // Waiting requests go first, unless all that holds them is headroom kept for a class like t's.
+  const bool others_first =
+      queued_ > 0 && !(!bounds_.fifo && cls < static_cast<int>(peek_candidate()->priority) &&
+                       held_by_headroom(static_cast<int>(peek_candidate()->priority), t.enqueued));
+  if (in_flight_ < slots_ && !others_first && !held_by_headroom(cls, t.enqueued) &&
+      rate_.wait(t.cost, t.enqueued) == Duration::zero()) {
     rate_.take(t.cost, t.enqueued);
-    serve(q, t, cls);
+    serve(q, t, cls, t.enqueued);
     return Outcome::dispatched;
   }
   if (queued_ >= bounds_.max_queue) return Outcome::queue_full;
@@ -99,23 +106,38 @@ const Ticket* FairQueue::peek_candidate() {
   return &std::get<2>(*classes_[cls].backlogged.begin())->waiting.front();
 }
 
+// Whether a request of class `cls` must leave the free slots to a higher class that has been
+// served within the last second (a second: a few service times of a typical request).
+bool FairQueue::held_by_headroom(int cls, Time now) const {
+  if (bounds_.headroom <= 0 || bounds_.fifo) return false;
+  const auto reserve = std::min<std::uint64_t>(slots_ - 1, static_cast<std::uint64_t>(std::ceil(bounds_.headroom * static_cast<double>(slots_))));
+  if (slots_ - in_flight_ > reserve) return false;
+  for (int h = 0; h < cls; ++h)
+    if (const auto& c = classes_[h]; !c.backlogged.empty() || (c.last_served && now - *c.last_served < std::chrono::seconds(1)))
+      return true;
+  return false;
+}
+
 std::optional<Duration> FairQueue::rate_wait(Time now) {
   if (in_flight_ >= slots_ || queued_ == 0 || !rate_.limited()) return std::nullopt;
-  return rate_.wait(peek_candidate()->cost, now);
+  const Ticket* t = peek_candidate();
+  if (held_by_headroom(static_cast<int>(t->priority), now)) return std::nullopt;  // a slot ending frees it
+  return rate_.wait(t->cost, now);
 }
 
 std::optional<Ticket> FairQueue::next(Time now) {
   if (in_flight_ >= slots_ || queued_ == 0) return std::nullopt;
+  const Ticket* candidate = peek_candidate();
+  if (held_by_headroom(static_cast<int>(candidate->priority), now)) return std::nullopt;
   if (rate_.limited()) {
-    const double cost = peek_candidate()->cost;
-    if (rate_.wait(cost, now) > Duration::zero()) return std::nullopt;
-    rate_.take(cost, now);
+    if (rate_.wait(candidate->cost, now) > Duration::zero()) return std::nullopt;
+    rate_.take(candidate->cost, now);
   }
   --queued_;
   if (bounds_.fifo) {
     Ticket t = fifo_.front();
     fifo_.pop_front();
-    serve(queue_of(t), t, static_cast<int>(t.priority));
+    serve(queue_of(t), t, static_cast<int>(t.priority), now);
     return t;
   }
   const int cls = pick_class();
@@ -124,7 +146,7 @@ std::optional<Ticket> FairQueue::next(Time now) {
   Ticket t = q.waiting.front();
   q.waiting.pop_front();
   where_.erase(t.id);
-  serve(q, t, cls);
+  serve(q, t, cls, now);
   index(q, cls);
   return t;
 }

@@ -16,6 +16,9 @@
 // - The provider account's own requests/tokens per minute (ProviderRate) gate dispatch as a slot
 //   does: the request chosen next waits until the buckets have room for it, so the same rule
 //   that shares slots shares the account's rate.
+// - Headroom (optional, `scheduler.headroom`): while a higher class has been served within the
+//   last second, a lower class leaves that share of the slots free, so a higher-class newcomer
+//   does not wait for a slot to end. Traffic of one class alone still uses every slot.
 // - FIFO mode: one queue in arrival order (the benchmark's baseline).
 #pragma once
 
@@ -50,6 +53,7 @@ struct QueueBounds {
   std::uint64_t max_queue_per_tenant = 1000;
   double min_share[4] = {0, 0.10, 0.05, 0.02};  // by Priority; critical has none
   bool fifo = false;
+  double headroom = 0;  // share of slots kept free for higher classes while they are active
 };
 
 class FairQueue {
@@ -107,15 +111,17 @@ class FairQueue {
     std::set<Key> backlogged;  // queues of this class with waiting requests
     double credit = 0;                     // min_share floor: dispatches owed to this class
     double virtual_time = 0;               // counter of the latest dispatch in the class
+    std::optional<Time> last_served;       // when the class last had a request dispatched
   };
 
   static std::string key(const std::string& tenant, Priority p);
   TenantQueue& queue_of(const Ticket& t);
-  void serve(TenantQueue& q, const Ticket& t, int cls);
+  void serve(TenantQueue& q, const Ticket& t, int cls, Time now);
   void set_counter(TenantQueue& q, int cls, double value);
   void index(TenantQueue& q, int cls);    // (re)places q in the backlog by its counter and head
   void unindex(TenantQueue& q, int cls);
   int pick_class();
+  bool held_by_headroom(int cls, Time now) const;
   const Ticket* peek_candidate();  // the request next() would choose (credits untouched)
 
   std::unordered_map<std::uint64_t, std::string> where_;  // queued ticket id -> queue key

@@ -104,6 +104,11 @@ TEST(ConfigLoader, WrongTypesAreErrors) {
             "2:20: server.max_connections: expected a whole number, got \"-5\"");
   EXPECT_THAT(only_error(std::string("redis:\n  url: \"redis://h:1\"\n  shared_limits: yes\n") + kMinimal),
               HasSubstr("3:18: redis.shared_limits: expected true or false"));
+  EXPECT_THAT(only_error(std::string("scheduler:\n  headroom: 0.9\n") + kMinimal),
+              HasSubstr("2:13: scheduler.headroom:"));
+  auto ok = load(std::string("scheduler:\n  headroom: 0.05\n") + kMinimal);
+  ASSERT_TRUE(ok.config) << (ok.errors.empty() ? "" : ok.errors[0].to_string());
+  EXPECT_DOUBLE_EQ(ok.config->scheduler.headroom, 0.05);
 }
 
 TEST(ConfigLoader, DurationsSizesCidrsAndUrlsAreChecked) {

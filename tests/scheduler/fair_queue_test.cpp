@@ -279,6 +279,30 @@ TEST(FairQueue, ReweightAppliesToQueuedRequests) {
   EXPECT_NEAR(s.service["b"] / (s.service["a"] + s.service["b"]), 0.75, 0.02);
 }
 
+TEST(FairQueue, HeadroomKeepsSlotsForAnActiveHigherClass) {
+  QueueBounds b = roomy();
+  b.headroom = 0.25;  // 1 of 4 slots
+  Sim s(4, b);
+  // One class alone uses every slot.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(s.add("low", 1, 10, Priority::low), FairQueue::Outcome::dispatched);
+  s.q.complete(s.in_flight.back(), 10, s.now);
+  s.in_flight.pop_back();
+  // A critical request arrives: it takes the free slot; from now on low leaves one slot free.
+  EXPECT_EQ(s.add("vip", 8, 10, Priority::critical), FairQueue::Outcome::dispatched);
+  s.q.complete(s.in_flight.front(), 10, s.now);  // a low request ends: 2 low + 1 critical in flight
+  s.in_flight.erase(s.in_flight.begin());
+  EXPECT_EQ(s.add("low", 1, 10, Priority::low), FairQueue::Outcome::queued);  // the last slot is kept
+  EXPECT_FALSE(s.q.next(s.now));
+  EXPECT_EQ(s.add("vip", 8, 10, Priority::critical), FairQueue::Outcome::dispatched);  // no wait
+  // A second after the critical class was last served, low uses every slot again.
+  s.now += std::chrono::milliseconds(1001);
+  s.q.complete(s.in_flight.front(), 10, s.now);
+  s.in_flight.erase(s.in_flight.begin());
+  auto t = s.q.next(s.now);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->tenant, "low");
+}
+
 TEST(Priority, DemotionAllowedPromotionRefused) {
   EXPECT_EQ(effective_priority(Priority::critical, "low"), Priority::low);
   EXPECT_EQ(effective_priority(Priority::high, "normal"), Priority::normal);
