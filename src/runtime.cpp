@@ -60,7 +60,11 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     if (!lim) lim = std::make_shared<limits::TenantLimiter>();
     lim->configure(t.rate_limits, t.budget_monthly_usd, now);
     snap->tenants.push_back(lim);
+    auto& counters = cache_counters_[t.id];
+    if (!counters) counters = std::make_shared<cache::TenantCounters>();
+    snap->cache_counters.push_back(counters);
   }
+  memory_cache_->set_max_bytes(config->cache.memory_bytes);
   // Queued requests take their tenant's new weight for the next choice.
   std::unordered_map<std::string_view, double> weights;
   for (const auto& t : config->tenants) weights.emplace(t.id, t.weight);

@@ -13,6 +13,8 @@
 
 #include "corral/asio.hpp"
 #include "corral/config.hpp"
+#include "cache/backend.hpp"
+#include "cache/single_flight.hpp"
 #include "limits/tenant_limiter.hpp"
 #include "scheduler/provider_gate.hpp"
 
@@ -35,6 +37,7 @@ struct Snapshot {
   ConfigPtr config;
   std::vector<ProviderRuntime> providers;  // aligned with config->providers
   std::vector<std::shared_ptr<limits::TenantLimiter>> tenants;  // aligned with config->tenants
+  std::vector<std::shared_ptr<cache::TenantCounters>> cache_counters;  // aligned with config->tenants
 };
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
@@ -45,11 +48,18 @@ class Runtime {
   std::optional<std::string> apply(ConfigPtr config);
   SnapshotPtr snapshot() const { return current_.load(std::memory_order_acquire); }
 
+  // The response cache's process-wide parts: the in-process store and the single-flight table.
+  const std::shared_ptr<cache::MemoryStore>& memory_cache() const { return memory_cache_; }
+  cache::SingleFlight& flights() { return flights_; }
+
  private:
   std::atomic<SnapshotPtr> current_;
   std::mutex mu_;  // guards the maps below (touched only on apply)
   std::unordered_map<std::string, std::shared_ptr<ProviderState>> provider_states_;
   std::unordered_map<std::string, std::shared_ptr<limits::TenantLimiter>> tenant_limiters_;
+  std::unordered_map<std::string, std::shared_ptr<cache::TenantCounters>> cache_counters_;
+  std::shared_ptr<cache::MemoryStore> memory_cache_ = std::make_shared<cache::MemoryStore>(64 << 20);
+  cache::SingleFlight flights_;
 };
 
 // A client TLS context verifying peers against the system store (and `ca_file`).

@@ -1,7 +1,7 @@
 // One I/O thread of the daemon. Threading model (also in README.md): corral runs
 // server.threads workers; each owns an io_context run by exactly one thread, its own acceptor
 // on the shared port (SO_REUSEPORT), and everything its connections touch: client sessions,
-// upstream connection pools, the DNS cache. Nothing of a worker is touched by another thread,
+// upstream connection pools, the DNS cache, its Redis connection. Nothing of a worker is touched by another thread,
 // so none of it is locked. What all workers share is read-mostly or atomic: the configuration
 // snapshot (Runtime), per-provider counters, the client connection count.
 #pragma once
@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "corral/asio.hpp"
+#include "cache/worker_cache.hpp"
 #include "runtime.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/dns_cache.hpp"
@@ -36,7 +37,8 @@ class WorkerContext : public asio::io_context {
 
 struct Worker {
   Worker(Runtime& rt, std::size_t idx, std::atomic<std::uint64_t>& client_count)
-      : runtime(rt), index(idx), dns(io.get_executor()), client_connections(client_count) {}
+      : runtime(rt), index(idx), dns(io.get_executor()), client_connections(client_count),
+        cache(io.get_executor(), rt.memory_cache()) {}
   ~Worker() { io.destroy_pending(); }  // sessions end while `sessions` and `pool` still exist
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -49,6 +51,7 @@ struct Worker {
   std::atomic<std::uint64_t>& client_connections;  // all workers
   bool draining = false;
   std::unordered_set<Drainable*> sessions;  // live client sessions of this worker
+  cache::WorkerCache cache;                 // this thread's cache backend (and Redis connection)
 };
 
 }  // namespace corral

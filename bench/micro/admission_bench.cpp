@@ -43,7 +43,7 @@ void BM_AdmitAndSettle(benchmark::State& state) {
     const auto now = std::chrono::steady_clock::now();
     auto d = t.admit(ask, now, month);
     benchmark::DoNotOptimize(d);
-    t.finish(ask, "gpt-4.1", used, 0.0015, true, now, day);
+    t.finish(ask, "gpt-4.1", used, 0.0015, true, false, now, day);
   }
 }
 BENCHMARK(BM_AdmitAndSettle)->ThreadRange(1, 4)->UseRealTime();
@@ -56,7 +56,7 @@ void BM_AdmitHotTenant(benchmark::State& state) {
   for (auto _ : state) {
     auto d = t.admit(ask, std::chrono::steady_clock::now(), month);
     benchmark::DoNotOptimize(d);
-    t.finish(ask, "m", limits::Usage{}, 0, false, std::chrono::steady_clock::now(), 0);
+    t.finish(ask, "m", limits::Usage{}, 0, false, false, std::chrono::steady_clock::now(), 0);
   }
 }
 BENCHMARK(BM_AdmitHotTenant)->ThreadRange(1, 4)->UseRealTime();

@@ -155,6 +155,13 @@ struct TenantConfig {
   bool may_act_for(std::string_view tenant) const;
 };
 
+// The response cache's own bounds (an addition to the contract: top-level `cache:`).
+struct CacheConfig {
+  std::uint64_t max_entry_bytes = 1 << 20;   // larger answers are not cached
+  std::uint64_t memory_bytes = 64 << 20;     // the in-process backend's size
+  Duration fill_wait = 2s;  // how long a miss waits for another instance filling the same key
+};
+
 struct Config {
   std::string path;  // the file it was loaded from
   ServerConfig server;
@@ -165,6 +172,7 @@ struct Config {
   std::vector<TierConfig> tiers;
   SchedulerConfig scheduler;
   std::vector<TenantConfig> tenants;
+  CacheConfig cache;
 
   // Lookups derived at load.
   std::unordered_map<std::string, std::size_t> provider_index;

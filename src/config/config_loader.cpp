@@ -56,17 +56,17 @@ ConfigLoadResult build(const YAML::Node& root, const std::string& path, const En
     return {nullptr, r.take_errors()};
   }
   // Sections are read in dependency order, whatever their order in the file.
-  std::optional<YAML::Node> sections[8];
-  static constexpr std::string_view kNames[8] = {"server", "admin",     "redis",   "providers",
-                                                 "models", "tiers",     "scheduler", "tenants"};
+  std::optional<YAML::Node> sections[9];
+  static constexpr std::string_view kNames[9] = {"server", "admin",     "redis",   "providers", "models",
+                                                 "tiers",  "scheduler", "tenants", "cache"};
   std::vector<config::YamlReader::Field> fields;
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 9; ++i)
     fields.push_back({kNames[i], [&sections, i](const YAML::Node& v, const std::string&) {
                         sections[i] = v;
                       }});
   r.fields(root, "", {fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6],
-                      fields[7]});
-  auto [server, admin, redis, providers, models, tiers, scheduler, tenants] = sections;
+                      fields[7], fields[8]});
+  auto [server, admin, redis, providers, models, tiers, scheduler, tenants, cache] = sections;
 
   config::read_server(r, server ? *server : YAML::Node(YAML::NodeType::Map), cfg->server);
   if (admin) config::read_admin(r, *admin, cfg->admin);
@@ -85,6 +85,7 @@ ConfigLoadResult build(const YAML::Node& root, const std::string& path, const En
   else cfg->tiers = default_tiers();
   if (scheduler) config::read_scheduler(r, *scheduler, cfg->scheduler);
   if (tenants) config::read_tenants(r, *tenants, *cfg);
+  if (cache) config::read_cache(r, *cache, cfg->cache);
 
   auto errors = r.take_errors();
   if (!errors.empty()) return {nullptr, std::move(errors)};

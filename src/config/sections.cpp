@@ -341,6 +341,13 @@ void read_tiers(YamlReader& r, const YAML::Node& n, Config& cfg) {
   });
 }
 
+void read_cache(YamlReader& r, const YAML::Node& n, CacheConfig& c) {
+  r.fields(n, "cache",
+           {{"max_entry_bytes", [&](auto& v, auto& p) { assign(c.max_entry_bytes, r.size(v, p, 1)); }},
+            {"memory_bytes", [&](auto& v, auto& p) { assign(c.memory_bytes, r.size(v, p, 0)); }},
+            {"fill_wait", [&](auto& v, auto& p) { assign(c.fill_wait, r.duration(v, p)); }}});
+}
+
 void read_scheduler(YamlReader& r, const YAML::Node& n, SchedulerConfig& s) {
   r.fields(
       n, "scheduler",

@@ -13,6 +13,7 @@ void read_providers(YamlReader& r, const YAML::Node& n, Config& out);
 void read_models(YamlReader& r, const YAML::Node& n, Config& out);
 void read_tiers(YamlReader& r, const YAML::Node& n, Config& out);
 void read_scheduler(YamlReader& r, const YAML::Node& n, SchedulerConfig& out);
+void read_cache(YamlReader& r, const YAML::Node& n, CacheConfig& out);
 // Needs models and tiers read first.
 void read_tenants(YamlReader& r, const YAML::Node& n, Config& out);
 

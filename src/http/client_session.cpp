@@ -40,7 +40,12 @@ struct SlotGuard {
   scheduler::ProviderGate& gate;
   scheduler::Ticket ticket;
   double actual_cost = 0;
-  ~SlotGuard() { gate.release(ticket, actual_cost); }
+  bool held = true;
+  void release() {
+    if (held) gate.release(ticket, actual_cost);
+    held = false;
+  }
+  ~SlotGuard() { release(); }
 };
 
 // The request body of a forwarded route: a JSON object with a model name and, if present, a
@@ -274,15 +279,41 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                                 " tokens; the request asks for about " + std::to_string(est.total()) + ".",
                             "messages");
 
+  const bool strip_usage_chunk = request_stream_usage(body, route);
+  const std::size_t tenant_index = static_cast<std::size_t>(&tenant - cfg.tenants.data());
+  auto& limiter = snap->tenants[tenant_index];
+  const int month = limits::month_of_day(limits::utc_day(std::chrono::system_clock::now()));
+
+  // The tenant's response cache: a stored answer costs a request, but no tokens and no provider.
+  auto& counters = *snap->cache_counters[tenant_index];
+  const auto cplan = cache::plan(tenant, route, body, field(req.base(), "cache-control"),
+                                 cfg.redis ? std::string_view(cfg.redis->key_prefix) : std::string_view("corral"),
+                                 model_name);
+  cache::Backend* backend = cplan.enabled ? &worker_.cache.backend(cfg) : nullptr;
+  if (cplan.lookup) {
+    auto found = co_await look_up(*backend, cplan.key, counters);
+    if (found.fail_closed)
+      co_return co_await refuse(Errc::unavailable, version, "The cache store is unavailable; retry later.", {},
+                                req.keep_alive());
+    if (found.answer) {
+      const limits::TenantLimiter::Ask hit_ask{0, 0, false};
+      const auto d = limiter->admit(hit_ask, std::chrono::steady_clock::now(), month);
+      limits::HeaderList h;
+      limits::add_ratelimit_headers(d.requests, d.tokens, h);
+      if (d.error != Errc::ok) {
+        limits::add_retry_after(d.retry_after, h);
+        co_return co_await refuse(d.error, version, d.message, h, req.keep_alive());
+      }
+      limits::Lease hit_lease(limiter, hit_ask, model_name, model->price);
+      co_return co_await answer_hit(*found.answer, hit_lease, counters, strip_usage_chunk, version, req.keep_alive(), h);
+    }
+  }
+
   // Admission: concurrency, requests, tokens, budget — the lease is held until the answer is relayed.
-  auto& limiter = snap->tenants[static_cast<std::size_t>(&tenant - cfg.tenants.data())];
-  const auto now = std::chrono::steady_clock::now();
-  const auto wall = std::chrono::system_clock::now();
-  const int month = limits::month_of_day(limits::utc_day(wall));
   const limits::TenantLimiter::Ask ask{
       static_cast<double>(est.total()),
       limits::cost_usd(limits::Usage{est.prompt, est.max_output, 0}, model->price)};
-  const auto decision = limiter->admit(ask, now, month);
+  const auto decision = limiter->admit(ask, std::chrono::steady_clock::now(), month);
   limits::HeaderList limit_headers;
   limits::add_ratelimit_headers(decision.requests, decision.tokens, limit_headers);
   if (decision.error != Errc::ok) {
@@ -291,10 +322,24 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   }
   limits::Lease lease(limiter, ask, model_name, model->price);
 
-  const bool strip_usage_chunk = request_stream_usage(body, route);
-
   const RouteConfig& target = upstream::pick_route(*model, upstream::random_u64());
   const ProviderConfig& provider = cfg.providers[target.provider];
+
+  // Identical requests in flight: wait for the first one's answer instead of asking again.
+  cache::FlightLead lead;
+  bool fill_locked = false;
+  if (cplan.lookup && cplan.store) {
+    auto shared = co_await join_flight(*backend, cplan.key, cfg.scheduler.max_queue_wait + provider.first_byte_timeout,
+                                       cfg.cache.fill_wait, lead, fill_locked);
+    if (shared)
+      co_return co_await answer_hit(*shared, lease, counters, strip_usage_chunk, version, req.keep_alive(),
+                                    limit_headers);
+  }
+  if (cplan.enabled) {
+    (cplan.lookup || cplan.store ? counters.misses : counters.bypasses).fetch_add(1, std::memory_order_relaxed);
+    limit_headers.emplace_back("x-corral-cache", std::string(cplan.miss_label()));
+  }
+
   std::string upstream_body;
   if (target.model != model_name || strip_usage_chunk) {
     body["model"] = target.model;
@@ -315,6 +360,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   plan.client_keep_alive = req.keep_alive() && !worker_.draining;
   plan.client_version = version;
   plan.client_write_timeout = cfg.server.body_timeout;
+  if (cplan.store || lead) plan.capture_limit = cfg.cache.max_entry_bytes;
 
   // The provider's capacity, shared by weighted fair queuing with priority classes.
   auto& gate = *snap->providers[target.provider].state->gate;
@@ -336,6 +382,9 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
 
   auto result = co_await upstream::relay(worker_, plan, stream_, deadline_);
   settle(lease, slot, result, est);
+  slot.release();  // the provider is done with it; storing the answer need not hold its capacity
+  if (cplan.store || lead)
+    co_await fill(*backend, cplan, tenant.cache_ttl, result, lead, fill_locked, counters);
   if (result.client_gone) {
     spdlog::debug("request {}: client went away ({})", request_id_, result.detail);
     co_return Next::close;

@@ -7,12 +7,15 @@
 #include <memory>
 #include <string>
 
+#include "cache/cache_policy.hpp"
+#include "cache/single_flight.hpp"
 #include "corral/any_stream.hpp"
 #include "corral/watchdog.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "limits/rate_headers.hpp"
 #include "scheduler/provider_gate.hpp"
+#include "upstream/relay.hpp"
 #include "worker.hpp"
 
 namespace corral::http_server {
@@ -43,6 +46,22 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   awaitable<Next> fail(Errc e, unsigned version, Next next, std::string_view message = {},
                        std::string_view param = {});
   awaitable<void> linger();
+
+  // The response cache (client_session_cache.cpp).
+  struct AnswerOrFailure {
+    cache::AnswerPtr answer;
+    bool fail_closed = false;  // the backend failed and `on_failure: closed`: answer 503
+  };
+  awaitable<Next> answer_hit(const cache::CachedAnswer& a, limits::Lease& lease, cache::TenantCounters& counters,
+                             bool strip_usage_chunk, unsigned version, bool keep_alive,
+                             const limits::HeaderList& headers);
+  awaitable<bool> send_cached(const cache::CachedAnswer& a, bool strip_usage_chunk, unsigned version,
+                              bool keep_alive, const limits::HeaderList& headers);
+  awaitable<AnswerOrFailure> look_up(cache::Backend& backend, const std::string& key, cache::TenantCounters& counters);
+  awaitable<cache::AnswerPtr> join_flight(cache::Backend& backend, const std::string& key, Duration max_wait,
+                                          Duration fill_wait, cache::FlightLead& lead, bool& locked);
+  awaitable<void> fill(cache::Backend& backend, const cache::Plan& plan, Duration ttl, upstream::RelayResult& result,
+                       cache::FlightLead& lead, bool locked, cache::TenantCounters& counters);
 
   Worker& worker_;
   AnyStream stream_;

@@ -61,7 +61,7 @@ TenantLimiter::Decision TenantLimiter::decide(const Ask& ask, Time now) {
 }
 
 void TenantLimiter::finish(const Ask& reserved, const std::string& model, const Usage& used, double used_cost,
-                           bool record, Time now, int day) {
+                           bool record, bool cache_hit, Time now, int day) {
   std::lock_guard lock(mu_);
   if (in_flight_ > 0) --in_flight_;
   if (reserved.charge_tokens) {
@@ -71,7 +71,7 @@ void TenantLimiter::finish(const Ask& reserved, const std::string& model, const 
   reserved_usd_ = std::max(0.0, reserved_usd_ - reserved.max_cost_usd);
   roll_month(month_of_day(day));
   spent_usd_ += used_cost;
-  if (record) ledger_.record(model, day, used, used_cost, !reserved.charge_tokens);
+  if (record) ledger_.record(model, day, used, used_cost, cache_hit);
 }
 
 TenantLimiter::Status TenantLimiter::status(Time now, int month) {
@@ -103,13 +103,19 @@ Lease& Lease::operator=(Lease&& o) noexcept {
 
 void Lease::settle(const Usage& used, Time now, std::chrono::system_clock::time_point wall) {
   if (!limiter_) return;
-  limiter_->finish(ask_, model_, used, cost_usd(used, price_), true, now, utc_day(wall));
+  limiter_->finish(ask_, model_, used, cost_usd(used, price_), true, !ask_.charge_tokens, now, utc_day(wall));
+  limiter_.reset();
+}
+
+void Lease::settle_cache_hit(Time now, std::chrono::system_clock::time_point wall) {
+  if (!limiter_) return;
+  limiter_->finish(ask_, model_, Usage{}, 0.0, true, true, now, utc_day(wall));
   limiter_.reset();
 }
 
 void Lease::release() {
   if (!limiter_) return;
-  limiter_->finish(ask_, model_, Usage{}, 0.0, false, std::chrono::steady_clock::now(),
+  limiter_->finish(ask_, model_, Usage{}, 0.0, false, false, std::chrono::steady_clock::now(),
                    utc_day(std::chrono::system_clock::now()));
   limiter_.reset();
 }

@@ -50,7 +50,7 @@ class TenantLimiter {
   Decision admit(const Ask& ask, Time now, int month);
   // Ends an admitted request: frees its slot and replaces its reservations by what it used.
   void finish(const Ask& reserved, const std::string& model, const Usage& used, double used_cost,
-              bool record, Time now, int day);
+              bool record, bool cache_hit, Time now, int day);
 
   Status status(Time now, int month);
   std::map<std::string, UsageRow> month_usage(int month) const;
@@ -82,6 +82,8 @@ class Lease {
 
   explicit operator bool() const { return limiter_ != nullptr; }
   void settle(const Usage& used, Time now, std::chrono::system_clock::time_point wall);
+  // Answered from corral's cache: a request, no tokens (the reservation is given back), no cost.
+  void settle_cache_hit(Time now, std::chrono::system_clock::time_point wall);
   const TenantLimiter::Ask& ask() const { return ask_; }
 
  private:

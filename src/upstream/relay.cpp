@@ -139,6 +139,7 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
   const bool sse = beast::iequals(res[http::field::content_type].substr(0, 17), "text/event-stream");
   limits::UsageTap tap({.sse = sse, .strip_usage_chunk = plan.strip_usage_chunk && sse && res.chunked()});
   std::array<char, kPieceBytes> piece{};
+  bool capturing = plan.capture_limit > 0 && out.status == 200;
   do {
     std::size_t got = 0;
     if (!parser->is_done()) {
@@ -158,6 +159,14 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
     if (got == 0 && upstream_ok && !parser->is_done()) continue;  // framing bytes only: read on
     const bool last = upstream_ok && parser->is_done();
     if (got == 0 && !upstream_ok) break;  // cut: nothing left to send (a 502 if nothing was sent)
+    if (capturing) {
+      if (out.captured_body.size() + got > plan.capture_limit) {
+        capturing = false;
+        std::string().swap(out.captured_body);
+      } else {
+        out.captured_body.append(piece.data(), got);
+      }
+    }
     std::string_view send = tap.feed({piece.data(), got});
     std::string tail;
     if (last) {
@@ -185,6 +194,12 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
   out.client_gone = watch->gone || !client_ok;
 
   const bool complete = upstream_ok && parser->is_done() && !conn->aborted();
+  if (capturing && complete) {
+    out.captured = true;
+    out.content_type = std::string(res[http::field::content_type]);
+  } else {
+    std::string().swap(out.captured_body);
+  }
   if (complete && parser->get().keep_alive() && conn->buffer().size() == 0) {
     ++conn->requests_served;
     worker.pool.put(plan.pool_key, std::move(conn), Clock::now(), provider.pool.idle_ttl,

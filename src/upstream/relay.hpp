@@ -28,6 +28,7 @@ struct ForwardPlan {
   unsigned client_version = 11;
   Duration client_write_timeout = std::chrono::seconds(30);
   bool strip_usage_chunk = false;  // corral added stream_options.include_usage itself
+  std::size_t capture_limit = 0;   // keep a copy of a 200 answer up to this size (for the cache)
 };
 
 struct RelayResult {
@@ -40,6 +41,11 @@ struct RelayResult {
   std::uint64_t body_bytes = 0;   // body bytes relayed
   bool reused_connection = false;
   std::optional<limits::Usage> usage;  // as the provider reported it
+  // With capture_limit: the 200 answer as the provider sent it (usage chunk included), when it
+  // arrived whole and within the limit.
+  bool captured = false;
+  std::string captured_body;
+  std::string content_type;
 };
 
 awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& client,

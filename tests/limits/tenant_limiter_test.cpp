@@ -47,7 +47,7 @@ TEST(TenantLimiter, ConcurrencyLeasesAreReturnedOnFinish) {
   ASSERT_EQ(lim.admit({1, 0}, t0, kMonth).error, Errc::ok);
   ASSERT_EQ(lim.admit({1, 0}, t0, kMonth).error, Errc::ok);
   EXPECT_EQ(lim.admit({1, 0}, t0, kMonth).error, Errc::rate_limit_concurrency);
-  lim.finish({1, 0}, "m", {}, 0, false, t0, kDay);
+  lim.finish({1, 0}, "m", {}, 0, false, false, t0, kDay);
   EXPECT_EQ(lim.admit({1, 0}, t0, kMonth).error, Errc::ok);
   EXPECT_EQ(lim.status(t0, kMonth).in_flight, 2u);
 }
@@ -58,10 +58,10 @@ TEST(TenantLimiter, TokensAreCorrectedWithTheReportedUsage) {
   lim.configure(limits(0, 1000, 0), 0, t0);
   ASSERT_EQ(lim.admit({500, 0}, t0, kMonth).error, Errc::ok);
   EXPECT_NEAR(lim.status(t0, kMonth).tokens.remaining, 500, 1e-9);
-  lim.finish({500, 0}, "m", Usage{100, 50, 0}, 0, true, t0, kDay);  // used 150: 350 refunded
+  lim.finish({500, 0}, "m", Usage{100, 50, 0}, 0, true, false, t0, kDay);  // used 150: 350 refunded
   EXPECT_NEAR(lim.status(t0, kMonth).tokens.remaining, 850, 1e-9);
   ASSERT_EQ(lim.admit({100, 0}, t0, kMonth).error, Errc::ok);
-  lim.finish({100, 0}, "m", Usage{300, 100, 0}, 0, true, t0, kDay);  // used 400: 300 more charged
+  lim.finish({100, 0}, "m", Usage{300, 100, 0}, 0, true, false, t0, kDay);  // used 400: 300 more charged
   EXPECT_NEAR(lim.status(t0, kMonth).tokens.remaining, 450, 1e-9);
   auto month = lim.month_usage(kMonth);
   EXPECT_EQ(month["m"].requests, 2u);
@@ -81,7 +81,7 @@ TEST(TenantLimiter, BudgetReservationHoldsUnderConcurrency) {
       for (int i = 0; i < 50; ++i) {
         if (lim.admit({0, 0.30}, t0, kMonth).error != Errc::ok) continue;
         ++admitted;
-        lim.finish({0, 0.30}, "m", Usage{}, 0.25, true, t0, kDay);
+        lim.finish({0, 0.30}, "m", Usage{}, 0.25, true, false, t0, kDay);
       }
     });
   for (auto& th : threads) th.join();

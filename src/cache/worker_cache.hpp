@@ -1,0 +1,38 @@
+// One I/O thread's view of the response cache: the backend its sessions use — Redis through the
+// thread's own RedisClient when `redis` is configured, else the process's MemoryStore. refresh()
+// follows the configuration: it connects at start and replaces the client when a reload changes
+// the Redis settings.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cache/backend.hpp"
+#include "corral/config.hpp"
+
+namespace corral::cache {
+
+class WorkerCache {
+ public:
+  WorkerCache(asio::any_io_executor ex, std::shared_ptr<MemoryStore> memory)
+      : ex_(std::move(ex)), memory_(std::move(memory)) {}
+  ~WorkerCache() { stop(); }
+
+  void refresh(const Config& cfg);
+  Backend& backend(const Config& cfg) {
+    refresh(cfg);
+    return *backend_;
+  }
+  redis::RedisClient* redis() const { return redis_.get(); }
+  void stop();
+
+ private:
+  asio::any_io_executor ex_;
+  std::shared_ptr<MemoryStore> memory_;
+  std::shared_ptr<redis::RedisClient> redis_;
+  std::string identity_;  // the Redis settings redis_ was made for ("" = memory)
+  std::unique_ptr<Backend> backend_;
+  bool stopped_ = false;  // draining: no new Redis connection, the memory store serves
+};
+
+}  // namespace corral::cache

@@ -1,0 +1,48 @@
+// Drives a hiredis async context (redisAsyncContext) from an Asio event loop. hiredis 0.14 (Debian
+// 12) asks for five hooks: addRead, delRead, addWrite, delWrite and cleanup; it has no timer hook,
+// so timeouts are kept by the caller (RedisClient) with Asio timers. The socket is watched through
+// a stream_descriptor that is released, never closed, on cleanup: hiredis owns and closes the fd.
+// Wait handlers hold weak pointers, so a completion that comes after the adapter is gone does
+// nothing. One adapter per context; a second attach is refused. Used on one thread only.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "corral/asio.hpp"
+
+struct redisAsyncContext;
+
+namespace corral::redis {
+
+class AsioAdapter : public std::enable_shared_from_this<AsioAdapter> {
+ public:
+  // Attaches to `ac` (whose fd is open, the connect in progress). Null when `ac` already has an
+  // event library attached.
+  static std::shared_ptr<AsioAdapter> attach(redisAsyncContext* ac, const asio::any_io_executor& ex);
+
+  AsioAdapter(redisAsyncContext* ac, const asio::any_io_executor& ex, int fd);
+  AsioAdapter(const AsioAdapter&) = delete;
+  AsioAdapter& operator=(const AsioAdapter&) = delete;
+  ~AsioAdapter();
+
+  bool attached() const { return ac_ != nullptr; }
+
+ private:
+  static void add_read(void* self);
+  static void del_read(void* self);
+  static void add_write(void* self);
+  static void del_write(void* self);
+  static void cleanup(void* self);
+
+  void arm_read();
+  void arm_write();
+
+  redisAsyncContext* ac_;
+  asio::posix::stream_descriptor fd_;
+  bool want_read_ = false, want_write_ = false;  // what hiredis asked for
+  bool reading_ = false, writing_ = false;      // a wait is pending
+};
+
+}  // namespace corral::redis
