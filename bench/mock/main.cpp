@@ -22,7 +22,8 @@ Usage: corral-mock --listen HOST:PORT [options]
   --threads N               I/O threads (default: number of cores)
   --tls-cert FILE --tls-key FILE   serve HTTPS
 Per-request headers: x-mock-latency-ms, x-mock-latency-spread-ms, x-mock-status, x-mock-chunks, x-mock-chunk-delay-ms,
-x-mock-fault (reset|stall|close-mid-stream), x-mock-completion-tokens. GET /mock/stats.
+x-mock-fault (reset|stall|close-mid-stream), x-mock-completion-tokens, x-mock-fail-times (the first N
+requests carrying it get a 500). GET /mock/stats.
 )";
 
 }  // namespace

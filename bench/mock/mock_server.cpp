@@ -30,6 +30,8 @@ std::string header(const Request& req, std::string_view name) {
   return it == req.end() ? std::string() : std::string(it->value());
 }
 
+std::atomic<unsigned> fail_times_seen{0};
+
 // A latency of `ms` ± `spread` drawn uniformly (a per-thread generator: no lock).
 unsigned spread_latency(unsigned ms, unsigned spread) {
   if (spread == 0) return ms;
@@ -98,6 +100,9 @@ struct Session {
       stream.socket().close(ignored);
       co_return false;
     }
+    // x-mock-fail-times: N — the first N requests carrying it (since start) get a 500.
+    if (auto n = header_uint(req, "x-mock-fail-times", 0); n > 0 && fail_times_seen.fetch_add(1) < n)
+      co_return co_await write_whole(stream, 500, error_answer(500, "mock: injected failure"), req.keep_alive());
     if (auto status = header_uint(req, "x-mock-status", 0); status >= 400 && status <= 599)
       co_return co_await write_whole(stream, status, error_answer(status, "mock: injected error"), req.keep_alive());
 

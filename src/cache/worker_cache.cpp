@@ -19,7 +19,7 @@ void WorkerCache::refresh(const Config& cfg) {
   if (redis_) redis_->stop();
   redis_.reset();
   identity_ = std::move(id);
-  if (id.empty()) {
+  if (identity_.empty()) {
     backend_ = std::make_unique<MemoryBackend>(memory_);
     return;
   }
@@ -27,6 +27,7 @@ void WorkerCache::refresh(const Config& cfg) {
   if (auto e = redis::parse_endpoint(cfg.redis->url)) o.endpoint = *e;
   o.connect_timeout = cfg.redis->connect_timeout;
   o.command_timeout = cfg.redis->command_timeout;
+  spdlog::debug("cache: using Redis at {}", cfg.redis->url.substr(cfg.redis->url.find('@') == std::string::npos ? 0 : cfg.redis->url.find('@') + 1));
   redis_ = std::make_shared<redis::RedisClient>(ex_, o);
   redis_->start();
   backend_ = std::make_unique<RedisBackend>(redis_);

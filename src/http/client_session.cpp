@@ -220,6 +220,13 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
     const auto index = static_cast<std::size_t>(&tenant - cfg.tenants.data());
     auto report = limits::usage_report(tenant, cfg.tiers[tenant.tier], *snap->tenants[index],
                                        std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+    if (tenant.cache_mode != CacheMode::off) {  // the tenant's cache counters, added to the report
+      const auto& c = *snap->cache_counters[index];
+      auto j = nlohmann::json::parse(report);
+      j["cache"] = {{"hits", c.hits.load()}, {"misses", c.misses.load()}, {"bypasses", c.bypasses.load()},
+                    {"errors", c.errors.load()}, {"bytes", c.bytes.load()}};
+      report = j.dump();
+    }
     co_return co_await send(http_responses::json(200, std::move(report), version, request_id_), head.keep_alive())
         ? Next::keep_alive : Next::close;
   }

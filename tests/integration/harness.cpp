@@ -1,5 +1,10 @@
 #include "integration/harness.hpp"
 
+#include <hiredis/hiredis.h>
+
+#include <functional>
+#include <sstream>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -114,6 +119,80 @@ std::uint16_t closed_port() {
   return a.local_endpoint().port();
 }
 
+RedisServer::RedisServer() : dir_(temp_dir()) {
+  for (int attempt = 0;; ++attempt) {
+    port_ = closed_port();
+    try {
+      start();
+      return;
+    } catch (const std::exception&) {
+      if (attempt == 4) throw;  // the released port was taken meanwhile: try another
+    }
+  }
+}
+
+void RedisServer::start() {
+  process_.reset();
+  process_ = std::make_unique<Process>(
+      "/usr/bin/redis-server",
+      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                               "no", "--dir", dir_, "--daemonize", "no", "--protected-mode", "no"},
+      dir_ + "/redis-" + std::to_string(port_) + ".log");
+  if (!process_->wait_for_log("Ready to accept connections", 10s))
+    throw std::runtime_error("redis-server did not start: " + process_->log());
+}
+
+void RedisServer::kill() {
+  if (process_) process_->stop(SIGKILL, 5s);
+}
+
+void RedisServer::pause() { ::kill(process_->pid(), SIGSTOP); }
+void RedisServer::resume() { ::kill(process_->pid(), SIGCONT); }
+
+std::string RedisServer::cmd(const std::vector<std::string>& args) const {
+  redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, timeval{2, 0});
+  if (!c || c->err) {
+    if (c) redisFree(c);
+    throw std::runtime_error("cannot reach redis-server");
+  }
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  std::string out;
+  std::function<void(const redisReply*)> text = [&](const redisReply* x) {
+    switch (x->type) {
+      case REDIS_REPLY_NIL: out += "(nil)"; break;
+      case REDIS_REPLY_INTEGER: out += std::to_string(x->integer); break;
+      case REDIS_REPLY_ERROR: out += "(error) " + std::string(x->str, x->len); break;
+      case REDIS_REPLY_ARRAY:
+        for (std::size_t i = 0; i < x->elements; ++i) {
+          if (i) out += "\n";
+          text(x->element[i]);
+        }
+        break;
+      default: out += std::string(x->str, x->len);
+    }
+  };
+  if (r) text(r);
+  if (r) freeReplyObject(r);
+  redisFree(c);
+  if (!r) throw std::runtime_error("redis-server did not answer");
+  return out;
+}
+
+std::vector<std::string> RedisServer::keys(const std::string& pattern) const {
+  std::vector<std::string> out;
+  std::istringstream in(cmd({"KEYS", pattern}));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Mock::Mock(std::vector<std::string> extra) {
   const auto dir = temp_dir();
   std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--threads", "2"};
@@ -194,6 +273,39 @@ Response chat(std::uint16_t port, const std::string& key, const std::string& bod
   std::vector<Header> h = {{"authorization", "Bearer " + key}, {"content-type", "application/json"}};
   h.insert(h.end(), extra.begin(), extra.end());
   return request(port, http::verb::post, "/v1/chat/completions", body, h);
+}
+
+namespace {
+
+boost::asio::awaitable<void> one_chat(std::uint16_t port, const http::request<http::string_body>& req, Response& out) {
+  auto ex = co_await boost::asio::this_coro::executor;
+  tcp::socket s(ex);
+  auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
+  auto [cec] = co_await s.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), token);
+  if (cec) co_return;
+  auto [wec, wn] = co_await http::async_write(s, req, token);
+  if (wec) co_return;
+  boost::beast::flat_buffer buf;
+  auto [rec, rn] = co_await http::async_read(s, buf, out, token);
+  (void)rec;
+}
+
+}  // namespace
+
+std::vector<Response> concurrent_chats(std::uint16_t port, const std::string& key, const std::string& body, int n,
+                                       const std::vector<Header>& extra) {
+  http::request<http::string_body> req{http::verb::post, "/v1/chat/completions", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::authorization, "Bearer " + key);
+  req.set(http::field::content_type, "application/json");
+  for (const auto& h : extra) req.set(h.name, h.value);
+  req.body() = body;
+  req.prepare_payload();
+  std::vector<Response> out(static_cast<std::size_t>(n));
+  boost::asio::io_context io;
+  for (auto& r : out) boost::asio::co_spawn(io, one_chat(port, req, r), boost::asio::detached);
+  io.run_for(60s);
+  return out;
 }
 
 std::string raw_chat(const std::string& key, const std::string& body, const std::string& extra) {

@@ -57,6 +57,27 @@ struct Mock {
   nlohmann::json stats() const;
 };
 
+// A real redis-server on a free loopback port, in its own directory, persisting nothing.
+class RedisServer {
+ public:
+  RedisServer();
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  void start();   // (again) on the same port
+  void kill();    // SIGKILL
+  void pause();   // SIGSTOP: accepts connections (the kernel does) but never answers
+  void resume();  // SIGCONT
+  // A command through a blocking connection of the test's own; the reply as text ("(nil)",
+  // "(error) …", integers as digits, arrays as lines). Throws when Redis cannot be reached.
+  std::string cmd(const std::vector<std::string>& args) const;
+  std::vector<std::string> keys(const std::string& pattern) const;
+
+ private:
+  std::string dir_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
 struct Corral {
   // `config` is YAML; "@MOCK_PORT@" is replaced by `mock_port`.
   Corral(std::string config, std::uint16_t mock_port);
@@ -81,6 +102,10 @@ Response request(std::uint16_t port, http::verb method, const std::string& targe
                  const std::vector<Header>& headers = {}, std::chrono::milliseconds timeout = 10s);
 Response chat(std::uint16_t port, const std::string& key, const std::string& body,
               const std::vector<Header>& extra = {});
+
+// `n` identical chat requests at once, each on its own connection; the responses in order.
+std::vector<Response> concurrent_chats(std::uint16_t port, const std::string& key, const std::string& body, int n,
+                                       const std::vector<Header>& extra = {});
 
 // The bytes of a POST /v1/chat/completions with tenant key `key`; `extra` holds whole header
 // lines ("x-mock-chunks: 5\r\n").
