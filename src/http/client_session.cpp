@@ -304,13 +304,8 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                                 req.keep_alive());
     if (found.answer) {
       const limits::TenantLimiter::Ask hit_ask{0, 0, false};
-      const auto d = limiter->admit(hit_ask, std::chrono::steady_clock::now(), month);
       limits::HeaderList h;
-      limits::add_ratelimit_headers(d.requests, d.tokens, h);
-      if (d.error != Errc::ok) {
-        limits::add_retry_after(d.retry_after, h);
-        co_return co_await refuse(d.error, version, d.message, h, req.keep_alive());
-      }
+      if (auto refused = co_await admit(*limiter, hit_ask, month, version, req.keep_alive(), h)) co_return *refused;
       limits::Lease hit_lease(limiter, hit_ask, model_name, model->price);
       co_return co_await answer_hit(*found.answer, hit_lease, counters, strip_usage_chunk, version, req.keep_alive(), h);
     }
@@ -320,13 +315,9 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   const limits::TenantLimiter::Ask ask{
       static_cast<double>(est.total()),
       limits::cost_usd(limits::Usage{est.prompt, est.max_output, 0}, model->price)};
-  const auto decision = limiter->admit(ask, std::chrono::steady_clock::now(), month);
   limits::HeaderList limit_headers;
-  limits::add_ratelimit_headers(decision.requests, decision.tokens, limit_headers);
-  if (decision.error != Errc::ok) {
-    limits::add_retry_after(decision.retry_after, limit_headers);
-    co_return co_await refuse(decision.error, version, decision.message, limit_headers, req.keep_alive());
-  }
+  if (auto refused = co_await admit(*limiter, ask, month, version, req.keep_alive(), limit_headers))
+    co_return *refused;
   limits::Lease lease(limiter, ask, model_name, model->price);
 
   const RouteConfig& target = upstream::pick_route(*model, upstream::random_u64());
@@ -424,6 +415,19 @@ awaitable<scheduler::ProviderGate::Result> ClientSession::wait_for_slot(schedule
   watch->active = false;
   if (watch->started) stream_.cancel();
   co_return granted;
+}
+
+// Admission of `ask`: the rate-limit headers go to `headers`; a refusal is answered here (429
+// with retry-after) and what the connection does next is returned.
+awaitable<std::optional<ClientSession::Next>> ClientSession::admit(limits::TenantLimiter& limiter,
+                                                                   const limits::TenantLimiter::Ask& ask, int month,
+                                                                   unsigned version, bool keep_alive,
+                                                                   limits::HeaderList& headers) {
+  const auto d = limiter.admit(ask, std::chrono::steady_clock::now(), month);
+  limits::add_ratelimit_headers(d.requests, d.tokens, headers);
+  if (d.error == Errc::ok) co_return std::nullopt;
+  limits::add_retry_after(d.retry_after, headers);
+  co_return co_await refuse(d.error, version, d.message, headers, keep_alive);
 }
 
 // An error answer with extra headers (rate-limit state, retry-after).

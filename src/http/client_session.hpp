@@ -40,6 +40,8 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   awaitable<scheduler::ProviderGate::Result> wait_for_slot(scheduler::ProviderGate& gate,
                                                           const scheduler::Ticket& ticket, Duration max_wait,
                                                           const std::string& provider);
+  awaitable<std::optional<Next>> admit(limits::TenantLimiter& limiter, const limits::TenantLimiter::Ask& ask,
+                                       int month, unsigned version, bool keep_alive, limits::HeaderList& headers);
   awaitable<Next> refuse(Errc e, unsigned version, std::string_view message, const limits::HeaderList& headers,
                          bool keep_alive);
   awaitable<bool> send(http_responses::Response res, bool keep_alive);
