@@ -90,10 +90,11 @@ std::optional<std::string> Process::wait_for_log(const std::string& needle, std:
       exited = ::waitpid(pid_, &status, WNOHANG) == pid_;
       if (exited) const_cast<Process*>(this)->reaped_ = true;
     }
-    std::istringstream lines(log());
-    for (std::string line; std::getline(lines, line);)
-      if (line.find(needle) != std::string::npos) {
-        found = line;
+    // Only whole lines: the last one may still be being written.
+    const auto text = log();
+    for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+      if (auto line = text.substr(start, end - start); line.find(needle) != std::string::npos) {
+        found = std::move(line);
         return true;
       }
     return exited;  // it will not print anything more
