@@ -52,9 +52,11 @@ FairQueue::Outcome FairQueue::submit(const Ticket& t) {
   auto& q = queue_of(t);
   if (q.waiting.empty() && !bounds_.fifo) q.counter = std::max(q.counter, classes_[cls].virtual_time);  // no banked credit
   // Waiting requests go first, unless all that holds them is headroom kept for a class like t's.
-  const bool others_first =
-      queued_ > 0 && !(!bounds_.fifo && cls < static_cast<int>(peek_candidate()->priority) &&
-                       held_by_headroom(static_cast<int>(peek_candidate()->priority), t.enqueued));
+  bool others_first = queued_ > 0;
+  if (others_first && !bounds_.fifo) {
+    const int waiting = static_cast<int>(candidate().priority);
+    others_first = !(cls < waiting && held_by_headroom(waiting, t.enqueued));
+  }
   if (in_flight_ < slots_ && !others_first && !held_by_headroom(cls, t.enqueued) &&
       rate_.wait(t.cost, t.enqueued) == Duration::zero()) {
     rate_.take(t.cost, t.enqueued);
@@ -74,36 +76,40 @@ FairQueue::Outcome FairQueue::submit(const Ticket& t) {
   return Outcome::queued;
 }
 
-int FairQueue::pick_class() {
+// The class to serve next: the highest with waiting requests, unless a lower waiting class is
+// owed a whole dispatch by its min_share (its credit, with this dispatch's share, reaches 1).
+int FairQueue::choose_class() const {
   int top = -1;
-  for (int c = 0; c < 4; ++c)
-    if (!classes_[c].backlogged.empty()) {
-      top = c;
-      break;
-    }
-  // Lower classes that wait earn their min_share of this dispatch; one owed a whole dispatch gets it.
+  for (int c = 0; c < 4 && top < 0; ++c)
+    if (!classes_[c].backlogged.empty()) top = c;
   int owed = -1;
+  double owed_credit = 0;
   for (int c = top + 1; c < 4; ++c) {
-    auto& cs = classes_[c];
-    if (cs.backlogged.empty()) {
-      cs.credit = 0;
-      continue;
+    if (classes_[c].backlogged.empty()) continue;
+    const double credit = classes_[c].credit + bounds_.min_share[c];
+    if (credit >= 1.0 && (owed < 0 || credit > owed_credit)) {
+      owed = c;
+      owed_credit = credit;
     }
-    cs.credit += bounds_.min_share[c];
-    if (cs.credit >= 1.0 && (owed < 0 || cs.credit > classes_[owed].credit)) owed = c;
   }
-  const int chosen = owed >= 0 ? owed : top;
-  classes_[chosen].credit = std::max(0.0, classes_[chosen].credit - 1.0);
-  return chosen;
+  return owed >= 0 ? owed : top;
 }
 
-const Ticket* FairQueue::peek_candidate() {
-  if (bounds_.fifo) return &fifo_.front();
-  double credits[4];
-  for (int c = 0; c < 4; ++c) credits[c] = classes_[c].credit;
-  const int cls = pick_class();
-  for (int c = 0; c < 4; ++c) classes_[c].credit = credits[c];
-  return &std::get<2>(*classes_[cls].backlogged.begin())->waiting.front();
+// A dispatch from class `chosen`: lower classes that wait earn their min_share of it (idle ones
+// bank nothing), and the chosen class spends one dispatch of its credit.
+void FairQueue::account_dispatch(int chosen) {
+  int top = 0;
+  while (top < 4 && classes_[top].backlogged.empty()) ++top;
+  for (int c = top + 1; c < 4; ++c) {
+    auto& cs = classes_[c];
+    cs.credit = cs.backlogged.empty() ? 0 : cs.credit + bounds_.min_share[c];
+  }
+  classes_[chosen].credit = std::max(0.0, classes_[chosen].credit - 1.0);
+}
+
+const Ticket& FairQueue::candidate() const {
+  if (bounds_.fifo) return fifo_.front();
+  return std::get<2>(*classes_[choose_class()].backlogged.begin())->waiting.front();
 }
 
 // Whether a request of class `cls` must leave the free slots to a higher class that has been
@@ -120,18 +126,19 @@ bool FairQueue::held_by_headroom(int cls, Time now) const {
 
 std::optional<Duration> FairQueue::rate_wait(Time now) {
   if (in_flight_ >= slots_ || queued_ == 0 || !rate_.limited()) return std::nullopt;
-  const Ticket* t = peek_candidate();
-  if (held_by_headroom(static_cast<int>(t->priority), now)) return std::nullopt;  // a slot ending frees it
-  return rate_.wait(t->cost, now);
+  const Ticket& t = candidate();
+  if (held_by_headroom(static_cast<int>(t.priority), now)) return std::nullopt;  // a slot ending frees it
+  return rate_.wait(t.cost, now);
 }
 
 std::optional<Ticket> FairQueue::next(Time now) {
   if (in_flight_ >= slots_ || queued_ == 0) return std::nullopt;
-  const Ticket* candidate = peek_candidate();
-  if (held_by_headroom(static_cast<int>(candidate->priority), now)) return std::nullopt;
+  const int cls = bounds_.fifo ? static_cast<int>(fifo_.front().priority) : choose_class();
+  const Ticket& head = bounds_.fifo ? fifo_.front() : std::get<2>(*classes_[cls].backlogged.begin())->waiting.front();
+  if (held_by_headroom(cls, now)) return std::nullopt;
   if (rate_.limited()) {
-    if (rate_.wait(candidate->cost, now) > Duration::zero()) return std::nullopt;
-    rate_.take(candidate->cost, now);
+    if (rate_.wait(head.cost, now) > Duration::zero()) return std::nullopt;
+    rate_.take(head.cost, now);
   }
   --queued_;
   if (bounds_.fifo) {
@@ -140,7 +147,7 @@ std::optional<Ticket> FairQueue::next(Time now) {
     serve(queue_of(t), t, static_cast<int>(t.priority), now);
     return t;
   }
-  const int cls = pick_class();
+  account_dispatch(cls);
   TenantQueue& q = *std::get<2>(*classes_[cls].backlogged.begin());  // the smallest counter
   unindex(q, cls);
   Ticket t = q.waiting.front();

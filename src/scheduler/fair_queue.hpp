@@ -120,9 +120,10 @@ class FairQueue {
   void set_counter(TenantQueue& q, int cls, double value);
   void index(TenantQueue& q, int cls);    // (re)places q in the backlog by its counter and head
   void unindex(TenantQueue& q, int cls);
-  int pick_class();
+  int choose_class() const;
+  void account_dispatch(int chosen);
   bool held_by_headroom(int cls, Time now) const;
-  const Ticket* peek_candidate();  // the request next() would choose (credits untouched)
+  const Ticket& candidate() const;  // the request next() would choose (queued_ > 0)
 
   std::unordered_map<std::uint64_t, std::string> where_;  // queued ticket id -> queue key
 
