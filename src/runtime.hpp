@@ -58,7 +58,7 @@ class Runtime {
   std::unordered_map<std::string, std::shared_ptr<ProviderState>> provider_states_;
   std::unordered_map<std::string, std::shared_ptr<limits::TenantLimiter>> tenant_limiters_;
   std::unordered_map<std::string, std::shared_ptr<cache::TenantCounters>> cache_counters_;
-  std::shared_ptr<cache::MemoryStore> memory_cache_ = std::make_shared<cache::MemoryStore>(64 << 20);
+  std::shared_ptr<cache::MemoryStore> memory_cache_ = std::make_shared<cache::MemoryStore>(CacheConfig{}.memory_bytes);
   cache::SingleFlight flights_;
 };
 

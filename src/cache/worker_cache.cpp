@@ -13,8 +13,10 @@ std::string identity_of(const std::optional<RedisConfig>& r) {
 
 }  // namespace
 
-void WorkerCache::refresh(const Config& cfg) {
-  auto id = stopped_ ? std::string() : identity_of(cfg.redis);
+void WorkerCache::refresh(const ConfigPtr& cfg) {
+  if (backend_ && cfg == seen_) return;  // the same snapshot: nothing can have changed
+  seen_ = cfg;
+  auto id = stopped_ ? std::string() : identity_of(cfg->redis);
   if (backend_ && id == identity_) return;
   if (redis_) redis_->stop();
   redis_.reset();
@@ -24,10 +26,12 @@ void WorkerCache::refresh(const Config& cfg) {
     return;
   }
   redis::ClientOptions o;
-  if (auto e = redis::parse_endpoint(cfg.redis->url)) o.endpoint = *e;
-  o.connect_timeout = cfg.redis->connect_timeout;
-  o.command_timeout = cfg.redis->command_timeout;
-  spdlog::debug("cache: using Redis at {}", cfg.redis->url.substr(cfg.redis->url.find('@') == std::string::npos ? 0 : cfg.redis->url.find('@') + 1));
+  if (auto e = redis::parse_endpoint(cfg->redis->url)) o.endpoint = *e;
+  o.connect_timeout = cfg->redis->connect_timeout;
+  o.command_timeout = cfg->redis->command_timeout;
+  spdlog::debug("cache: using Redis at {}", o.endpoint.unix_path.empty()
+                                                ? o.endpoint.host + ':' + std::to_string(o.endpoint.port)
+                                                : o.endpoint.unix_path);
   redis_ = std::make_shared<redis::RedisClient>(ex_, o);
   redis_->start();
   backend_ = std::make_unique<RedisBackend>(redis_);
@@ -38,6 +42,7 @@ void WorkerCache::stop() {
   if (redis_) redis_->stop();
   redis_.reset();
   identity_.clear();
+  seen_.reset();
   backend_ = std::make_unique<MemoryBackend>(memory_);
 }
 

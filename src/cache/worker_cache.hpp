@@ -18,8 +18,9 @@ class WorkerCache {
       : ex_(std::move(ex)), memory_(std::move(memory)) {}
   ~WorkerCache() { stop(); }
 
-  void refresh(const Config& cfg);
-  Backend& backend(const Config& cfg) {
+  // Cheap for the snapshot seen last (a pointer comparison): called for every cached request.
+  void refresh(const ConfigPtr& cfg);
+  Backend& backend(const ConfigPtr& cfg) {
     refresh(cfg);
     return *backend_;
   }
@@ -30,6 +31,7 @@ class WorkerCache {
   asio::any_io_executor ex_;
   std::shared_ptr<MemoryStore> memory_;
   std::shared_ptr<redis::RedisClient> redis_;
+  ConfigPtr seen_;        // the snapshot refresh() last looked at
   std::string identity_;  // the Redis settings redis_ was made for ("" = memory)
   std::unique_ptr<Backend> backend_;
   bool stopped_ = false;  // draining: no new Redis connection, the memory store serves

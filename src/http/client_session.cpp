@@ -220,14 +220,12 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
     const auto index = static_cast<std::size_t>(&tenant - cfg.tenants.data());
     auto report = limits::usage_report(tenant, cfg.tiers[tenant.tier], *snap->tenants[index],
                                        std::chrono::steady_clock::now(), std::chrono::system_clock::now());
-    if (tenant.cache_mode != CacheMode::off) {  // the tenant's cache counters, added to the report
+    if (tenant.cache_mode != CacheMode::off) {  // the tenant's cache counters
       const auto& c = *snap->cache_counters[index];
-      auto j = nlohmann::json::parse(report);
-      j["cache"] = {{"hits", c.hits.load()}, {"misses", c.misses.load()}, {"bypasses", c.bypasses.load()},
-                    {"errors", c.errors.load()}, {"bytes", c.bytes.load()}};
-      report = j.dump();
+      report["cache"] = {{"hits", c.hits.load()}, {"misses", c.misses.load()}, {"bypasses", c.bypasses.load()},
+                         {"errors", c.errors.load()}, {"bytes", c.bytes.load()}};
     }
-    co_return co_await send(http_responses::json(200, std::move(report), version, request_id_), head.keep_alive())
+    co_return co_await send(http_responses::json(200, report.dump(), version, request_id_), head.keep_alive())
         ? Next::keep_alive : Next::close;
   }
   if (match.route == http_routes::Route::models) {
@@ -296,9 +294,9 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   const auto cplan = cache::plan(tenant, route, body, field(req.base(), "cache-control"),
                                  cfg.redis ? std::string_view(cfg.redis->key_prefix) : std::string_view("corral"),
                                  model_name);
-  cache::Backend* backend = cplan.enabled ? &worker_.cache.backend(cfg) : nullptr;
+  cache::Backend* backend = cplan.enabled ? &worker_.cache.backend(snap->config) : nullptr;
   if (cplan.lookup) {
-    auto found = co_await look_up(*backend, cplan.key, counters);
+    auto found = co_await look_up(*backend, cplan.key, cfg.redis, counters);
     if (found.fail_closed)
       co_return co_await refuse(Errc::unavailable, version, "The cache store is unavailable; retry later.", {},
                                 req.keep_alive());

@@ -59,7 +59,8 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
                              const limits::HeaderList& headers);
   awaitable<bool> send_cached(const cache::CachedAnswer& a, bool strip_usage_chunk, unsigned version,
                               bool keep_alive, const limits::HeaderList& headers);
-  awaitable<AnswerOrFailure> look_up(cache::Backend& backend, const std::string& key, cache::TenantCounters& counters);
+  awaitable<AnswerOrFailure> look_up(cache::Backend& backend, const std::string& key,
+                                     const std::optional<RedisConfig>& redis, cache::TenantCounters& counters);
   awaitable<cache::AnswerPtr> join_flight(cache::Backend& backend, const std::string& key, Duration max_wait,
                                           Duration fill_wait, cache::FlightLead& lead, bool& locked);
   awaitable<void> fill(cache::Backend& backend, const cache::Plan& plan, Duration ttl, upstream::RelayResult& result,

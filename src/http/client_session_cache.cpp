@@ -57,12 +57,12 @@ awaitable<ClientSession::Next> ClientSession::answer_hit(const cache::CachedAnsw
 // A stored answer for the request, or nothing. A failing backend counts as a miss (and an error);
 // with `on_failure: closed` it is reported so the caller answers 503.
 awaitable<ClientSession::AnswerOrFailure> ClientSession::look_up(cache::Backend& backend, const std::string& key,
-                                                  cache::TenantCounters& counters) {
+                                                                 const std::optional<RedisConfig>& redis,
+                                                                 cache::TenantCounters& counters) {
   auto found = co_await backend.get(key);
   if (found.result == cache::Lookup::Result::hit) co_return AnswerOrFailure{std::move(found.answer), false};
   if (found.result == cache::Lookup::Result::error) {
     counters.errors.fetch_add(1, std::memory_order_relaxed);
-    const auto& redis = worker_.runtime.snapshot()->config->redis;
     co_return AnswerOrFailure{nullptr, redis && redis->on_failure == RedisConfig::OnFailure::closed};
   }
   co_return AnswerOrFailure{};

@@ -47,7 +47,7 @@ void Server::start() {
     guards_.push_back(asio::make_work_guard(w.io));
     asio::co_spawn(w.io, accept_loop(w, acceptors_[i]), asio::detached);
     asio::co_spawn(w.io, sweep_pools(w), asio::detached);
-    asio::post(w.io, [this, &w] { w.cache.refresh(*runtime_.snapshot()->config); });  // connect Redis now
+    asio::post(w.io, [this, &w] { w.cache.refresh(runtime_.snapshot()->config); });  // connect Redis now
     threads_.emplace_back([&w] { w.io.run(); });
   }
 }
@@ -83,7 +83,7 @@ awaitable<void> Server::sweep_pools(Worker& w) {
     auto [ec] = co_await timer.async_wait(use_nothrow);
     if (ec) break;
     w.pool.sweep(std::chrono::steady_clock::now());
-    w.cache.refresh(*runtime_.snapshot()->config);  // a reload may have changed the Redis settings
+    w.cache.refresh(runtime_.snapshot()->config);  // a reload may have changed the Redis settings
   }
 }
 

@@ -35,7 +35,7 @@ void add_retry_after(Duration wait, HeaderList& out) {
   out.emplace_back("retry-after-ms", std::to_string(ms));
 }
 
-std::string usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter, Time now,
+nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter, Time now,
                          std::chrono::system_clock::time_point wall) {
   const int day = utc_day(wall);
   const int month = month_of_day(day);
@@ -72,8 +72,7 @@ std::string usage_report(const TenantConfig& tenant, const TierConfig& tier, Ten
          {{"requests", total.requests}, {"prompt_tokens", total.prompt_tokens},
           {"completion_tokens", total.completion_tokens}, {"cached_tokens", total.cached_tokens},
           {"cost_usd", total.cost_usd}}}}},
-      {"budget", budget}}
-      .dump();
+      {"budget", budget}};
 }
 
 }  // namespace corral::limits

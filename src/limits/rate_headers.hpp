@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "corral/config.hpp"
 #include "limits/tenant_limiter.hpp"
 
@@ -20,7 +22,7 @@ void add_retry_after(Duration wait, HeaderList& out);
 
 // JSON for GET /v1/corral/usage: limits and what is left now, this month's usage and cost by
 // model, the budget and what remains.
-std::string usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter,
+nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter,
                          Time now, std::chrono::system_clock::time_point wall);
 
 }  // namespace corral::limits
