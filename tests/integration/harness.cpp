@@ -55,16 +55,10 @@ Process::~Process() {
 std::optional<int> Process::stop(int sig, std::chrono::milliseconds timeout) {
   if (reaped_) return 0;
   ::kill(pid_, sig);
-  const auto deadline = Clock::now() + timeout;
   int status = 0;
-  while (Clock::now() < deadline) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      reaped_ = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return std::nullopt;
+  reaped_ = eventually([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+  if (!reaped_) return std::nullopt;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string Process::log() const {
@@ -147,7 +141,14 @@ void RedisServer::kill() {
   if (process_) process_->stop(SIGKILL, 5s);
 }
 
-void RedisServer::pause() { ::kill(process_->pid(), SIGSTOP); }
+// SIGSTOP is delivered asynchronously: wait until the server has really stopped.
+void RedisServer::pause() {
+  ::kill(process_->pid(), SIGSTOP);
+  int status = 0;
+  if (!eventually([&] { return ::waitpid(process_->pid(), &status, WUNTRACED | WNOHANG) == process_->pid() &&
+                               WIFSTOPPED(status); }))
+    throw std::runtime_error("redis-server did not stop");
+}
 void RedisServer::resume() { ::kill(process_->pid(), SIGCONT); }
 
 std::string RedisServer::cmd(const std::vector<std::string>& args) const {
