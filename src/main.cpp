@@ -4,6 +4,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include "admin/admin_server.hpp"
+#include "admin/reload.hpp"
 #include "cli.hpp"
 #include "corral/config_loader.hpp"
 #include "corral/hash.hpp"
@@ -31,24 +33,6 @@ int hash_key() {
   }
   std::cout << "sha256:" << to_hex(sha256(key)) << "\n";
   return 0;
-}
-
-void reload(Runtime& runtime, const std::string& path) {
-  auto loaded = load_config_file(path);
-  if (!loaded.config) {
-    for (const auto& e : loaded.errors) spdlog::error("reload rejected: {}", e.to_string());
-    return;
-  }
-  const auto& before = runtime.snapshot()->config->server;
-  const auto& after = loaded.config->server;
-  if (before.listen.host != after.listen.host || before.listen.port != after.listen.port ||
-      before.threads != after.threads || before.tls.has_value() != after.tls.has_value())
-    spdlog::warn("reload: server.listen, server.threads and server.tls take effect only after a restart");
-  if (auto err = runtime.apply(loaded.config)) {
-    spdlog::error("reload rejected: {}", *err);
-    return;
-  }
-  spdlog::info("configuration reloaded from {}", path);
 }
 
 }  // namespace
@@ -91,22 +75,36 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", *err);
     return 1;
   }
+  admin::Reloader reloader(runtime, opt.config_path);
+  std::optional<admin::AdminServer> admin_server;
+  if (const auto& at = loaded.config->admin.listen) {
+    admin_server.emplace(runtime, server, reloader);
+    if (auto err = admin_server->listen(*at)) {
+      spdlog::critical("{}", *err);
+      return 1;
+    }
+  }
   asio::io_context signals_io(1);
   asio::signal_set signals(signals_io, SIGHUP, SIGTERM, SIGINT);
   server.start();
   spdlog::info("{} listening on {} ({} threads)", cli::version(), to_string(server.local_endpoint()),
                loaded.config->server.threads);
+  if (admin_server) {
+    admin_server->start();
+    spdlog::info("admin listening on {}", to_string(admin_server->local_endpoint()));
+  }
 
   std::function<void(const error_code&, int)> on_signal = [&](const error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      reload(runtime, opt.config_path);
+      reloader.reload();
       signals.async_wait(on_signal);
       return;
     }
     const auto timeout = runtime.snapshot()->config->server.drain_timeout;
     spdlog::info("signal {}: draining (up to {} ms)", sig, timeout.count());
-    server.drain(timeout);
+    server.drain(timeout);  // the admin listener keeps answering meanwhile (/readyz: 503)
+    if (admin_server) admin_server->stop();
     spdlog::info("stopped");
   };
   signals.async_wait(on_signal);

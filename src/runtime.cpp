@@ -29,6 +29,9 @@ std::shared_ptr<ssl::context> make_client_tls_context(const ProviderConfig& p, s
 std::optional<std::string> Runtime::apply(ConfigPtr config) {
   auto snap = std::make_shared<Snapshot>();
   snap->config = config;
+  std::string log_error;
+  snap->access_log = observability::AccessLog::open(config->server.access_log, log_pool_, log_error);
+  if (!log_error.empty()) return log_error;  // (opened again on each reload: log rotation)
   std::lock_guard lock(mu_);
   for (const auto& p : config->providers) {
     ProviderRuntime pr;

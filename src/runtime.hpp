@@ -16,6 +16,7 @@
 #include "cache/backend.hpp"
 #include "cache/single_flight.hpp"
 #include "limits/tenant_limiter.hpp"
+#include "observability/access_log.hpp"
 #include "scheduler/provider_gate.hpp"
 
 namespace corral {
@@ -38,6 +39,7 @@ struct Snapshot {
   std::vector<ProviderRuntime> providers;  // aligned with config->providers
   std::vector<std::shared_ptr<limits::TenantLimiter>> tenants;  // aligned with config->tenants
   std::vector<std::shared_ptr<cache::TenantCounters>> cache_counters;  // aligned with config->tenants
+  std::shared_ptr<observability::AccessLog> access_log;  // null: server.access_log is off
 };
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
@@ -51,6 +53,8 @@ class Runtime {
   // The response cache's process-wide parts: the in-process store and the single-flight table.
   const std::shared_ptr<cache::MemoryStore>& memory_cache() const { return memory_cache_; }
   cache::SingleFlight& flights() { return flights_; }
+  // The access log's writer thread and queue (kept across reloads; lines dropped are counted).
+  const observability::AccessLog::Pool& log_pool() const { return log_pool_; }
 
  private:
   std::atomic<SnapshotPtr> current_;
@@ -60,6 +64,7 @@ class Runtime {
   std::unordered_map<std::string, std::shared_ptr<cache::TenantCounters>> cache_counters_;
   std::shared_ptr<cache::MemoryStore> memory_cache_ = std::make_shared<cache::MemoryStore>(CacheConfig{}.memory_bytes);
   cache::SingleFlight flights_;
+  observability::AccessLog::Pool log_pool_ = observability::AccessLog::make_pool();
 };
 
 // A client TLS context verifying peers against the system store (and `ca_file`).

@@ -12,6 +12,7 @@
 
 #include "corral/asio.hpp"
 #include "cache/worker_cache.hpp"
+#include "observability/worker_stats.hpp"
 #include "runtime.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/dns_cache.hpp"
@@ -52,6 +53,7 @@ struct Worker {
   bool draining = false;
   std::unordered_set<Drainable*> sessions;  // live client sessions of this worker
   cache::WorkerCache cache;                 // this thread's cache backend (and Redis connection)
+  observability::WorkerStats stats;         // this thread's request metrics (read by a scrape on this thread)
 };
 
 }  // namespace corral

@@ -90,14 +90,22 @@ bool request_stream_usage(nlohmann::json& body, http_routes::Route route) {
 // What the request used, for the tenant's lease and the provider's queue: the provider's own count
 // when it gave one; for an answer cut short without one, an estimate of what was relayed; nothing
 // for a request no provider answered (the lease then gives everything back).
-void settle(limits::Lease& lease, SlotGuard& slot, const upstream::RelayResult& r, const limits::TokenEstimate& est) {
+std::optional<limits::Usage> settle(limits::Lease& lease, SlotGuard& slot, const upstream::RelayResult& r,
+                                    const limits::TokenEstimate& est) {
   std::optional<limits::Usage> used = r.usage;
   if (!used && r.response_started && r.status < 400)
     used = limits::Usage{est.prompt, std::max<std::uint64_t>(1, r.body_bytes / 4), 0};
-  if (!used) return;
+  if (!used) return used;
   slot.actual_cost = static_cast<double>(used->prompt_tokens + used->completion_tokens);
   lease.settle(*used, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  return used;
 }
+
+double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+constexpr std::size_t kLoggedTextMax = 256;  // path and model name in the access log
 
 std::string models_list(const Config& cfg, const TenantConfig& tenant) {
   nlohmann::json data = nlohmann::json::array();
@@ -143,6 +151,7 @@ awaitable<void> ClientSession::run() {
     snap = worker_.runtime.snapshot();  // each request keeps the snapshot it started with
     if (worker_.draining || !co_await wait_for_request(*snap->config, first)) break;
     const Next next = co_await serve_one(snap);
+    finish_record(*snap);
     if (next == Next::linger) co_await linger();
     if (next != Next::keep_alive) break;
   }
@@ -166,6 +175,9 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
   const Config& cfg = *snap->config;
   const auto& server = cfg.server;
   request_id_ = generate_request_id();
+  rec_.reset();
+  rec_.start = std::chrono::steady_clock::now();
+  rec_.wall = std::chrono::system_clock::now();
 
   // 1. The head, found in the raw bytes and checked before Beast parses it.
   deadline_.arm(server.header_timeout, [s = &stream_] { s->cancel(); });
@@ -192,6 +204,11 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
   head.put(asio::buffer(buffer_.data().data(), scan.length), pec);
   buffer_.consume(scan.length);
   const unsigned version = head.get().version() == 10 ? 10 : 11;
+  rec_.method = http::to_string(head.get().method());
+  {
+    const auto target = head.get().target();
+    rec_.path.assign(target.data(), std::min(target.size(), kLoggedTextMax));
+  }
   if (pec && pec != http::error::need_more)
     co_return co_await fail(Errc::bad_framing, version, Next::linger, "Malformed HTTP request: " + pec.message());
   if (auto e = http_framing::check_body_framing(head.get().base()); e != Errc::ok)
@@ -214,6 +231,7 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
             field(fields, "x-forwarded-for"), peer_.address()});
   if (resolved.error != Errc::ok) co_return co_await fail(resolved.error, version, after_error);
   const TenantConfig& tenant = *resolved.tenant;
+  rec_.tenant = tenant.id;
 
   if (match.route == http_routes::Route::usage) {
     if (has_body) co_return co_await fail(Errc::invalid_request, version, Next::linger, "GET /v1/corral/usage takes no body.");
@@ -259,6 +277,7 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
   }
   deadline_.disarm();
   Request req = parser.release();
+  rec_.bytes_in = req.body().size();
   co_return co_await forward(snap, tenant, match.route, req);
 }
 
@@ -272,6 +291,9 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   auto& body = parsed.json;
   const std::string& model_name = parsed.model;
   const ModelConfig* model = cfg.find_model(model_name);
+  rec_.model.assign(model_name, 0, kLoggedTextMax);
+  rec_.model_known = model != nullptr;
+  if (auto st = body.find("stream"); st != body.end() && st->is_boolean()) rec_.stream = st->get<bool>();
   if (!model || !tenant.may_use_model(model_name))
     co_return co_await fail(Errc::model_not_found, version, Next::keep_alive,
                             "The model '" + model_name.substr(0, 256) +
@@ -297,6 +319,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   cache::Backend* backend = cplan.enabled ? &worker_.cache.backend(snap->config) : nullptr;
   if (cplan.lookup) {
     auto found = co_await look_up(*backend, cplan.key, cfg.redis, counters);
+    if (found.fail_closed) rec_.cache = observability::CacheResult::error;
     if (found.fail_closed)
       co_return co_await refuse(Errc::unavailable, version, "The cache store is unavailable; retry later.", {},
                                 req.keep_alive());
@@ -320,6 +343,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
 
   const RouteConfig& target = upstream::pick_route(*model, upstream::random_u64());
   const ProviderConfig& provider = cfg.providers[target.provider];
+  rec_.provider = provider.name;
 
   // Identical requests in flight: wait for the first one's answer instead of asking again.
   cache::FlightLead lead;
@@ -332,7 +356,9 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                                     limit_headers);
   }
   if (cplan.enabled) {
-    (cplan.lookup || cplan.store ? counters.misses : counters.bypasses).fetch_add(1, std::memory_order_relaxed);
+    const bool miss = cplan.lookup || cplan.store;
+    rec_.cache = miss ? observability::CacheResult::miss : observability::CacheResult::bypass;
+    (miss ? counters.misses : counters.bypasses).fetch_add(1, std::memory_order_relaxed);
     limit_headers.emplace_back("x-corral-cache", std::string(cplan.miss_label()));
   }
 
@@ -357,6 +383,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   plan.client_version = version;
   plan.client_write_timeout = cfg.server.body_timeout;
   if (cplan.store || lead) plan.capture_limit = cfg.cache.max_entry_bytes;
+  plan.request_start = rec_.start;
 
   // The provider's capacity, shared by weighted fair queuing with priority classes.
   auto& gate = *snap->providers[target.provider].state->gate;
@@ -365,6 +392,8 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                                                          field(req.base(), "x-corral-priority")),
                            tenant.weight, static_cast<double>(est.total()), std::chrono::steady_clock::now()};
   const auto granted = co_await wait_for_slot(gate, ticket, cfg.scheduler.max_queue_wait, provider.name);
+  rec_.queued = true;
+  rec_.queue_s = seconds_between(ticket.enqueued, std::chrono::steady_clock::now());
   if (granted.error == Errc::unavailable) co_return Next::close;  // the client left while queued
   if (granted.error != Errc::ok) {
     co_return co_await refuse(granted.error, version,
@@ -376,8 +405,21 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   SlotGuard slot{gate, ticket};
   plan.response_headers.emplace_back("x-corral-queue-ms", std::to_string(granted.waited.count()));
 
+  const auto relay_start = std::chrono::steady_clock::now();
   auto result = co_await upstream::relay(worker_, plan, stream_, deadline_);
-  settle(lease, slot, result, est);
+  rec_.upstream_called = true;
+  rec_.upstream_s = seconds_between(relay_start, std::chrono::steady_clock::now());
+  if (result.response_started) {
+    rec_.status = result.status;
+    rec_.bytes_out = result.body_bytes;
+    rec_.first_byte_s = seconds_between(rec_.start, result.first_byte_at);
+  }
+  if (const auto used = settle(lease, slot, result, est)) {
+    rec_.prompt_tokens = used->prompt_tokens;
+    rec_.completion_tokens = used->completion_tokens;
+    rec_.cached_tokens = used->cached_tokens;
+    rec_.cost_usd = limits::cost_usd(*used, model->price);
+  }
   slot.release();  // the provider is done with it; storing the answer need not hold its capacity
   if (cplan.store || lead)
     co_await fill(*backend, cplan, tenant.cache_ttl, result, lead, fill_locked, counters);
@@ -433,11 +475,15 @@ awaitable<ClientSession::Next> ClientSession::refuse(Errc e, unsigned version, s
                                                      const limits::HeaderList& headers, bool keep_alive) {
   auto res = http_responses::error(e, version, request_id_, message);
   for (const auto& [n, v] : headers) res.set(n, v);
+  rec_.error = e;
   co_return co_await send(std::move(res), keep_alive) ? Next::keep_alive : Next::close;
 }
 
 awaitable<bool> ClientSession::send(http_responses::Response res, bool keep_alive) {
   res.keep_alive(keep_alive && !worker_.draining);
+  res.set("x-corral-overhead-ms", overhead_ms());
+  rec_.status = res.result_int();
+  rec_.bytes_out = res.body().size();
   deadline_.arm(worker_.runtime.snapshot()->config->server.body_timeout, [s = &stream_] { s->cancel(); });
   auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
   deadline_.disarm();
@@ -446,10 +492,29 @@ awaitable<bool> ClientSession::send(http_responses::Response res, bool keep_aliv
 
 awaitable<ClientSession::Next> ClientSession::fail(Errc e, unsigned version, Next next, std::string_view message,
                                                    std::string_view param) {
+  rec_.error = e;
   const bool ok = co_await send(http_responses::error(e, version, request_id_, message, param),
                                 next == Next::keep_alive);
   if (next == Next::keep_alive) co_return ok ? Next::keep_alive : Next::close;
   co_return next;
+}
+
+void ClientSession::finish_record(const Snapshot& snap) {
+  if (rec_.status == 0 && rec_.method.empty()) return;  // no request: the connection just ended
+  if (rec_.status == 0) rec_.status = 499;              // the client left before an answer
+  rec_.request_id = request_id_;
+  rec_.total_s = seconds_between(rec_.start, std::chrono::steady_clock::now());
+  worker_.stats.record(rec_);
+  if (snap.access_log) {
+    snap.access_log->write(rec_, peer_.address().to_string());
+  }
+}
+
+std::string ClientSession::overhead_ms() const {
+  char ms[32];
+  const auto n = std::snprintf(ms, sizeof ms, "%.3f",
+                               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - rec_.start).count());
+  return std::string(ms, static_cast<std::size_t>(n));
 }
 
 // Closes after an error answered before the request was read to its end: stop sending, then

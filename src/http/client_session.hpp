@@ -14,6 +14,7 @@
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "limits/rate_headers.hpp"
+#include "observability/request_record.hpp"
 #include "scheduler/provider_gate.hpp"
 #include "upstream/relay.hpp"
 #include "worker.hpp"
@@ -48,6 +49,10 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   awaitable<Next> fail(Errc e, unsigned version, Next next, std::string_view message = {},
                        std::string_view param = {});
   awaitable<void> linger();
+  // The request's record to the metrics and the access log (at the end of each request).
+  void finish_record(const Snapshot& snap);
+  // x-corral-overhead-ms of an answer corral produces itself: all the time so far.
+  std::string overhead_ms() const;
 
   // The response cache (client_session_cache.cpp).
   struct AnswerOrFailure {
@@ -72,6 +77,7 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   beast::flat_buffer buffer_;
   Watchdog deadline_;
   std::string request_id_;
+  observability::RequestRecord rec_;
   bool idle_ = false;
 };
 

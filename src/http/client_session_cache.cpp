@@ -32,7 +32,11 @@ awaitable<bool> ClientSession::send_cached(const cache::CachedAnswer& a, bool st
   res.set("x-corral-cache", "hit");
   res.set(http::field::age, std::to_string(a.age_seconds(std::chrono::system_clock::now())));
   res.set("x-request-id", request_id_);
+  res.set("x-corral-overhead-ms", overhead_ms());
   res.body() = {body.data(), body.size()};
+  rec_.status = 200;
+  rec_.bytes_out = body.size();
+  rec_.cache = observability::CacheResult::hit;
   res.prepare_payload();
   res.keep_alive(keep_alive && !worker_.draining);
   deadline_.arm(worker_.runtime.snapshot()->config->server.body_timeout, [s = &stream_] { s->cancel(); });

@@ -104,6 +104,7 @@ awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_
 }
 
 void Server::drain(Duration timeout) {
+  draining_.store(true, std::memory_order_relaxed);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (auto& w : workers_) asio::co_spawn(w->io, drain_worker(*w, deadline), asio::detached);
   for (auto& t : threads_)

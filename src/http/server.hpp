@@ -25,6 +25,11 @@ class Server {
   void start();
   // Blocks until every worker has stopped (drained or timed out).
   void drain(Duration timeout);
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+
+  // For the admin listener: the workers (each touched only on its own thread) and shared counts.
+  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
+  std::uint64_t client_connections() const { return client_connections_.load(std::memory_order_relaxed); }
 
  private:
   awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor);
@@ -33,6 +38,7 @@ class Server {
 
   Runtime& runtime_;
   std::atomic<std::uint64_t> client_connections_{0};
+  std::atomic<bool> draining_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<tcp::acceptor> acceptors_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;

@@ -86,6 +86,11 @@ std::map<std::string, UsageRow> TenantLimiter::month_usage(int month) const {
   return ledger_.month(month);
 }
 
+std::map<std::pair<int, std::string>, UsageRow> TenantLimiter::usage_range(int from_day, int to_day) const {
+  std::lock_guard lock(mu_);
+  return ledger_.range(from_day, to_day);
+}
+
 Lease::Lease(std::shared_ptr<TenantLimiter> limiter, TenantLimiter::Ask ask, std::string model,
              std::optional<Price> price)
     : limiter_(std::move(limiter)), ask_(ask), model_(std::move(model)), price_(price) {}

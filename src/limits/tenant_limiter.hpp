@@ -54,6 +54,8 @@ class TenantLimiter {
 
   Status status(Time now, int month);
   std::map<std::string, UsageRow> month_usage(int month) const;
+  // Rows with from <= day <= to, keyed (day, model).
+  std::map<std::pair<int, std::string>, UsageRow> usage_range(int from_day, int to_day) const;
 
  private:
   void roll_month(int month);

@@ -30,6 +30,25 @@ std::string day_string(int day) {
   return buf;
 }
 
+std::optional<int> parse_day(std::string_view text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  auto num = [&](std::size_t at, std::size_t n) {
+    unsigned v = 0;
+    for (std::size_t i = at; i < at + n; ++i) v = v * 10 + static_cast<unsigned>(text[i] - '0');
+    return v;
+  };
+  y = static_cast<int>(num(0, 4));
+  m = num(5, 2);
+  d = num(8, 2);
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  if (!ymd.ok()) return std::nullopt;
+  return static_cast<int>(std::chrono::sys_days{ymd}.time_since_epoch().count());
+}
+
 void UsageRow::add(const UsageRow& o) {
   requests += o.requests;
   prompt_tokens += o.prompt_tokens;

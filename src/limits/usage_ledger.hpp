@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "corral/config.hpp"
@@ -26,6 +27,7 @@ double cost_usd(const Usage& u, const std::optional<Price>& price);
 int utc_day(std::chrono::system_clock::time_point t);
 int month_of_day(int day);
 std::string day_string(int day);  // "2026-11-21"
+std::optional<int> parse_day(std::string_view text);  // "2026-11-21" -> day; nothing if not a date
 
 struct UsageRow {
   std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;

@@ -28,6 +28,11 @@ std::uint64_t ProviderGate::queued() const {
   return queue_.queued();
 }
 
+std::uint64_t ProviderGate::queued(const std::string& tenant) const {
+  std::lock_guard lock(mu_);
+  return queue_.queued(tenant);
+}
+
 std::uint64_t ProviderGate::in_flight() const {
   std::lock_guard lock(mu_);
   return queue_.in_flight();

@@ -44,6 +44,7 @@ class ProviderGate : public std::enable_shared_from_this<ProviderGate> {
   void release(const Ticket& t, double actual_cost);
 
   std::uint64_t queued() const;
+  std::uint64_t queued(const std::string& tenant) const;
   std::uint64_t in_flight() const;
   std::uint64_t new_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 

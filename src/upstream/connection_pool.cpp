@@ -73,4 +73,11 @@ std::size_t ConnectionPool::sweep(Clock::time_point now) {
   return closed;
 }
 
+std::unordered_map<const ProviderState*, std::size_t> ConnectionPool::idle_by_provider() const {
+  std::unordered_map<const ProviderState*, std::size_t> out;
+  for (const auto& [key, idle] : pools_)
+    for (const auto& i : idle) ++out[i.conn->provider()];
+  return out;
+}
+
 }  // namespace corral::upstream

@@ -32,6 +32,8 @@ class ConnectionPool {
   // Closes connections whose time is up; returns how many.
   std::size_t sweep(Clock::time_point now);
   std::size_t idle() const { return idle_; }
+  // Idle connections per provider account (for corral_upstream_connections).
+  std::unordered_map<const ProviderState*, std::size_t> idle_by_provider() const;
 
  private:
   struct Idle {

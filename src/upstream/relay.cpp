@@ -1,6 +1,7 @@
 #include "upstream/relay.hpp"
 
 #include <array>
+#include <cstdio>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -43,7 +44,7 @@ bool reserve_connection(ConnectionPool& pool, const ProviderConfig& p, ProviderS
          state.open_connections.load(std::memory_order_relaxed) < p.pool.max_connections;
 }
 
-void build_client_head(const Parser& parser, const ForwardPlan& plan, bool draining,
+void build_client_head(const Parser& parser, const ForwardPlan& plan, bool draining, Clock::time_point relay_start,
                        http::response<http::buffer_body>& res) {
   const auto& up = parser.get();
   res.version(plan.client_version >= 11 ? 11 : 10);
@@ -51,6 +52,12 @@ void build_client_head(const Parser& parser, const ForwardPlan& plan, bool drain
   res.reason(up.reason());
   copy_response_fields(up.base(), res.base());
   for (const auto& [name, value] : plan.response_headers) res.set(name, value);
+  if (plan.request_start != Clock::time_point{}) {  // corral's time: everything before the provider was asked
+    char ms[32];
+    const auto n = std::snprintf(ms, sizeof ms, "%.3f",
+                                 std::chrono::duration<double, std::milli>(relay_start - plan.request_start).count());
+    res.set("x-corral-overhead-ms", std::string_view(ms, static_cast<std::size_t>(n)));
+  }
   bool delimited = true;
   if (auto len = parser.content_length()) {
     res.content_length(*len);
@@ -67,6 +74,7 @@ void build_client_head(const Parser& parser, const ForwardPlan& plan, bool drain
 awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& client,
                              Watchdog& client_deadline) {
   RelayResult out;
+  const auto relay_start = Clock::now();
   const auto& provider = *plan.provider;
   auto& state = *plan.provider_runtime->state;
   auto watch = std::make_shared<ClientWatch>();
@@ -133,7 +141,7 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
   // write instead of two), and the end of the message with the last piece.
   out.status = parser->get().result_int();
   http::response<http::buffer_body> res;
-  build_client_head(*parser, plan, worker.draining, res);
+  build_client_head(*parser, plan, worker.draining, relay_start, res);
   http::response_serializer<http::buffer_body> sr{res};
   bool client_ok = true, upstream_ok = true;
   const bool sse = beast::iequals(res[http::field::content_type].substr(0, 17), "text/event-stream");
@@ -181,6 +189,7 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
     res.body().size = send.size();
     res.body().more = !last;
     client_deadline.arm(plan.client_write_timeout, [c = &client] { c->cancel(); });
+    if (!out.response_started) out.first_byte_at = Clock::now();
     auto [cwec, cwn] = co_await http::async_write(client, sr, use_nothrow);
     if (cwec == http::error::need_buffer) cwec = {};
     client_ok = !cwec;

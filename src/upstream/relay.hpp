@@ -29,6 +29,7 @@ struct ForwardPlan {
   Duration client_write_timeout = std::chrono::seconds(30);
   bool strip_usage_chunk = false;  // corral added stream_options.include_usage itself
   std::size_t capture_limit = 0;   // keep a copy of a 200 answer up to this size (for the cache)
+  std::chrono::steady_clock::time_point request_start{};  // for x-corral-overhead-ms
 };
 
 struct RelayResult {
@@ -40,6 +41,7 @@ struct RelayResult {
   unsigned status = 0;            // upstream status relayed
   std::uint64_t body_bytes = 0;   // body bytes relayed
   bool reused_connection = false;
+  std::chrono::steady_clock::time_point first_byte_at{};  // the response head went to the client
   std::optional<limits::Usage> usage;  // as the provider reported it
   // With capture_limit: the 200 answer as the provider sent it (usage chunk included), when it
   // arrived whole and within the limit.

@@ -1,0 +1,46 @@
+// The admin API's answers (spec/http.md "Admin listener"), built from a configuration snapshot
+// and the state kept across reloads. No I/O here: the admin server calls these and writes the
+// replies; what needs the I/O threads (metrics, readiness) is gathered first by admin/collect.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "admin/reload.hpp"
+#include "corral/error.hpp"
+#include "runtime.hpp"
+
+namespace corral::admin {
+
+struct Reply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+enum class AdminRoute { metrics, healthz, readyz, reload, tenants, tenant, usage, none };
+
+struct AdminMatch {
+  AdminRoute route = AdminRoute::none;
+  Errc error = Errc::ok;     // not_found / method_not_allowed
+  std::string_view tenant;   // for AdminRoute::tenant
+  std::string_view query;    // after '?'
+};
+AdminMatch match(std::string_view method, std::string_view target);
+bool needs_token(AdminRoute r);
+
+// /admin/* with `Authorization: Bearer <token>`: the token's SHA-256 compared in constant time
+// with admin.token. Nothing when allowed, else the refusal (403 when no token is configured).
+std::optional<Reply> check_token(const AdminConfig& admin, std::string_view authorization);
+
+Reply error_reply(Errc e, std::string_view message = {});
+Reply tenants_list(const Snapshot& snap, std::chrono::steady_clock::time_point now,
+                   std::chrono::system_clock::time_point wall);
+Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::steady_clock::time_point now,
+                    std::chrono::system_clock::time_point wall);
+// ?tenant=&from=&to= (days as YYYY-MM-DD, both included; default: this month up to today).
+Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_clock::time_point wall);
+Reply reload_reply(const Reloader::Outcome& o);
+
+}  // namespace corral::admin

@@ -1,0 +1,148 @@
+#include "admin/admin_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "admin/collect.hpp"
+#include "corral/listener.hpp"
+#include "observability/exposition.hpp"
+
+namespace corral::admin {
+
+AdminServer::AdminServer(Runtime& runtime, http_server::Server& server, Reloader& reloader)
+    : runtime_(runtime), server_(server), reloader_(reloader) {}
+
+AdminServer::~AdminServer() { stop(); }
+
+std::optional<std::string> AdminServer::listen(const HostPort& at) {
+  error_code ec;
+  tcp::endpoint ep(asio::ip::make_address(at.host, ec), at.port);
+  if (ec) return "admin.listen: " + ec.message();
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return "cannot listen on " + to_string(ep) + " (admin.listen): " + ec.message();
+  endpoint_ = acceptor_.local_endpoint();
+  return std::nullopt;
+}
+
+void AdminServer::start() {
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void AdminServer::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    error_code ec;
+    acceptor_.close(ec);
+    io_.stop();
+  });
+  thread_.join();
+  io_.destroy_pending();  // open admin connections end here
+}
+
+awaitable<void> AdminServer::accept_loop() {
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+      asio::steady_timer backoff(io_, std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_nothrow);
+      continue;
+    }
+    if (connections_ >= kMaxConnections) continue;  // closed at once
+    asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> AdminServer::session(tcp::socket socket) {
+  ++connections_;
+  struct Count {
+    std::size_t& n;
+    ~Count() { --n; }
+  } count{connections_};
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.body_limit(kMaxBodyBytes);
+    stream.expires_after(kIoTimeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof) co_return;
+      const auto r = error_reply(ec == http::error::body_limit ? Errc::body_too_large : Errc::bad_framing);
+      http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+      res.set(http::field::content_type, r.content_type);
+      res.body() = r.body;
+      res.prepare_payload();
+      res.keep_alive(false);
+      stream.expires_after(kIoTimeout);
+      co_await http::async_write(stream, res, use_nothrow);
+      co_return;
+    }
+    const auto& req = parser.get();
+    const auto reply = co_await answer(req);
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
+    res.set(http::field::content_type, reply.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.body() = reply.body;
+    res.prepare_payload();
+    res.keep_alive(req.keep_alive());
+    stream.expires_after(kIoTimeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, use_nothrow);
+    if (wec || !res.keep_alive()) co_return;
+  }
+}
+
+awaitable<Reply> AdminServer::answer(const http::request<http::string_body>& req) {
+  const auto target = req.target();
+  const auto m = match(std::string_view(req.method_string().data(), req.method_string().size()),
+                       std::string_view(target.data(), target.size()));
+  if (m.error != Errc::ok) co_return error_reply(m.error);
+  if (needs_token(m.route)) {
+    const auto auth = req[http::field::authorization];
+    if (auto refused = check_token(runtime_.snapshot()->config->admin, std::string_view(auth.data(), auth.size())))
+      co_return *refused;
+  }
+  const auto snap = runtime_.snapshot();
+  const auto now = std::chrono::steady_clock::now();
+  const auto wall = std::chrono::system_clock::now();
+  switch (m.route) {
+    case AdminRoute::metrics: co_return co_await metrics();
+    case AdminRoute::healthz: co_return Reply{200, "text/plain; charset=utf-8", "ok\n"};
+    case AdminRoute::readyz: co_return co_await readiness();
+    case AdminRoute::reload: co_return reload_reply(reloader_.reload());  // file I/O on the admin thread
+    case AdminRoute::tenants: co_return tenants_list(*snap, now, wall);
+    case AdminRoute::tenant: co_return tenant_detail(*snap, m.tenant, now, wall);
+    case AdminRoute::usage: co_return usage(*snap, m.query, wall);
+    case AdminRoute::none: break;
+  }
+  co_return error_reply(Errc::not_found);
+}
+
+awaitable<Reply> AdminServer::metrics() {
+  const auto samples = co_await collect(server_.workers(), kCollectTimeout, /*with_stats=*/true);
+  const auto snap = runtime_.snapshot();
+  SharedCounts counts{reloader_.succeeded(), reloader_.failed(),
+                      observability::AccessLog::dropped(runtime_.log_pool()), server_.client_connections()};
+  co_return Reply{200, "text/plain; version=0.0.4; charset=utf-8",
+                  observability::render(build_scrape(samples, *snap, counts))};
+}
+
+// Ready: serving (not draining) with a configuration, and Redis reachable from every I/O thread
+// when one is configured.
+awaitable<Reply> AdminServer::readiness() {
+  if (server_.draining()) co_return Reply{503, "text/plain; charset=utf-8", "draining\n"};
+  const auto snap = runtime_.snapshot();
+  if (snap->config->redis) {
+    const auto samples = co_await collect(server_.workers(), kCollectTimeout, /*with_stats=*/false);
+    bool up = samples.size() == server_.workers().size();
+    for (const auto& s : samples) up = up && s.redis && s.redis_connected;
+    if (!up) co_return Reply{503, "text/plain; charset=utf-8", "redis unreachable\n"};
+  }
+  co_return Reply{200, "text/plain; charset=utf-8", "ready\n"};
+}
+
+}  // namespace corral::admin

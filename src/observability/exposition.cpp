@@ -1,0 +1,170 @@
+#include "observability/exposition.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace corral::observability {
+namespace {
+
+using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+void labels(std::string& out, const Labels& ls, std::string_view extra_name = {}, std::string_view extra = {}) {
+  if (ls.empty() && extra_name.empty()) return;
+  out += '{';
+  bool first = true;
+  for (const auto& [n, v] : ls) {
+    if (!first) out += ',';
+    first = false;
+    out.append(n).append("=\"");
+    append_label_value(out, v);
+    out += '"';
+  }
+  if (!extra_name.empty()) {
+    if (!first) out += ',';
+    out.append(extra_name).append("=\"").append(extra).append("\"");
+  }
+  out += '}';
+}
+
+void sample(std::string& out, std::string_view name, const Labels& ls, std::uint64_t v) {
+  out.append(name);
+  labels(out, ls);
+  fmt::format_to(std::back_inserter(out), " {}\n", v);
+}
+
+void sample(std::string& out, std::string_view name, const Labels& ls, double v) {
+  out.append(name);
+  labels(out, ls);
+  fmt::format_to(std::back_inserter(out), " {}\n", v);
+}
+
+void histogram(std::string& out, std::string_view name, const Labels& ls, const Histogram& h) {
+  std::uint64_t cumulative = 0;
+  char bound[32];
+  for (std::size_t i = 0; i < kBucketBounds.size(); ++i) {
+    cumulative += h.counts[i];
+    auto end = fmt::format_to(bound, "{}", kBucketBounds[i]);
+    out.append(name).append("_bucket");
+    labels(out, ls, "le", std::string_view(bound, static_cast<std::size_t>(end - bound)));
+    fmt::format_to(std::back_inserter(out), " {}\n", cumulative);
+  }
+  out.append(name).append("_bucket");
+  labels(out, ls, "le", "+Inf");
+  fmt::format_to(std::back_inserter(out), " {}\n", h.count);
+  out.append(name).append("_sum");
+  labels(out, ls);
+  fmt::format_to(std::back_inserter(out), " {}\n", h.sum);
+  out.append(name).append("_count");
+  labels(out, ls);
+  fmt::format_to(std::back_inserter(out), " {}\n", h.count);
+}
+
+// Tenants in name order, so a scrape reads the same way each time.
+std::vector<const StringMap<TenantStats>::value_type*> sorted(const StringMap<TenantStats>& m) {
+  std::vector<const StringMap<TenantStats>::value_type*> v;
+  v.reserve(m.size());
+  for (const auto& e : m) v.push_back(&e);
+  std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  return v;
+}
+
+void request_metrics(std::string& out, const WorkerStats& st) {
+  const auto tenants = sorted(st.tenants);
+  header(out, "corral_requests_total", "counter", "Requests answered, by tenant, model and HTTP status.");
+  char status[8];
+  for (const auto* t : tenants)
+    for (const auto& m : t->second.models)
+      for (const auto& [code, n] : m.requests_by_status) {
+        auto end = fmt::format_to(status, "{}", code);
+        sample(out, "corral_requests_total",
+               {{"tenant", t->first}, {"model", m.model}, {"status", std::string_view(status, end - status)}}, n);
+      }
+  header(out, "corral_request_duration_seconds", "histogram",
+         "Client-observed request duration (to the first byte for streams), by tenant.");
+  for (const auto* t : tenants)
+    histogram(out, "corral_request_duration_seconds", {{"tenant", t->first}}, t->second.duration);
+  header(out, "corral_rate_limited_total", "counter", "Requests refused by a tenant limit, by kind.");
+  for (const auto* t : tenants)
+    for (std::size_t k = 0; k < t->second.rate_limited.size(); ++k)
+      if (t->second.rate_limited[k])
+        sample(out, "corral_rate_limited_total", {{"tenant", t->first}, {"kind", to_string(LimitKind(k))}},
+               t->second.rate_limited[k]);
+  header(out, "corral_tokens_total", "counter", "Tokens accounted, by tenant, model and kind.");
+  for (const auto* t : tenants)
+    for (const auto& m : t->second.models) {
+      if (m.model.empty()) continue;
+      sample(out, "corral_tokens_total", {{"tenant", t->first}, {"model", m.model}, {"kind", "prompt"}}, m.prompt_tokens);
+      sample(out, "corral_tokens_total", {{"tenant", t->first}, {"model", m.model}, {"kind", "completion"}},
+             m.completion_tokens);
+      sample(out, "corral_tokens_total", {{"tenant", t->first}, {"model", m.model}, {"kind", "cached"}}, m.cached_tokens);
+    }
+  header(out, "corral_cost_usd_total", "counter", "Cost accounted in USD, by tenant and model.");
+  for (const auto* t : tenants)
+    for (const auto& m : t->second.models)
+      if (!m.model.empty()) sample(out, "corral_cost_usd_total", {{"tenant", t->first}, {"model", m.model}}, m.cost_usd);
+}
+
+void provider_metrics(std::string& out, const Scrape& s) {
+  std::vector<const StringMap<ProviderStats>::value_type*> ps;
+  for (const auto& e : s.stats.providers) ps.push_back(&e);
+  std::sort(ps.begin(), ps.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  header(out, "corral_upstream_duration_seconds", "histogram", "Time from sending to a provider to the end of its answer.");
+  for (const auto* p : ps) histogram(out, "corral_upstream_duration_seconds", {{"provider", p->first}}, p->second.upstream);
+  header(out, "corral_queue_wait_seconds", "histogram", "Time requests waited for provider capacity.");
+  for (const auto* p : ps) histogram(out, "corral_queue_wait_seconds", {{"provider", p->first}}, p->second.queue_wait);
+  header(out, "corral_queue_depth", "gauge", "Requests waiting for provider capacity.");
+  for (const auto& p : s.providers) sample(out, "corral_queue_depth", {{"provider", p.name}}, p.queue_depth);
+  header(out, "corral_upstream_connections", "gauge", "Open upstream connections, by state.");
+  for (const auto& p : s.providers) {
+    sample(out, "corral_upstream_connections", {{"provider", p.name}, {"state", "active"}}, p.active);
+    sample(out, "corral_upstream_connections", {{"provider", p.name}, {"state", "idle"}}, p.idle);
+  }
+  header(out, "corral_upstream_connects_total", "counter", "Upstream connections opened.");
+  for (const auto& p : s.providers) sample(out, "corral_upstream_connects_total", {{"provider", p.name}}, p.connects_total);
+}
+
+}  // namespace
+
+void append_label_value(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+}
+
+std::string render(const Scrape& s) {
+  std::string out;
+  out.reserve(4096 + s.stats.tenants.size() * 2600);
+  request_metrics(out, s.stats);
+  header(out, "corral_overhead_seconds", "histogram", "Time spent inside corral per request (total minus upstream).");
+  histogram(out, "corral_overhead_seconds", {}, s.stats.overhead);
+  provider_metrics(out, s);
+  header(out, "corral_cache_requests_total", "counter", "Response-cache lookups, by tenant and result.");
+  for (const auto& c : s.cache) {
+    sample(out, "corral_cache_requests_total", {{"tenant", c.tenant}, {"result", "hit"}}, c.hit);
+    sample(out, "corral_cache_requests_total", {{"tenant", c.tenant}, {"result", "miss"}}, c.miss);
+    sample(out, "corral_cache_requests_total", {{"tenant", c.tenant}, {"result", "bypass"}}, c.bypass);
+    sample(out, "corral_cache_requests_total", {{"tenant", c.tenant}, {"result", "error"}}, c.error);
+  }
+  header(out, "corral_redis_errors_total", "counter", "Failed Redis commands, by operation.");
+  for (const auto& [op, n] : s.redis_errors) sample(out, "corral_redis_errors_total", {{"op", op}}, n);
+  header(out, "corral_config_reloads_total", "counter", "Configuration reloads, by result.");
+  sample(out, "corral_config_reloads_total", {{"result", "success"}}, s.reloads_ok);
+  sample(out, "corral_config_reloads_total", {{"result", "failure"}}, s.reloads_failed);
+  header(out, "corral_access_log_dropped_total", "counter", "Access-log lines dropped because the writer fell behind.");
+  sample(out, "corral_access_log_dropped_total", {}, s.access_log_dropped);
+  header(out, "corral_client_connections", "gauge", "Open client connections.");
+  sample(out, "corral_client_connections", {}, s.client_connections);
+  header(out, "corral_build_info", "gauge", "The running build.");
+  sample(out, "corral_build_info", {{"version", s.version}}, std::uint64_t{1});
+  return out;
+}
+
+}  // namespace corral::observability
