@@ -153,7 +153,10 @@ Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_cl
   int from = today - static_cast<int>(static_cast<unsigned>(
                          std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{today}}}.day())) + 1;
   std::optional<std::string> tenant;
-  auto parsed = boost::urls::parse_query(query);
+  // Boost.URL 1.81's parse_query measures its argument again with strlen (detail::query_ref is
+  // built from s.data()): give it a NUL-terminated copy.
+  const std::string query_copy(query);
+  auto parsed = boost::urls::parse_query(query_copy);
   if (!parsed) return error_reply(Errc::invalid_request, "The query string is malformed.");
   for (const auto& p : *parsed) {
     const std::string key = p.key.decode(), value = p.value.decode();

@@ -106,20 +106,24 @@ awaitable<Reply> AdminServer::answer(const http::request<http::string_body>& req
     if (auto refused = check_token(runtime_.snapshot()->config->admin, std::string_view(auth.data(), auth.size())))
       co_return *refused;
   }
+  if (m.route == AdminRoute::metrics) co_return co_await metrics();
+  if (m.route == AdminRoute::readyz) co_return co_await readiness();
+  co_return answer_now(m);
+}
+
+Reply AdminServer::answer_now(const AdminMatch& m) {
   const auto snap = runtime_.snapshot();
   const auto now = std::chrono::steady_clock::now();
   const auto wall = std::chrono::system_clock::now();
   switch (m.route) {
-    case AdminRoute::metrics: co_return co_await metrics();
-    case AdminRoute::healthz: co_return Reply{200, "text/plain; charset=utf-8", "ok\n"};
-    case AdminRoute::readyz: co_return co_await readiness();
-    case AdminRoute::reload: co_return reload_reply(reloader_.reload());  // file I/O on the admin thread
-    case AdminRoute::tenants: co_return tenants_list(*snap, now, wall);
-    case AdminRoute::tenant: co_return tenant_detail(*snap, m.tenant, now, wall);
-    case AdminRoute::usage: co_return usage(*snap, m.query, wall);
-    case AdminRoute::none: break;
+    case AdminRoute::healthz: return Reply{200, "text/plain; charset=utf-8", "ok\n"};
+    case AdminRoute::reload: return reload_reply(reloader_.reload());  // file I/O on the admin thread
+    case AdminRoute::tenants: return tenants_list(*snap, now, wall);
+    case AdminRoute::tenant: return tenant_detail(*snap, m.tenant, now, wall);
+    case AdminRoute::usage: return usage(*snap, m.query, wall);
+    default: break;
   }
-  co_return error_reply(Errc::not_found);
+  return error_reply(Errc::not_found);
 }
 
 awaitable<Reply> AdminServer::metrics() {

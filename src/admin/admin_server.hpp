@@ -35,6 +35,7 @@ class AdminServer {
   awaitable<void> accept_loop();
   awaitable<void> session(tcp::socket socket);
   awaitable<Reply> answer(const http::request<http::string_body>& req);
+  Reply answer_now(const AdminMatch& m);  // the routes that need no I/O thread
   awaitable<Reply> metrics();
   awaitable<Reply> readiness();
 

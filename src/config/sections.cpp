@@ -31,7 +31,7 @@ bool valid_tenant_id(std::string_view id) {
 }  // namespace
 
 std::optional<UpstreamOrigin> parse_base_url(std::string_view url, std::string& why) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
+  auto parsed = boost::urls::parse_absolute_uri(boost::core::string_view(url.data(), url.size()));
   if (!parsed) {
     why = "not an absolute URL";
     return std::nullopt;

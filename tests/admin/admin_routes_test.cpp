@@ -114,6 +114,13 @@ TEST_F(AdminRoutesTest, UsageByTenantModelAndDay) {
   ASSERT_EQ(oct["data"].size(), 1u);
   EXPECT_EQ(oct["data"][0]["prompt_tokens"], 7);
 
+  // The query is a view into the request target, not a NUL-terminated string of its own.
+  const std::string target = "/admin/usage?tenant=alpha HTTP/1.1";
+  const auto view = std::string_view(target).substr(target.find('?') + 1, 12);
+  auto viewed = usage(*snap, view, kWall);
+  ASSERT_EQ(viewed.status, 200u) << viewed.body;
+  EXPECT_EQ(Json::parse(viewed.body)["data"].size(), 2u);
+
   EXPECT_EQ(usage(*snap, "tenant=nobody", kWall).status, 404u);
   EXPECT_EQ(usage(*snap, "from=2026-13-01", kWall).status, 400u);
   EXPECT_EQ(usage(*snap, "from=2026-11-05&to=2026-11-01", kWall).status, 400u);

@@ -206,6 +206,24 @@ Mock::Mock(std::vector<std::string> extra) {
   port = port_from_log_line(*line);
 }
 
+std::string admin_config() {
+  return "admin:\n  listen: \"127.0.0.1:0\"\n  token: " + key_ref("admin-secret") + "\n";
+}
+
+std::map<std::string, double> scrape(std::uint16_t admin_port, std::string* text) {
+  const auto res = request(admin_port, http::verb::get, "/metrics");
+  if (res.result_int() != 200) throw std::runtime_error("GET /metrics: " + std::to_string(res.result_int()));
+  if (text) *text = res.body();
+  std::map<std::string, double> out;
+  std::istringstream in(res.body());
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
 nlohmann::json Mock::stats() const {
   if (!tls) return nlohmann::json::parse(request(port, http::verb::get, "/mock/stats").body());
   asio::io_context io;
@@ -239,6 +257,11 @@ Corral::Corral(std::string config, std::uint16_t mock_port) {
   auto line = process->wait_for_log("listening on", 10s);
   if (!line) throw std::runtime_error("corral did not start: " + process->log());
   port = port_from_log_line(*line);
+  if (config.find("\nadmin:") != std::string::npos || config.starts_with("admin:")) {
+    auto admin = process->wait_for_log("admin listening on", 10s);
+    if (!admin) throw std::runtime_error("corral's admin listener did not start: " + process->log());
+    admin_port = port_from_log_line(*admin);
+  }
 }
 
 std::string key_ref(const std::string& key) { return "\"sha256:" + to_hex(sha256(key)) + "\""; }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <memory>
 #include <string>
@@ -83,8 +84,15 @@ struct Corral {
   Corral(std::string config, std::uint16_t mock_port);
   std::unique_ptr<Process> process;
   std::uint16_t port = 0;
+  std::uint16_t admin_port = 0;  // when the config has an admin listener
   std::string config_path;
 };
+
+// An admin listener block for the config, on an OS-chosen port, with token "admin-secret".
+std::string admin_config();
+
+// GET /metrics from the admin listener: every sample line as {"name{labels}": value}.
+std::map<std::string, double> scrape(std::uint16_t admin_port, std::string* text = nullptr);
 
 // `config` with every "@MOCK_PORT@" replaced by `mock_port`.
 std::string with_mock_port(std::string config, std::uint16_t mock_port);
