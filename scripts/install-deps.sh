@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates curl openssl
   libboost1.81-dev libssl-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev redis-server nodejs npm nginx haproxy python3 procps
+  prometheus systemd dpkg-dev
 )
 
 missing=()
