@@ -83,7 +83,9 @@ awaitable<void> Server::sweep_pools(Worker& w) {
     auto [ec] = co_await timer.async_wait(use_nothrow);
     if (ec) break;
     w.pool.sweep(std::chrono::steady_clock::now());
-    w.cache.refresh(runtime_.snapshot()->config);  // a reload may have changed the Redis settings
+    const auto snap = runtime_.snapshot();
+    w.cache.refresh(snap->config);  // a reload may have changed the Redis settings
+    if (w.index == 0 && snap->access_log) snap->access_log->flush();
   }
 }
 
@@ -99,6 +101,7 @@ awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_
   }
   if (!w.sessions.empty()) spdlog::warn("drain: closing {} connections still busy", w.sessions.size());
   w.cache.stop();
+  if (auto log = runtime_.snapshot()->access_log) log->flush();
   guards_[w.index].reset();
   w.io.stop();
 }

@@ -102,9 +102,11 @@ std::shared_ptr<AccessLog> AccessLog::open(const std::string& target, const Pool
                                                        spdlog::async_overflow_policy::overrun_oldest);
   logger->set_pattern("%v");
   logger->set_level(spdlog::level::info);
-  logger->flush_on(spdlog::level::info);  // each line reaches the file (on the writer thread)
+  logger->flush_on(spdlog::level::off);  // flushed once a second (flush()), not per line
   return std::shared_ptr<AccessLog>(new AccessLog(std::move(logger)));
 }
+
+void AccessLog::flush() { logger_->flush(); }
 
 void AccessLog::write(const RequestRecord& r, std::string_view client_addr) {
   const auto line = format(r, client_addr);

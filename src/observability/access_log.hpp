@@ -33,6 +33,9 @@ class AccessLog {
   static std::uint64_t dropped(const Pool& pool);
 
   void write(const RequestRecord& r, std::string_view client_addr);
+  // Asks the writer thread to flush what it has written (returns at once). Called once a second,
+  // so lines reach the file within about a second without a write per line.
+  void flush();
 
   // The JSON line of one request (without the newline).
   static std::string format(const RequestRecord& r, std::string_view client_addr);

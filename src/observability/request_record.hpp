@@ -47,7 +47,16 @@ struct RequestRecord {
   double first_byte_s = -1; // request start to the first byte of the answer; < 0: not recorded
   double total_s = 0;
 
-  void reset() { *this = RequestRecord{}; }
+  // Starts a new request; the strings keep their buffers, so a connection's records stop
+  // allocating after its first request.
+  void reset() {
+    std::string p = std::move(path), m = std::move(model);
+    *this = RequestRecord{};
+    p.clear();
+    m.clear();
+    path = std::move(p);
+    model = std::move(m);
+  }
   double overhead_s() const {
     const double upstream = upstream_called ? upstream_s : 0;
     return total_s > upstream ? total_s - upstream : 0;
