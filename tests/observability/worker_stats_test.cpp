@@ -80,6 +80,20 @@ TEST(WorkerStats, StreamsAreTimedToTheFirstByte) {
   EXPECT_EQ(s.tenants.at("t").duration.counts[2], 1u);  // le=0.0005
 }
 
+TEST(RequestRecord, ResetClearsEverythingButKeepsTheStringBuffers) {
+  RequestRecord r = request("t", "a-model-name-longer-than-small-strings", 200);
+  r.path = "/v1/chat/completions?with=a-query-longer-than-small-strings";
+  const auto path_capacity = r.path.capacity(), model_capacity = r.model.capacity();
+  r.reset();
+  EXPECT_TRUE(r.path.empty());
+  EXPECT_TRUE(r.model.empty());
+  EXPECT_TRUE(r.tenant.empty());
+  EXPECT_EQ(r.status, 0u);
+  EXPECT_FALSE(r.upstream_called);
+  EXPECT_EQ(r.path.capacity(), path_capacity);
+  EXPECT_EQ(r.model.capacity(), model_capacity);
+}
+
 TEST(WorkerStats, LimitKinds) {
   EXPECT_EQ(limit_kind(Errc::rate_limit_requests), LimitKind::requests);
   EXPECT_EQ(limit_kind(Errc::rate_limit_concurrency), LimitKind::concurrency);
