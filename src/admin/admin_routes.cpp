@@ -42,13 +42,9 @@ std::string_view cache_mode(CacheMode m) {
   return "off";
 }
 
-const TenantConfig* find_tenant(const Config& cfg, std::string_view id, std::size_t& index) {
-  for (std::size_t i = 0; i < cfg.tenants.size(); ++i)
-    if (cfg.tenants[i].id == id) {
-      index = i;
-      return &cfg.tenants[i];
-    }
-  return nullptr;
+// The position of the tenant in the snapshot's aligned vectors.
+std::size_t index_of(const Config& cfg, const TenantConfig& t) {
+  return static_cast<std::size_t>(&t - cfg.tenants.data());
 }
 
 nlohmann::json row_json(const limits::UsageRow& row) {
@@ -95,8 +91,7 @@ std::optional<Reply> check_token(const AdminConfig& admin, std::string_view auth
     const auto digest = sha256(authorization.substr(kBearer.size()));
     if (CRYPTO_memcmp(digest.data(), admin.token_hash->data(), digest.size()) == 0) return std::nullopt;
   }
-  auto r = admin_error(401, "invalid_admin_token", "Incorrect or missing admin token.");
-  return r;
+  return admin_error(401, "invalid_admin_token", "Incorrect or missing admin token.");
 }
 
 Reply error_reply(Errc e, std::string_view message) {
@@ -125,9 +120,9 @@ Reply tenants_list(const Snapshot& snap, std::chrono::steady_clock::time_point n
 Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::steady_clock::time_point now,
                     std::chrono::system_clock::time_point wall) {
   const auto& cfg = *snap.config;
-  std::size_t index = 0;
-  const auto* t = find_tenant(cfg, id, index);
+  const auto* t = cfg.find_tenant(id);
   if (!t) return admin_error(404, "tenant_not_found", "No tenant with this id.");
+  const std::size_t index = index_of(cfg, *t);
   auto report = limits::usage_report(*t, cfg.tiers[t->tier], *snap.tenants[index], now, wall);
   report["object"] = "corral.admin.tenant";
   report["weight"] = t->weight;
@@ -140,9 +135,8 @@ Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::stea
     queued += n;
   }
   report["queue"] = {{"queued", queued}, {"by_provider", std::move(by_provider)}};
-  const auto& c = *snap.cache_counters[index];
-  report["cache"] = {{"mode", cache_mode(t->cache_mode)}, {"hits", c.hits.load()}, {"misses", c.misses.load()},
-                     {"bypasses", c.bypasses.load()}, {"errors", c.errors.load()}, {"bytes", c.bytes.load()}};
+  report["cache"] = cache::counters_json(*snap.cache_counters[index]);
+  report["cache"]["mode"] = cache_mode(t->cache_mode);
   return json_reply(200, report);
 }
 
@@ -171,12 +165,12 @@ Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_cl
     }
   }
   if (from > to) return error_reply(Errc::invalid_request, "'from' is after 'to'.");
-  std::size_t only = 0;
-  if (tenant && !find_tenant(cfg, *tenant, only)) return admin_error(404, "tenant_not_found", "No tenant with this id.");
+  const TenantConfig* only = tenant ? cfg.find_tenant(*tenant) : nullptr;
+  if (tenant && !only) return admin_error(404, "tenant_not_found", "No tenant with this id.");
   nlohmann::json data = nlohmann::json::array();
   limits::UsageRow total;
   for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
-    if (tenant && i != only) continue;
+    if (only && i != index_of(cfg, *only)) continue;
     for (const auto& [key, row] : snap.tenants[i]->usage_range(from, to)) {
       auto j = row_json(row);
       j["tenant"] = cfg.tenants[i].id;

@@ -45,4 +45,9 @@ awaitable<void> RedisBackend::unlock(const std::string& key) {
   co_await client_->command(std::move(args));
 }
 
+nlohmann::json counters_json(const TenantCounters& c) {
+  return {{"hits", c.hits.load()}, {"misses", c.misses.load()}, {"bypasses", c.bypasses.load()},
+          {"errors", c.errors.load()}, {"bytes", c.bytes.load()}};
+}
+
 }  // namespace corral::cache

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "cache/cached_answer.hpp"
 #include "cache/memory_store.hpp"
 #include "corral/asio.hpp"
@@ -65,5 +67,7 @@ class RedisBackend final : public Backend {
 struct TenantCounters {
   std::atomic<std::uint64_t> hits{0}, misses{0}, bypasses{0}, errors{0}, bytes{0};  // bytes served from cache
 };
+// {"hits","misses","bypasses","errors","bytes"}, as the usage route and the admin API show them.
+nlohmann::json counters_json(const TenantCounters& c);
 
 }  // namespace corral::cache

@@ -238,11 +238,7 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
     const auto index = static_cast<std::size_t>(&tenant - cfg.tenants.data());
     auto report = limits::usage_report(tenant, cfg.tiers[tenant.tier], *snap->tenants[index],
                                        std::chrono::steady_clock::now(), std::chrono::system_clock::now());
-    if (tenant.cache_mode != CacheMode::off) {  // the tenant's cache counters
-      const auto& c = *snap->cache_counters[index];
-      report["cache"] = {{"hits", c.hits.load()}, {"misses", c.misses.load()}, {"bypasses", c.bypasses.load()},
-                         {"errors", c.errors.load()}, {"bytes", c.bytes.load()}};
-    }
+    if (tenant.cache_mode != CacheMode::off) report["cache"] = cache::counters_json(*snap->cache_counters[index]);
     co_return co_await send(http_responses::json(200, report.dump(), version, request_id_), head.keep_alive())
         ? Next::keep_alive : Next::close;
   }
