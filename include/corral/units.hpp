@@ -17,5 +17,7 @@ std::optional<Duration> parse_duration(std::string_view text) noexcept;
 std::optional<std::uint64_t> parse_size(std::string_view text) noexcept;
 // OpenAI's reset style: "1s", "250ms", "6m0s", "1h2m3s".
 std::string format_duration(Duration d);
+// Milliseconds with three decimals, as corral's timing headers carry them: "0.214".
+std::string format_millis(std::chrono::duration<double> d);
 
 }  // namespace corral

@@ -70,29 +70,26 @@ awaitable<void> AdminServer::session(tcp::socket socket) {
     parser.body_limit(kMaxBodyBytes);
     stream.expires_after(kIoTimeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof) co_return;
+    Reply reply;
+    unsigned version = 11;
+    bool keep_alive = false;  // after a malformed request: answer it, then close
     if (ec) {
-      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof) co_return;
-      const auto r = error_reply(ec == http::error::body_limit ? Errc::body_too_large : Errc::bad_framing);
-      http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
-      res.set(http::field::content_type, r.content_type);
-      res.body() = r.body;
-      res.prepare_payload();
-      res.keep_alive(false);
-      stream.expires_after(kIoTimeout);
-      co_await http::async_write(stream, res, use_nothrow);
-      co_return;
+      reply = error_reply(ec == http::error::body_limit ? Errc::body_too_large : Errc::bad_framing);
+    } else {
+      reply = co_await answer(parser.get());
+      version = parser.get().version();
+      keep_alive = parser.get().keep_alive();
     }
-    const auto& req = parser.get();
-    const auto reply = co_await answer(req);
-    http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
     res.set(http::field::content_type, reply.content_type);
     res.set(http::field::cache_control, "no-store");
-    res.body() = reply.body;
+    res.body() = std::move(reply.body);  // a scrape's text is not copied again
     res.prepare_payload();
-    res.keep_alive(req.keep_alive());
+    res.keep_alive(keep_alive);
     stream.expires_after(kIoTimeout);
     auto [wec, wn] = co_await http::async_write(stream, res, use_nothrow);
-    if (wec || !res.keep_alive()) co_return;
+    if (wec || !keep_alive) co_return;
   }
 }
 

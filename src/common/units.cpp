@@ -1,6 +1,7 @@
 #include "corral/units.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <limits>
 
 namespace corral {
@@ -63,6 +64,12 @@ std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {
   }
   if (*n > std::numeric_limits<std::uint64_t>::max() / mult) return std::nullopt;
   return *n * mult;
+}
+
+std::string format_millis(std::chrono::duration<double> d) {
+  char ms[32];
+  const auto n = std::snprintf(ms, sizeof ms, "%.3f", std::chrono::duration<double, std::milli>(d).count());
+  return std::string(ms, static_cast<std::size_t>(n));
 }
 
 std::string format_duration(Duration d) {

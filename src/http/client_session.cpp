@@ -315,10 +315,11 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   cache::Backend* backend = cplan.enabled ? &worker_.cache.backend(snap->config) : nullptr;
   if (cplan.lookup) {
     auto found = co_await look_up(*backend, cplan.key, cfg.redis, counters);
-    if (found.fail_closed) rec_.cache = observability::CacheResult::error;
-    if (found.fail_closed)
+    if (found.fail_closed) {
+      rec_.cache = observability::CacheResult::error;
       co_return co_await refuse(Errc::unavailable, version, "The cache store is unavailable; retry later.", {},
                                 req.keep_alive());
+    }
     if (found.answer) {
       const limits::TenantLimiter::Ask hit_ask{0, 0, false};
       limits::HeaderList h;
@@ -506,12 +507,7 @@ void ClientSession::finish_record(const Snapshot& snap) {
   }
 }
 
-std::string ClientSession::overhead_ms() const {
-  char ms[32];
-  const auto n = std::snprintf(ms, sizeof ms, "%.3f",
-                               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - rec_.start).count());
-  return std::string(ms, static_cast<std::size_t>(n));
-}
+std::string ClientSession::overhead_ms() const { return format_millis(std::chrono::steady_clock::now() - rec_.start); }
 
 // Closes after an error answered before the request was read to its end: stop sending, then
 // read and discard what the client is still sending for a short while, so the kernel does not

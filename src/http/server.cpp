@@ -101,7 +101,6 @@ awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_
   }
   if (!w.sessions.empty()) spdlog::warn("drain: closing {} connections still busy", w.sessions.size());
   w.cache.stop();
-  if (auto log = runtime_.snapshot()->access_log) log->flush();
   guards_[w.index].reset();
   w.io.stop();
 }

@@ -34,7 +34,8 @@ class AccessLog {
 
   void write(const RequestRecord& r, std::string_view client_addr);
   // Asks the writer thread to flush what it has written (returns at once). Called once a second,
-  // so lines reach the file within about a second without a write per line.
+  // so lines reach the file within about a second without a write per line; at exit the writer
+  // thread writes what is queued and closing the file flushes the rest.
   void flush();
 
   // The JSON line of one request (without the newline).

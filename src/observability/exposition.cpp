@@ -31,13 +31,8 @@ void labels(std::string& out, const Labels& ls, std::string_view extra_name = {}
   out += '}';
 }
 
-void sample(std::string& out, std::string_view name, const Labels& ls, std::uint64_t v) {
-  out.append(name);
-  labels(out, ls);
-  fmt::format_to(std::back_inserter(out), " {}\n", v);
-}
-
-void sample(std::string& out, std::string_view name, const Labels& ls, double v) {
+template <class Number>  // std::uint64_t or double
+void sample(std::string& out, std::string_view name, const Labels& ls, Number v) {
   out.append(name);
   labels(out, ls);
   fmt::format_to(std::back_inserter(out), " {}\n", v);

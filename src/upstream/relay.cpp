@@ -1,7 +1,6 @@
 #include "upstream/relay.hpp"
 
 #include <array>
-#include <cstdio>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -52,12 +51,8 @@ void build_client_head(const Parser& parser, const ForwardPlan& plan, bool drain
   res.reason(up.reason());
   copy_response_fields(up.base(), res.base());
   for (const auto& [name, value] : plan.response_headers) res.set(name, value);
-  if (plan.request_start != Clock::time_point{}) {  // corral's time: everything before the provider was asked
-    char ms[32];
-    const auto n = std::snprintf(ms, sizeof ms, "%.3f",
-                                 std::chrono::duration<double, std::milli>(relay_start - plan.request_start).count());
-    res.set("x-corral-overhead-ms", std::string_view(ms, static_cast<std::size_t>(n)));
-  }
+  if (plan.request_start != Clock::time_point{})  // corral's time: everything before the provider was asked
+    res.set("x-corral-overhead-ms", format_millis(relay_start - plan.request_start));
   bool delimited = true;
   if (auto len = parser.content_length()) {
     res.content_length(*len);

@@ -5,7 +5,7 @@
 set -euo pipefail
 src=$1
 build=$2
-work=$(mktemp -d /tmp/corral-packaging-XXXXXX)
+work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
