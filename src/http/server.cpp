@@ -34,7 +34,7 @@ std::optional<std::string> Server::listen() {
   for (unsigned i = 0; i < s.threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(runtime_, i, client_connections_));
     auto acceptor = open_listener(workers_.back()->io, at, ec);
-    if (ec) return "cannot listen on " + to_string(at) + ": " + ec.message();
+    if (ec) return "cannot listen on " + to_string(at) + " (server.listen): " + ec.message();
     if (i == 0) at = endpoint_ = acceptor.local_endpoint();  // port 0: the others join the chosen one
     acceptors_.push_back(std::move(acceptor));
   }

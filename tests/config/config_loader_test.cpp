@@ -3,8 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace corral {
 namespace {
@@ -65,13 +68,11 @@ TEST(ConfigLoader, MinimalConfigGetsTheSpecDefaults) {
   EXPECT_FALSE(c.redis.has_value());
 }
 
-TEST(ConfigLoader, TheSpecExampleAndTheDemoConfigLoad) {
-  for (std::string path : {std::string(CORRAL_SOURCE_DIR) + "/../shared/spec/example.yaml",
+TEST(ConfigLoader, TheExampleAndTheDemoConfigLoad) {
+  for (std::string path : {std::string(CORRAL_SOURCE_DIR) + "/config/example.yaml",
                            std::string(CORRAL_SOURCE_DIR) + "/config/corral.yaml"}) {
-    if (!std::ifstream(path)) {
-      ADD_FAILURE() << "missing " << path;
-      continue;
-    }
+    SCOPED_TRACE(path);
+    ASSERT_TRUE(std::ifstream(path)) << "missing " << path;
     auto r = load_config_file(path);
     ASSERT_TRUE(r.config) << r.errors[0].to_string();
     const auto* acme = r.config->find_tenant("enterprise_acme");
@@ -84,7 +85,50 @@ TEST(ConfigLoader, TheSpecExampleAndTheDemoConfigLoad) {
     EXPECT_DOUBLE_EQ(acme->budget_monthly_usd, 5000);
     EXPECT_TRUE(r.config->find_tenant("saas_platform")->acts_for_any);
     EXPECT_EQ(r.config->key_index.count(sha256("sk-acme-0001")), 1u);
+    // The demo's admin port must not be one a common server takes by default (9090: Prometheus).
+    ASSERT_TRUE(r.config->admin.listen);
+    EXPECT_NE(r.config->admin.listen->port, 9090);
   }
+}
+
+// Every key path of a configuration, relative to its section (server.listen -> "listen") or to
+// the entries of the named maps (providers.<name>.pool.idle_ttl -> "pool.idle_ttl"); items of a
+// list of maps as "list[].key"; free-form maps (headers) not walked.
+void key_paths(const YAML::Node& n, const std::string& prefix, std::set<std::string>& out, bool top = false) {
+  static const std::set<std::string> kNamed = {"providers", "models", "tiers", "tenants"};
+  static const std::set<std::string> kFreeForm = {"headers"};
+  if (n.IsSequence()) {
+    for (const auto& item : n)
+      if (item.IsMap()) key_paths(item, prefix + "[]", out);
+    return;
+  }
+  if (!n.IsMap()) return;
+  for (const auto& kv : n) {
+    const auto key = kv.first.as<std::string>();
+    if (top && kNamed.contains(key)) {
+      for (const auto& entry : kv.second) key_paths(entry.second, "", out);
+      continue;
+    }
+    if (top) {  // a section: its keys are documented under its own heading
+      key_paths(kv.second, "", out);
+      continue;
+    }
+    const auto path = prefix.empty() ? key : prefix + "." + key;
+    const bool leaf = !kv.second.IsMap() && !(kv.second.IsSequence() && kv.second.size() && kv.second.begin()->IsMap());
+    if (leaf || kFreeForm.contains(key)) out.insert(path);
+    else key_paths(kv.second, path, out);
+  }
+}
+
+TEST(ConfigLoader, EveryKeyOfTheExampleIsDocumented) {
+  std::ifstream doc_file(std::string(CORRAL_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(doc_file);
+  const std::string doc((std::istreambuf_iterator<char>(doc_file)), std::istreambuf_iterator<char>());
+  const auto root = YAML::LoadFile(std::string(CORRAL_SOURCE_DIR) + "/config/example.yaml");
+  std::set<std::string> paths;
+  key_paths(root, "", paths, /*top=*/true);
+  EXPECT_GT(paths.size(), 60u);
+  for (const auto& p : paths) EXPECT_NE(doc.find("`" + p + "`"), std::string::npos) << p << " is not documented";
 }
 
 TEST(ConfigLoader, UnknownKeyIsAnErrorAtItsPosition) {

@@ -75,5 +75,29 @@ TEST(Lifecycle, SigtermLetsInFlightRequestsFinishThenExitsZero) {
   EXPECT_EQ(corral.process->stop(0, 5s), 0);
 }
 
+// A listen address another program holds: corral exits 1 with one line naming the address and
+// the key, for the client and for the admin listener.
+TEST(Lifecycle, ATakenListenAddressIsNamedWithItsKey) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor held(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = std::to_string(held.local_endpoint().port());
+  const auto dir = temp_dir();
+  const std::string base = with_mock_port(base_config(), closed_port());
+  struct Case {
+    std::string config, key;
+  } cases[] = {
+      {std::string(base).replace(base.find("127.0.0.1:0"), 11, "127.0.0.1:" + port), "server.listen"},
+      {base + "admin:\n  listen: \"127.0.0.1:" + port + "\"\n", "admin.listen"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.key);
+    std::ofstream(dir + "/taken.yaml") << c.config;
+    Process p(CORRAL_BIN, {"--config", dir + "/taken.yaml"}, dir + "/taken-" + c.key + ".log");
+    EXPECT_EQ(p.stop(0, 10s), 1);
+    EXPECT_THAT(p.log(), ::testing::HasSubstr("cannot listen on 127.0.0.1:" + port + " (" + c.key +
+                                              "): Address already in use"));
+  }
+}
+
 }  // namespace
 }  // namespace corral::testing
