@@ -23,7 +23,7 @@ Usage: corral-mock --listen HOST:PORT [options]
   --tls-cert FILE --tls-key FILE   serve HTTPS
 Per-request headers: x-mock-latency-ms, x-mock-latency-spread-ms, x-mock-status, x-mock-chunks, x-mock-chunk-delay-ms,
 x-mock-fault (reset|stall|close-mid-stream), x-mock-completion-tokens, x-mock-fail-times (the first N
-requests carrying it get a 500). GET /mock/stats.
+requests carrying it get a 500). GET /mock/stats: counters; GET /mock/last: the last API request.
 )";
 
 }  // namespace

@@ -82,6 +82,7 @@ struct Session {
     }
     stats.record(req, body.value("model", std::string()));
     if (path == "/mock/stats") co_return co_await write_whole(stream, 200, stats.to_json(), req.keep_alive());
+    if (path == "/mock/last") co_return co_await write_whole(stream, 200, stats.last_json(), req.keep_alive());
     if (path == "/mock/reset") {
       stats.reset();
       co_return co_await write_whole(stream, 200, std::string("{}"), req.keep_alive());
@@ -120,8 +121,9 @@ struct Session {
       co_return co_await write_whole(stream, 405, error_answer(405, "mock: method not allowed"), req.keep_alive());
 
     Shape shape;
-    shape.prompt_tokens = std::max<std::uint64_t>(1, req.body().size() / 4);
-    shape.completion_tokens = header_uint(req, "x-mock-completion-tokens", defaults.completion_tokens);
+    shape.prompt_tokens = count_prompt_tokens(api, body);
+    shape.completion_tokens =
+        capped_completion_tokens(body, header_uint(req, "x-mock-completion-tokens", defaults.completion_tokens));
     shape.chunks = std::max(1u, header_uint(req, "x-mock-chunks", defaults.chunks));
     if (auto so = body.find("stream_options"); so != body.end() && so->is_object())
       shape.include_usage = so->value("include_usage", false);
@@ -186,6 +188,13 @@ struct Session {
 
 void Stats::record(const Request& req, const std::string& model) {
   std::lock_guard lock(mu_);
+  if (!req.target().starts_with("/mock/")) {
+    json head = json::array();
+    for (const auto& f : req) head.push_back({std::string(f.name_string()), std::string(f.value())});
+    last_ = json{{"method", std::string(req.method_string())}, {"target", std::string(req.target())},
+                 {"headers", std::move(head)}, {"body", req.body()}}
+                .dump(-1, ' ', false, json::error_handler_t::replace);
+  }
   ++requests_;
   ++by_path_[std::string(req.target().substr(0, req.target().find('?')))];
   auto auth = req.find(http::field::authorization);
@@ -196,6 +205,11 @@ void Stats::record(const Request& req, const std::string& model) {
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     ++headers_seen_[name];
   }
+}
+
+std::string Stats::last_json() const {
+  std::lock_guard lock(mu_);
+  return last_.empty() ? std::string("{}") : last_;
 }
 
 void Stats::stream_finished(bool completed) {

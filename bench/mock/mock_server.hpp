@@ -30,12 +30,15 @@ class Stats {
   void stream_finished(bool completed);
   void stream_started() { active_streams_.fetch_add(1); }
   std::string to_json() const;
+  // The last API request as it arrived: method, target, header lines in order, body.
+  std::string last_json() const;
   void reset();
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::uint64_t> by_path_, by_authorization_, by_model_, headers_seen_;
   std::uint64_t requests_ = 0;
+  std::string last_;
   std::atomic<std::uint64_t> connections_{0}, streams_completed_{0}, streams_aborted_{0};
   std::atomic<std::int64_t> active_streams_{0};
 };

@@ -1,5 +1,6 @@
 #include "openai_bodies.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -58,6 +59,38 @@ std::vector<std::string> split_text(std::uint64_t tokens, unsigned parts) {
 }
 
 std::string sse(const json& data) { return "data: " + data.dump() + "\n\n"; }
+
+std::uint64_t text_tokens(std::string_view text) {
+  std::uint64_t tokens = 0, run = 0;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c >= 0x80) {
+      if (run++ % 6 == 0) ++tokens;
+    } else {
+      run = 0;
+      if (!std::isspace(c)) ++tokens;
+    }
+  }
+  return tokens;
+}
+
+// Tokens of a content value: a string, or a list of parts (text, images, token ids).
+std::uint64_t content_tokens(const json& v) {
+  if (v.is_string()) return text_tokens(v.get_ref<const std::string&>());
+  if (v.is_number_integer()) return 1;
+  std::uint64_t n = 0;
+  if (v.is_array()) {
+    for (const auto& item : v) n += content_tokens(item);
+  } else if (v.is_object()) {
+    const auto type = v.value("type", std::string());
+    if (type == "image_url" || type == "input_image") {
+      const auto* detail = v.contains("image_url") && v["image_url"].is_object() ? &v["image_url"] : &v;
+      n += detail->value("detail", std::string()) == "high" ? 765 : 85;
+    }
+    for (const char* key : {"text", "content", "input_text", "output_text", "arguments"})
+      if (auto it = v.find(key); it != v.end()) n += content_tokens(*it);
+  }
+  return n;
+}
 std::string sse(std::string_view event, const json& data) {
   return "event: " + std::string(event) + "\ndata: " + data.dump() + "\n\n";
 }
@@ -110,6 +143,32 @@ json response_object(const std::string& id, const std::string& msg_id, const jso
 }
 
 }  // namespace
+
+std::uint64_t count_prompt_tokens(Api api, const json& req) {
+  std::uint64_t n = 0;
+  if (auto m = req.find("messages"); m != req.end() && m->is_array()) {
+    n += 3;
+    for (const auto& msg : *m) {
+      n += 4;
+      if (!msg.is_object()) continue;
+      for (const char* key : {"content", "name"})
+        if (auto it = msg.find(key); it != msg.end()) n += content_tokens(*it);
+      if (auto calls = msg.find("tool_calls"); calls != msg.end()) n += text_tokens(calls->dump());
+    }
+  }
+  for (const char* key : {"prompt", "input", "instructions"})
+    if (auto it = req.find(key); it != req.end()) n += content_tokens(*it);
+  if (auto tools = req.find("tools"); tools != req.end()) n += text_tokens(tools->dump());
+  (void)api;
+  return std::max<std::uint64_t>(1, n);
+}
+
+std::uint64_t capped_completion_tokens(const json& req, std::uint64_t wanted) {
+  for (const char* key : {"max_completion_tokens", "max_tokens", "max_output_tokens"})
+    if (auto it = req.find(key); it != req.end() && it->is_number_unsigned())
+      return std::min<std::uint64_t>(wanted, it->get<std::uint64_t>());
+  return wanted;
+}
 
 std::string new_id(std::string_view prefix) {
   thread_local std::mt19937_64 rng{std::random_device{}()};

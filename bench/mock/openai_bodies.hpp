@@ -20,6 +20,15 @@ struct Shape {
 };
 
 std::string new_id(std::string_view prefix);
+
+// The prompt tokens a provider would count for `request`, approximated the way tokenizers behave:
+// a word is a token per up to 6 letters or digits, every other visible character a token, each
+// message 4 tokens of role and framing (plus 3 for the answer's start), tool definitions counted
+// as their JSON text, an image 85 tokens (765 at "detail": "high").
+std::uint64_t count_prompt_tokens(Api api, const nlohmann::json& request);
+// The most the request lets the answer be (max_tokens, max_completion_tokens, max_output_tokens);
+// `wanted` when it sets none.
+std::uint64_t capped_completion_tokens(const nlohmann::json& request, std::uint64_t wanted);
 std::string completion_text(std::uint64_t tokens);
 
 std::string whole_answer(Api api, const nlohmann::json& request, const Shape& shape);

@@ -21,6 +21,7 @@ enum class Errc {
   not_found,                // 404 unknown path
   method_not_allowed,       // 405
   request_timeout,          // 408
+  expectation_failed,       // 417 an Expect other than 100-continue
   body_too_large,           // 413
   uri_too_long,             // 414
   headers_too_large,        // 431
@@ -32,6 +33,7 @@ enum class Errc {
   upstream_timeout,         // 504
   overloaded,               // 503
   unavailable,              // 503
+  version_not_supported,    // 505 an HTTP major version other than 1
 };
 
 const std::error_category& corral_category() noexcept;

@@ -51,6 +51,8 @@ ErrorReply describe(Errc e) noexcept {
               "Method not allowed for this path."};
     case Errc::request_timeout:
       return {408, "invalid_request_error", "request_timeout", "The request was not received in time."};
+    case Errc::expectation_failed:
+      return {417, "invalid_request_error", "expectation_failed", "Only the 100-continue expectation is supported."};
     case Errc::body_too_large:
       return {413, "invalid_request_error", "body_too_large", "The request body is too large."};
     case Errc::uri_too_long:
@@ -74,6 +76,8 @@ ErrorReply describe(Errc e) noexcept {
       return {503, "server_error", "overloaded", "The service is overloaded; retry later."};
     case Errc::unavailable:
       return {503, "server_error", "unavailable", "A required backend is unavailable."};
+    case Errc::version_not_supported:
+      return {505, "invalid_request_error", "http_version_not_supported", "Only HTTP/1.x is supported."};
   }
   return {500, "server_error", "internal_error", "Internal error."};
 }

@@ -17,6 +17,9 @@ namespace corral::http_server {
 namespace {
 
 constexpr std::size_t kReadChunk = 8 * 1024;
+// Received bytes not yet parsed beyond a head: a chunk line with its extensions, a trailer section
+// (RFC 9112 §7.1.1: bounded like the head), pipelined requests. Over it the body is refused.
+constexpr std::size_t kUnparsedSlack = 64 * 1024;
 constexpr std::size_t kLingerBytes = 1 << 20;
 constexpr Duration kLingerTime = std::chrono::seconds(2);
 
@@ -101,6 +104,23 @@ std::optional<limits::Usage> settle(limits::Lease& lease, SlotGuard& slot, const
   return used;
 }
 
+// Beast appends the trailer section of a chunked body to the head's fields. Trailer fields are
+// dropped: never merged into the header section (RFC 9110 §6.5.1), never forwarded.
+void drop_trailer_fields(http::fields& f, std::size_t head_fields) {
+  auto it = f.begin();
+  std::advance(it, std::min(head_fields, static_cast<std::size_t>(std::distance(f.begin(), f.end()))));
+  while (it != f.end()) it = f.erase(it);
+}
+
+// The field that bounds the answer's length on each forwarded route.
+std::string_view output_cap_field(http_routes::Route route) {
+  switch (route) {
+    case http_routes::Route::chat_completions: return "max_completion_tokens";
+    case http_routes::Route::responses: return "max_output_tokens";
+    default: return "max_tokens";
+  }
+}
+
 double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -175,9 +195,12 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
   const Config& cfg = *snap->config;
   const auto& server = cfg.server;
   request_id_ = generate_request_id();
+  head_only_ = false;
   rec_.reset();
   rec_.start = std::chrono::steady_clock::now();
   rec_.wall = std::chrono::system_clock::now();
+
+  buffer_.max_size(server.max_header_bytes + kUnparsedSlack);  // (prepare() never asks beyond it)
 
   // 1. The head, found in the raw bytes and checked before Beast parses it.
   deadline_.arm(server.header_timeout, [s = &stream_] { s->cancel(); });
@@ -199,9 +222,10 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
 
   http::request_parser<http::empty_body> head;
   head.header_limit(static_cast<std::uint32_t>(server.max_header_bytes + 1));
+  head.body_limit(server.max_body_bytes);  // a declared Content-Length above it: 413
   head.eager(false);
   error_code pec;
-  head.put(asio::buffer(buffer_.data().data(), scan.length), pec);
+  const auto parsed = http_framing::parse_head(static_cast<char*>(buffer_.data().data()), scan.length, head, pec);
   buffer_.consume(scan.length);
   const unsigned version = head.get().version() == 10 ? 10 : 11;
   rec_.method = http::to_string(head.get().method());
@@ -209,19 +233,25 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
     const auto target = head.get().target();
     rec_.path.assign(target.data(), std::min(target.size(), kLoggedTextMax));
   }
-  if (pec && pec != http::error::need_more)
-    co_return co_await fail(Errc::bad_framing, version, Next::linger, "Malformed HTTP request: " + pec.message());
-  if (auto e = http_framing::check_body_framing(head.get().base()); e != Errc::ok)
-    co_return co_await fail(e, version, Next::linger,
-                            "Ambiguous or unsupported message framing (Content-Length/Transfer-Encoding).");
+  if (parsed == Errc::bad_framing)
+    co_return co_await fail(parsed, version, Next::linger, "Malformed HTTP request: " + pec.message());
+  if (parsed != Errc::ok) co_return co_await fail(parsed, version, Next::linger);
+  const auto check = http_framing::check_request(head.get());
+  if (check.error != Errc::ok) co_return co_await fail(check.error, version, Next::linger, check.message);
   const auto& fields = head.get().base();
   if (auto rid = field(fields, "x-request-id"); valid_request_id(rid)) request_id_ = rid;
   const bool has_body = head.chunked() || head.content_length().value_or(0) > 0;
   const Next after_error = has_body ? Next::linger : Next::keep_alive;
 
   // 2. The route, then the tenant (before reading any body).
-  const auto match = http_routes::match(head.get().method(), head.get().target());
+  const auto match = http_routes::match(head.get().method(), check.path);
+  if (match.error == Errc::method_not_allowed) {
+    auto res = http_responses::error(match.error, version, request_id_);
+    res.set(http::field::allow, match.allow);
+    co_return co_await reply(std::move(res), match.error, after_error);
+  }
   if (match.error != Errc::ok) co_return co_await fail(match.error, version, after_error);
+  head_only_ = match.head;
   if (match.route == http_routes::Route::healthz) {
     co_return co_await send(http_responses::text(200, "ok\n", version, request_id_), head.keep_alive())
         ? Next::keep_alive : Next::close;
@@ -249,14 +279,13 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
   }
 
   // 3. The body, bounded in size and time.
-  if (head.content_length().value_or(0) > server.max_body_bytes)
-    co_return co_await fail(Errc::body_too_large, version, Next::linger);
-  if (beast::iequals(field(fields, "expect"), "100-continue")) {
+  if (check.expect_continue) {
     http::response<http::empty_body> cont{http::status::continue_, 11};
     deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
     auto [cec, cn] = co_await http::async_write(stream_, cont, use_nothrow);
     if (cec) co_return Next::close;
   }
+  const auto head_fields = static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
   http::request_parser<http::string_body> parser{std::move(head)};
   parser.body_limit(server.max_body_bytes);
   deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
@@ -266,6 +295,9 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
       deadline_.disarm();
       if (deadline_.fired()) co_return co_await fail(Errc::request_timeout, version, Next::close);
       if (bec == http::error::body_limit) co_return co_await fail(Errc::body_too_large, version, Next::linger);
+      if (bec == http::error::buffer_overflow)  // a chunk line or the trailer section does not end
+        co_return co_await fail(Errc::bad_framing, version, Next::linger,
+                                "Malformed request body: chunk extensions or trailer fields too long.");
       if (bec == http::error::end_of_stream || bec == asio::error::eof || bec == asio::error::connection_reset)
         co_return Next::close;
       co_return co_await fail(Errc::bad_framing, version, Next::linger, "Malformed request body: " + bec.message());
@@ -273,6 +305,7 @@ awaitable<ClientSession::Next> ClientSession::serve_one(const SnapshotPtr& snap)
   }
   deadline_.disarm();
   Request req = parser.release();
+  drop_trailer_fields(req.base(), head_fields);
   rec_.bytes_in = req.body().size();
   co_return co_await forward(snap, tenant, match.route, req);
 }
@@ -295,7 +328,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                             "The model '" + model_name.substr(0, 256) +
                                 "' does not exist or you do not have access to it.", "model");
   const bool has_output = route != http_routes::Route::embeddings;
-  const auto est = limits::estimate_tokens(body, *model, has_output);
+  const auto est = limits::estimate_tokens(body, req.body().size(), *model, has_output);
   if (model->context_window && est.total() > *model->context_window)
     co_return co_await fail(Errc::context_length_exceeded, version, Next::keep_alive,
                             "This model's maximum context length is " + std::to_string(*model->context_window) +
@@ -330,9 +363,10 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   }
 
   // Admission: concurrency, requests, tokens, budget — the lease is held until the answer is relayed.
+  // Tokens per minute take the close estimate; the budget reserves the upper bound of the cost.
   const limits::TenantLimiter::Ask ask{
       static_cast<double>(est.total()),
-      limits::cost_usd(limits::Usage{est.prompt, est.max_output, 0}, model->price)};
+      limits::cost_usd(limits::Usage{est.prompt_bound, est.output_bound, 0}, model->price)};
   limits::HeaderList limit_headers;
   if (auto refused = co_await admit(*limiter, ask, month, version, req.keep_alive(), limit_headers))
     co_return *refused;
@@ -359,8 +393,11 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
     limit_headers.emplace_back("x-corral-cache", std::string(cplan.miss_label()));
   }
 
+  // A tenant with a budget: the output must stay within what was reserved for it.
+  const bool cap_output = tenant.budget_monthly_usd > 0 && has_output && !est.output_capped;
+  if (cap_output) body[std::string(output_cap_field(route))] = est.max_output;
   std::string upstream_body;
-  if (target.model != model_name || strip_usage_chunk) {
+  if (target.model != model_name || strip_usage_chunk || cap_output) {
     body["model"] = target.model;
     upstream_body = body.dump();
   } else {
@@ -480,20 +517,29 @@ awaitable<bool> ClientSession::send(http_responses::Response res, bool keep_aliv
   res.keep_alive(keep_alive && !worker_.draining);
   res.set("x-corral-overhead-ms", overhead_ms());
   rec_.status = res.result_int();
-  rec_.bytes_out = res.body().size();
+  rec_.bytes_out = head_only_ ? 0 : res.body().size();
   deadline_.arm(worker_.runtime.snapshot()->config->server.body_timeout, [s = &stream_] { s->cancel(); });
-  auto [ec, n] = co_await http::async_write(stream_, res, use_nothrow);
+  error_code ec;
+  if (head_only_) {  // HEAD: the head of the GET answer, Content-Length included, without the body
+    http::response_serializer<http::string_body> sr{res};
+    std::tie(ec, std::ignore) = co_await http::async_write_header(stream_, sr, use_nothrow);
+  } else {
+    std::tie(ec, std::ignore) = co_await http::async_write(stream_, res, use_nothrow);
+  }
   deadline_.disarm();
   co_return !ec && res.keep_alive();
 }
 
-awaitable<ClientSession::Next> ClientSession::fail(Errc e, unsigned version, Next next, std::string_view message,
-                                                   std::string_view param) {
+awaitable<ClientSession::Next> ClientSession::reply(http_responses::Response res, Errc e, Next next) {
   rec_.error = e;
-  const bool ok = co_await send(http_responses::error(e, version, request_id_, message, param),
-                                next == Next::keep_alive);
+  const bool ok = co_await send(std::move(res), next == Next::keep_alive);
   if (next == Next::keep_alive) co_return ok ? Next::keep_alive : Next::close;
   co_return next;
+}
+
+awaitable<ClientSession::Next> ClientSession::fail(Errc e, unsigned version, Next next, std::string_view message,
+                                                   std::string_view param) {
+  co_return co_await reply(http_responses::error(e, version, request_id_, message, param), e, next);
 }
 
 void ClientSession::finish_record(const Snapshot& snap) {

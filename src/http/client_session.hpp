@@ -48,6 +48,8 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   awaitable<bool> send(http_responses::Response res, bool keep_alive);
   awaitable<Next> fail(Errc e, unsigned version, Next next, std::string_view message = {},
                        std::string_view param = {});
+  // Sends an error answer `res` for `e`; `next` as for fail().
+  awaitable<Next> reply(http_responses::Response res, Errc e, Next next);
   awaitable<void> linger();
   // The request's record to the metrics and the access log (at the end of each request).
   void finish_record(const Snapshot& snap);
@@ -79,6 +81,7 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   std::string request_id_;
   observability::RequestRecord rec_;
   bool idle_ = false;
+  bool head_only_ = false;  // the request is a HEAD: answers carry no body
 };
 
 }  // namespace corral::http_server

@@ -21,15 +21,15 @@ constexpr Entry kRoutes[] = {
 
 }  // namespace
 
-Match match(http::verb method, std::string_view target) noexcept {
-  const auto path = target.substr(0, target.find('?'));
+Match match(http::verb method, std::string_view path) noexcept {
   for (const auto& e : kRoutes) {
     if (e.path != path) continue;
-    if (e.method == method)
-      return {e.route, Errc::ok};
-    return {e.route, Errc::method_not_allowed};
+    const std::string_view allow = e.method == http::verb::get ? "GET, HEAD" : "POST";
+    if (e.method == method) return {e.route, Errc::ok, false, allow};
+    if (e.method == http::verb::get && method == http::verb::head) return {e.route, Errc::ok, true, allow};
+    return {e.route, Errc::method_not_allowed, false, allow};
   }
-  return {Route::healthz, Errc::not_found};
+  return {Route::healthz, Errc::not_found, false, {}};
 }
 
 bool is_forwarded(Route r) noexcept {

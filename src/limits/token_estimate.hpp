@@ -1,5 +1,15 @@
-// The admission estimate of a request's tokens: prompt ≈ UTF-8 bytes of its text fields / 4,
-// output = the requested maximum or the model's default_max_tokens.
+// Two estimates of a request's tokens, for two purposes:
+//  - the admission estimate (tokens per minute, the fair queue's cost): close to what a provider
+//    counts for ordinary text — prompt ≈ UTF-8 bytes of the text fields / 4 — and corrected with
+//    the reported usage afterwards, so an error either way evens out;
+//  - the budget bound (the monthly budget's reservation): never below what any provider can bill,
+//    so concurrent requests cannot overspend a budget by more than one request. Every token of a
+//    byte-level tokenizer covers at least one byte, so the prompt is bounded by the bytes of the
+//    whole body (text, roles, names, tool schemas, the JSON around them) plus the framing a provider
+//    adds per message, and a fixed allowance per image part (billed by size, not by its bytes here).
+//    The output is bounded by the request's maximum (max_tokens, max_completion_tokens,
+//    max_output_tokens; the model's default_max_tokens when it sets none — corral then sends that
+//    maximum upstream for tenants with a budget) times the number of choices (n, best_of).
 #pragma once
 
 #include <cstdint>
@@ -10,14 +20,24 @@
 
 namespace corral::limits {
 
+// The most tokens a provider bills for one image part (OpenAI's largest tiling, with margin).
+inline constexpr std::uint64_t kImageTokenBound = 2560;
+// Tokens a provider adds per message (role, separators) and once per request (the answer's start).
+inline constexpr std::uint64_t kMessageTokenBound = 8;
+inline constexpr std::uint64_t kRequestTokenBound = 16;
+
 struct TokenEstimate {
-  std::uint64_t prompt = 0;
-  std::uint64_t max_output = 0;
+  std::uint64_t prompt = 0;        // admission estimate of the prompt
+  std::uint64_t max_output = 0;    // the output asked for (or the model's default)
+  std::uint64_t prompt_bound = 0;  // upper bound of the prompt
+  std::uint64_t output_bound = 0;  // upper bound of the output (max_output x choices)
+  bool output_capped = false;      // the request sets its maximum output itself
   std::uint64_t total() const { return prompt + max_output; }
 };
 
-// `body` is the request object of chat/completions, completions, embeddings or responses.
-TokenEstimate estimate_tokens(const nlohmann::json& body, const ModelConfig& model,
+// `body` is the request object of chat/completions, completions, embeddings or responses, and
+// `body_bytes` the size of its JSON text as received.
+TokenEstimate estimate_tokens(const nlohmann::json& body, std::size_t body_bytes, const ModelConfig& model,
                               bool has_output);
 
 }  // namespace corral::limits

@@ -8,6 +8,8 @@
 namespace corral::upstream {
 namespace {
 
+constexpr std::string_view kVia = "1.1 corral";
+
 std::string lowercase(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -49,11 +51,18 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   req.target(provider.origin.base_path + std::string(api_path));
   req.version(11);
   const bool connection_lists = client.count(http::field::connection) > 0;  // looked up once
+  std::string via;
   for (const auto& f : client) {
     const auto name = lowercase(f.name_string());
     if (is_private_request_header(name) || (connection_lists && named_in_connection(client, name))) continue;
+    if (f.name() == http::field::via) {
+      via.append(f.value()).append(", ");
+      continue;
+    }
     req.insert(f.name_string(), f.value());
   }
+  // RFC 9110 §7.6.3: a gateway adds itself to Via in each request it forwards.
+  req.set(http::field::via, via.append(kVia));
   req.set(http::field::host, provider.origin.host_header);
   if (!provider.api_key.empty()) req.set(http::field::authorization, "Bearer " + provider.api_key);
   for (const auto& [name, value] : provider.headers) req.set(name, value);

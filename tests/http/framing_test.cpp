@@ -50,19 +50,127 @@ http::fields make(std::initializer_list<std::pair<const char*, const char*>> lis
 TEST(BodyFraming, AcceptsTheUnambiguousCases) {
   EXPECT_EQ(check_body_framing(make({})), Errc::ok);
   EXPECT_EQ(check_body_framing(make({{"Content-Length", "12"}})), Errc::ok);
-  EXPECT_EQ(check_body_framing(make({{"Content-Length", "12"}, {"Content-Length", "12"}})), Errc::ok);
   EXPECT_EQ(check_body_framing(make({{"Transfer-Encoding", "chunked"}})), Errc::ok);
   EXPECT_EQ(check_body_framing(make({{"Transfer-Encoding", " Chunked "}})), Errc::ok);
+  EXPECT_EQ(check_body_framing(make({{"Transfer-Encoding", ", chunked,"}})), Errc::ok);  // empty list elements
 }
 
 TEST(BodyFraming, RejectsTheAmbiguousCases) {
   for (auto f : {make({{"Content-Length", "1"}, {"Transfer-Encoding", "chunked"}}),
-                 make({{"Transfer-Encoding", "gzip, chunked"}}), make({{"Transfer-Encoding", "chunked, identity"}}),
-                 make({{"Transfer-Encoding", "identity"}}),
+                 make({{"Transfer-Encoding", "chunked, identity"}}), make({{"Transfer-Encoding", "identity"}}),
+                 make({{"Transfer-Encoding", "chunked, chunked"}}), make({{"Transfer-Encoding", ""}}),
                  make({{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}}),
                  make({{"Content-Length", "1"}, {"Content-Length", "2"}}), make({{"Content-Length", "+1"}}),
-                 make({{"Content-Length", ""}})})
+                 // Identical duplicates and lists are refused too (RFC 9112 §6.2 allows either; strict).
+                 make({{"Content-Length", "12"}, {"Content-Length", "12"}}), make({{"Content-Length", "12, 12"}}),
+                 make({{"Content-Length", ""}}), make({{"Content-Length", "1234567890123456789"}})})
     EXPECT_EQ(check_body_framing(f), Errc::bad_framing);
+  // HTTP/1.0 does not have Transfer-Encoding (RFC 9112 §6.1).
+  EXPECT_EQ(check_body_framing(make({{"Transfer-Encoding", "chunked"}}), 10), Errc::bad_framing);
+}
+
+TEST(BodyFraming, CodingsOtherThanChunkedAreRefused) {
+  EXPECT_EQ(check_body_framing(make({{"Transfer-Encoding", "gzip, chunked"}})), Errc::bad_framing);
+  EXPECT_EQ(check_body_framing(make({{"Transfer-Encoding", "x-custom , chunked"}})), Errc::bad_framing);
+  EXPECT_EQ(check_body_framing(make({{"Transfer-Encoding", "chunked, gzip"}})), Errc::bad_framing);  // not last
+}
+
+TEST(HostField, TheUriHostGrammar) {
+  for (const char* ok : {"", "a", "api.example.com", "api.example.com:443", "127.0.0.1:8080", "[::1]", "[::1]:80",
+                         "[2001:db8::7]:8443", "x%41y", "a-b_c~d.e", "host:"})
+    EXPECT_TRUE(valid_host(ok)) << ok;
+  for (const char* bad : {"a b", "user@host", "[::1", "[::1]x", "[zz::1]", "host:port", "host:123456", "a/b",
+                          "a%4", "ho\"st", "[]"})
+    EXPECT_FALSE(valid_host(bad)) << bad;
+}
+
+// A head parsed as the session parses it; an error of parse_head is kept in `error`.
+struct Parsed {
+  explicit Parsed(std::string h) : text(std::move(h)) {
+    parser.eager(false);
+    error = parse_head(text.data(), text.size(), parser, beast);
+  }
+  const http::request_header<>& head() const { return parser.get().base(); }
+  std::string text;
+  http::request_parser<http::empty_body> parser;
+  error_code beast;
+  Errc error = Errc::ok;
+};
+
+HeadCheck check(const Parsed& p) { return p.error != Errc::ok ? HeadCheck{p.error, {}} : check_request(p.head()); }
+
+TEST(CheckRequest, ServesOriginAndAbsoluteFormAndRoutesOnThePath) {
+  Parsed query("POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto c = check(query);
+  EXPECT_EQ(c.error, Errc::ok);
+  EXPECT_EQ(c.path, "/v1/chat/completions");  // the query is not part of the route
+  Parsed absolute("POST http://api.example/v1/models HTTP/1.1\r\nHost: other\r\n\r\n");
+  c = check(absolute);
+  EXPECT_EQ(c.error, Errc::ok);
+  EXPECT_EQ(c.path, "/v1/models");
+  Parsed no_path("GET HTTPS://h:8080?q HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(check(no_path).path, "/");
+  EXPECT_EQ(check(Parsed("GET /healthz HTTP/1.0\r\n\r\n")).error, Errc::ok);  // 1.0 needs no Host
+  // The asterisk and authority forms are well formed with their methods, and name nothing routed.
+  Parsed asterisk("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(check(asterisk).path, "*");
+  Parsed authority("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n");
+  EXPECT_EQ(check(authority).path, "h:443");
+  Parsed minor("GET /healthz HTTP/1.2\r\nHost: h\r\n\r\n");  // a higher minor version: served as 1.1
+  EXPECT_EQ(check(minor).error, Errc::ok);
+  EXPECT_EQ(minor.head().version(), 11u);
+}
+
+TEST(CheckRequest, RefusesWhatTheRfcsRefuse) {
+  const std::pair<const char*, Errc> cases[] = {
+      {"GET /healthz HTTP/2.0\r\nHost: h\r\n\r\n", Errc::version_not_supported},
+      {"GET /healthz HTTP/0.9\r\nHost: h\r\n\r\n", Errc::version_not_supported},
+      {"GET * HTTP/1.1\r\nHost: h\r\n\r\n", Errc::bad_framing},
+      {"GET h:443 HTTP/1.1\r\nHost: h\r\n\r\n", Errc::bad_framing},
+      {"GET ftp://h/x HTTP/1.1\r\nHost: h\r\n\r\n", Errc::bad_framing},
+      {"GET http://u@h/x HTTP/1.1\r\nHost: h\r\n\r\n", Errc::bad_framing},
+      {"GET /a#frag HTTP/1.1\r\nHost: h\r\n\r\n", Errc::bad_framing},
+      {"GET /a%zz HTTP/1.1\r\nHost: h\r\n\r\n", Errc::bad_framing},
+      {"GET /a<b> HTTP/1.1\r\nHost: h\r\n\r\n", Errc::bad_framing},
+      {"GET /healthz HTTP/1.1\r\n\r\n", Errc::bad_framing},
+      {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", Errc::bad_framing},
+      {"GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n", Errc::bad_framing},
+      {"POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", Errc::bad_framing},
+      {"POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", Errc::bad_framing},
+      {"POST /x HTTP/1.1\r\nHost: h\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n", Errc::expectation_failed},
+  };
+  for (const auto& [head, want] : cases) {
+    Parsed p(head);
+    EXPECT_FALSE(p.beast) << head << ": " << p.beast.message();
+    EXPECT_EQ(check(p).error, want) << head;
+  }
+}
+
+TEST(CheckRequest, ExpectContinueOnlyInHttp11) {
+  EXPECT_TRUE(check(Parsed("POST /x HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n"))
+                  .expect_continue);
+  const auto h10 = check(Parsed("POST /x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"));
+  EXPECT_EQ(h10.error, Errc::ok);
+  EXPECT_FALSE(h10.expect_continue);  // RFC 9110 §10.1.1: ignored
+  EXPECT_EQ(check(Parsed("POST /x HTTP/1.0\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n")).error, Errc::ok);
+  http::request_parser<http::empty_body> limited;
+  limited.body_limit(1000);
+  std::string over = "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n";
+  error_code ec;
+  EXPECT_EQ(parse_head(over.data(), over.size(), limited, ec), Errc::body_too_large);  // declared length: 413
+}
+
+// Beast itself refuses these in the request line and the fields (the session answers 400).
+TEST(CheckRequest, BeastRefusesMalformedLinesAndFieldNames) {
+  for (std::string head : {"GET  /healthz HTTP/1.1\r\nHost: h\r\n\r\n", "GET /healthz  HTTP/1.1\r\nHost: h\r\n\r\n",
+                           "GET\t/healthz HTTP/1.1\r\nHost: h\r\n\r\n", "GET /healthz http/1.1\r\nHost: h\r\n\r\n",
+                           "GET /healthz HTTP/1.1 \r\nHost: h\r\n\r\n", "GET /healthz HTTP/11\r\nHost: h\r\n\r\n",
+                           "GET /healthz HTTP/1.1\r\nHost : h\r\n\r\n", "GET /healthz HTTP/1.1\r\n: h\r\n\r\n",
+                           "GET /healthz HTTP/1.1\r\nX(y): h\r\n\r\n"}) {
+    Parsed p(head);
+    EXPECT_EQ(p.error, Errc::bad_framing) << head;
+    EXPECT_TRUE(p.beast) << head;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
 // Admission through real sockets: rate limits, concurrency leases, usage accounting.
+#include <signal.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
 
 #include "integration/harness.hpp"
 
@@ -69,6 +74,79 @@ TEST(Admission, TokenLimitAndBudget) {
   EXPECT_EQ(over.result_int(), 429);
   EXPECT_EQ(json::parse(over.body())["error"]["code"], "insufficient_quota");
   EXPECT_EQ(chat(corral.port, "sk-budget", R"({"model":"gpt-4.1","max_tokens":100})").result_int(), 200);
+}
+
+// A burst of concurrent requests cannot overspend a budget by more than one request, whatever the
+// request looks like: the reservation is an upper bound of what the provider bills (the mock counts
+// prompt tokens as a tokenizer does: per word, per punctuation mark, per message, tools and images
+// included), not the close estimate used for tokens per minute.
+TEST(Admission, BurstsNeverOverspendABudgetWhateverThePromptShape) {
+  Mock mock;
+  const std::string long_text(2000, 'x');
+  std::string many_messages = R"([)";
+  for (int i = 0; i < 12; ++i) many_messages += std::string(i ? "," : "") + R"({"role":"user","content":"a, b; c!"})";
+  many_messages += "]";
+  const std::map<std::string, std::string> shapes = {
+      {"short", R"({"model":"gpt-4.1","max_tokens":16,"messages":[{"role":"user","content":"hi"}]})"},
+      {"long", R"({"model":"gpt-4.1","max_tokens":16,"messages":[{"role":"user","content":")" + long_text + R"("}]})"},
+      {"multi", R"({"model":"gpt-4.1","max_tokens":16,"messages":)" + many_messages + "}"},
+      {"tools", R"({"model":"gpt-4.1","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text","text":"?"},)"
+                R"({"type":"image_url","image_url":{"url":"https://x/y.png","detail":"high"}}]}],"tools":[{"type":"function",)"
+                R"("function":{"name":"lookup","description":"Finds a thing.","parameters":{"type":"object","properties":)"
+                R"({"q":{"type":"string","description":"what to find"},"k":{"type":"integer"}},"required":["q"]}}}]})"},
+      {"uncapped", R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})"},  // corral caps the output
+  };
+  // What each shape really costs (at $100 per million tokens either way), learnt from a tenant
+  // without a budget; then each shape's tenant gets a budget of about six such requests (a reload).
+  auto config = base_config();
+  config.replace(config.find("  small:"), 0, "    price_per_mtok: {input: 100, output: 100}\n    default_max_tokens: 32\n");
+  Corral corral(config, mock.port);
+  std::string tenants;
+  for (const auto& [name, body] : shapes) {
+    const auto probe = chat(corral.port, "sk-acme", body);
+    ASSERT_EQ(probe.result_int(), 200) << probe.body();
+    const auto u = json::parse(probe.body())["usage"];
+    const double cost = (u["prompt_tokens"].get<double>() + u["completion_tokens"].get<double>()) * 100 / 1e6;
+    tenants += "  t_" + name + ":\n    api_keys: [" + key_ref("sk-" + name) + "]\n    budget: {monthly_usd: " +
+               std::to_string(6 * cost) + "}\n";
+  }
+  std::ofstream(corral.config_path) << with_mock_port(
+      std::string(config).replace(config.find("  acme:"), 0, tenants), mock.port);
+  ::kill(corral.process->pid(), SIGHUP);
+  ASSERT_TRUE(corral.process->wait_for_log("configuration reloaded", 5s));
+  const auto budget_of = [&](const std::string& name) {
+    const auto at = tenants.find("t_" + name + ":");
+    const auto from = tenants.find("monthly_usd: ", at) + 13;
+    return std::stod(tenants.substr(from, tenants.find('}', from) - from));
+  };
+
+  for (const auto& [name, body] : shapes) {
+    SCOPED_TRACE(name);
+    int admitted = 0, refused = 0;
+    double max_cost = 0;
+    for (int wave = 0; wave < 20; ++wave) {  // bursts of 40 until the budget refuses everything
+      int ok_in_wave = 0;
+      for (const auto& res : concurrent_chats(corral.port, "sk-" + name, body, 40)) {
+        if (res.result_int() == 200) {
+          ++ok_in_wave;
+          const auto u = json::parse(res.body())["usage"];
+          EXPECT_LE(u["completion_tokens"].get<int>(), 32);
+          max_cost = std::max(max_cost, (u["prompt_tokens"].get<double>() + u["completion_tokens"].get<double>()) * 100 / 1e6);
+        } else {
+          ASSERT_EQ(res.result_int(), 429) << res.body();
+          EXPECT_EQ(json::parse(res.body())["error"]["code"], "insufficient_quota");
+          ++refused;
+        }
+      }
+      admitted += ok_in_wave;
+      if (ok_in_wave == 0) break;
+    }
+    const auto budget = usage_of(corral.port, "sk-" + name)["budget"];
+    EXPECT_GT(admitted, 0);
+    EXPECT_GT(refused, 0);
+    EXPECT_LE(budget["spent_usd"].get<double>(), budget_of(name) + max_cost + 1e-9) << admitted << " admitted";
+    EXPECT_DOUBLE_EQ(budget["reserved_usd"].get<double>(), 0.0);
+  }
 }
 
 TEST(Admission, NoLeaseLeaksAfterAThousandFailedRequests) {
