@@ -26,6 +26,21 @@ std::shared_ptr<ssl::context> make_client_tls_context(const ProviderConfig& p, s
   return ctx;
 }
 
+SnapshotPtr Runtime::snapshot() const {
+  struct Cached {
+    std::uint64_t generation = 0;
+    SnapshotPtr snapshot;
+  };
+  thread_local Cached cached;
+  const auto generation = generation_.load(std::memory_order_acquire);
+  if (cached.generation != generation || !cached.snapshot) {
+    std::lock_guard lock(snapshot_mu_);
+    cached.snapshot = current_;
+    cached.generation = generation;
+  }
+  return cached.snapshot;
+}
+
 std::optional<std::string> Runtime::apply(ConfigPtr config) {
   auto snap = std::make_shared<Snapshot>();
   snap->config = config;
@@ -76,7 +91,12 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
       auto it = weights.find(tenant);
       return it == weights.end() ? 0.0 : it->second;
     });
-  current_.store(std::move(snap), std::memory_order_release);
+  {
+    std::lock_guard snapshot_lock(snapshot_mu_);
+    current_ = std::move(snap);
+  }
+  static std::atomic<std::uint64_t> generations{0};
+  generation_.store(generations.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_release);
   return std::nullopt;
 }
 

@@ -48,7 +48,9 @@ class Runtime {
   // Builds what the snapshot needs beyond the config (TLS contexts) and swaps it in.
   // Returns an error message and changes nothing when that fails.
   std::optional<std::string> apply(ConfigPtr config);
-  SnapshotPtr snapshot() const { return current_.load(std::memory_order_acquire); }
+  // The current snapshot. Each thread keeps the last one it took and checks an atomic generation
+  // number per call; only after a reload does it take the mutex to copy the new pointer.
+  SnapshotPtr snapshot() const;
 
   // The response cache's process-wide parts: the in-process store and the single-flight table.
   const std::shared_ptr<cache::MemoryStore>& memory_cache() const { return memory_cache_; }
@@ -57,7 +59,9 @@ class Runtime {
   const observability::AccessLog::Pool& log_pool() const { return log_pool_; }
 
  private:
-  std::atomic<SnapshotPtr> current_;
+  mutable std::mutex snapshot_mu_;  // guards current_ (held to copy or swap one pointer)
+  SnapshotPtr current_;
+  std::atomic<std::uint64_t> generation_{0};  // unique across Runtimes: a new one never matches a cache
   std::mutex mu_;  // guards the maps below (touched only on apply)
   std::unordered_map<std::string, std::shared_ptr<ProviderState>> provider_states_;
   std::unordered_map<std::string, std::shared_ptr<limits::TenantLimiter>> tenant_limiters_;

@@ -12,6 +12,7 @@
 
 #include "corral/asio.hpp"
 #include "cache/worker_cache.hpp"
+#include "http/client_connections.hpp"
 #include "observability/worker_stats.hpp"
 #include "runtime.hpp"
 #include "upstream/connection_pool.hpp"
@@ -37,8 +38,8 @@ class WorkerContext : public asio::io_context {
 };
 
 struct Worker {
-  Worker(Runtime& rt, std::size_t idx, std::atomic<std::uint64_t>& client_count)
-      : runtime(rt), index(idx), dns(io.get_executor()), client_connections(client_count),
+  Worker(Runtime& rt, std::size_t idx, http_server::ClientConnections& client_count)
+      : runtime(rt), index(idx), dns(io.get_executor()), clients(client_count),
         cache(io.get_executor(), rt.memory_cache()) {}
   ~Worker() { io.destroy_pending(); }  // sessions end while `sessions` and `pool` still exist
   Worker(const Worker&) = delete;
@@ -49,7 +50,7 @@ struct Worker {
   std::size_t index;
   upstream::DnsCache dns;
   upstream::ConnectionPool pool;
-  std::atomic<std::uint64_t>& client_connections;  // all workers
+  http_server::ClientConnections& clients;  // all workers' client connections
   bool draining = false;
   std::unordered_set<Drainable*> sessions;  // live client sessions of this worker
   cache::WorkerCache cache;                 // this thread's cache backend (and Redis connection)

@@ -27,6 +27,7 @@ struct HostPort {
 struct ServerTls {
   std::string cert_file;
   std::string key_file;
+  unsigned min_version = 12;  // lowest TLS version accepted: 12 (TLS 1.2) or 13 (TLS 1.3)
 };
 
 struct ServerConfig {
@@ -34,6 +35,7 @@ struct ServerConfig {
   unsigned threads = 0;                      // I/O threads; 0 = number of cores (resolved at load)
   std::optional<ServerTls> tls;              // HTTPS listener when set
   std::uint64_t max_connections = 10000;     // further connections are closed at once
+  std::uint64_t max_connections_per_client = 256;  // from one client address (503 beyond); 0: none
   std::uint64_t max_header_bytes = 16 << 10; // request line + headers (431, or 414 for the line)
   std::uint64_t max_body_bytes = 8 << 20;    // 413 above
   Duration header_timeout = 10s;             // whole request head: 408

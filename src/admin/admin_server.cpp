@@ -127,7 +127,9 @@ awaitable<Reply> AdminServer::metrics() {
   const auto samples = co_await collect(server_.workers(), kCollectTimeout, /*with_stats=*/true);
   const auto snap = runtime_.snapshot();
   SharedCounts counts{reloader_.succeeded(), reloader_.failed(),
-                      observability::AccessLog::dropped(runtime_.log_pool()), server_.client_connections()};
+                      observability::AccessLog::dropped(runtime_.log_pool()), server_.clients().total(),
+                      server_.clients().refused(http_server::ClientConnections::Admit::over_total),
+                      server_.clients().refused(http_server::ClientConnections::Admit::over_per_client)};
   co_return Reply{200, "text/plain; version=0.0.4; charset=utf-8",
                   observability::render(build_scrape(samples, *snap, counts))};
 }

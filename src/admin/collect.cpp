@@ -86,6 +86,8 @@ observability::Scrape build_scrape(const std::vector<WorkerSample>& samples, con
   s.reloads_failed = counts.reloads_failed;
   s.access_log_dropped = counts.access_log_dropped;
   s.client_connections = counts.client_connections;
+  s.connections_refused_total = counts.refused_over_total;
+  s.connections_refused_per_client = counts.refused_per_client;
   s.version = CORRAL_VERSION;
   return s;
 }

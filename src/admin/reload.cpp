@@ -21,7 +21,10 @@ std::vector<std::string> restart_only_changes(const Config& before, const Config
   if (b.listen.host != a.listen.host || b.listen.port != a.listen.port)
     out.push_back("server.listen takes effect only after a restart");
   if (b.threads != a.threads) out.push_back("server.threads takes effect only after a restart");
-  if (b.tls.has_value() != a.tls.has_value()) out.push_back("server.tls takes effect only after a restart");
+  if (b.tls.has_value() != a.tls.has_value() ||
+      (b.tls && (b.tls->cert_file != a.tls->cert_file || b.tls->key_file != a.tls->key_file ||
+                 b.tls->min_version != a.tls->min_version)))
+    out.push_back("server.tls takes effect only after a restart");
   if (!same(before.admin.listen, after.admin.listen))
     out.push_back("admin.listen takes effect only after a restart");
   return out;

@@ -87,9 +87,17 @@ void read_server(YamlReader& r, const YAML::Node& n, ServerConfig& s) {
                                assign(tls.cert_file, r.readable_file(v2, p2));
                                cert = true;
                              }},
-                            {"key_file", [&](auto& v2, auto& p2) {
+                            {"key_file",
+                             [&](auto& v2, auto& p2) {
                                assign(tls.key_file, r.readable_file(v2, p2));
                                key = true;
+                             }},
+                            {"min_version", [&](auto& v2, auto& p2) {
+                               auto m = r.string(v2, p2);
+                               if (!m) return;
+                               if (*m == "1.2") tls.min_version = 12;
+                               else if (*m == "1.3") tls.min_version = 13;
+                               else r.error(v2, p2 + ": expected \"1.2\" or \"1.3\"");
                              }}});
                   if (v.IsMap() && (!cert || !key))
                     r.error(v, p + ": needs both cert_file and key_file");
@@ -97,6 +105,8 @@ void read_server(YamlReader& r, const YAML::Node& n, ServerConfig& s) {
                 }},
                {"max_connections",
                 [&](auto& v, auto& p) { assign(s.max_connections, r.uint(v, p, 1)); }},
+               {"max_connections_per_client",
+                [&](auto& v, auto& p) { assign(s.max_connections_per_client, r.uint(v, p)); }},
                {"max_header_bytes",
                 [&](auto& v, auto& p) { assign(s.max_header_bytes, r.size(v, p, 256)); }},
                {"max_body_bytes", [&](auto& v, auto& p) { assign(s.max_body_bytes, r.size(v, p, 1)); }},

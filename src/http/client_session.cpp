@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/openai_request.hpp"
 #include "corral/listener.hpp"
 #include "corral/request_id.hpp"
 #include "http/framing.hpp"
@@ -51,45 +52,6 @@ struct SlotGuard {
   ~SlotGuard() { release(); }
 };
 
-// The request body of a forwarded route: a JSON object with a model name and, if present, a
-// boolean stream flag.
-struct ParsedBody {
-  nlohmann::json json;
-  std::string model;
-  Errc error = Errc::ok;
-  std::string message, param;
-};
-
-ParsedBody parse_body(const std::string& text) {
-  ParsedBody out;
-  out.json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out.json.is_discarded()) {
-    out.error = Errc::invalid_json;
-  } else if (!out.json.is_object()) {
-    out = {{}, {}, Errc::invalid_request, "The request body must be a JSON object.", {}};
-  } else if (auto m = out.json.find("model"); m == out.json.end() || !m->is_string() || m->get_ref<const std::string&>().empty()) {
-    out = {{}, {}, Errc::invalid_request, "You must provide a model parameter.", "model"};
-  } else if (auto st = out.json.find("stream"); st != out.json.end() && !st->is_boolean() && !st->is_null()) {
-    out = {{}, {}, Errc::invalid_request, "'stream' must be a boolean.", "stream"};
-  } else {
-    out.model = m->get<std::string>();
-  }
-  return out;
-}
-
-// Streams are accounted with the provider's usage chunk: ask for it when the client did not (the
-// relay then takes it out of what the client receives). True when corral added the request.
-bool request_stream_usage(nlohmann::json& body, http_routes::Route route) {
-  auto st = body.find("stream");
-  if (st == body.end() || !st->is_boolean() || !st->get<bool>()) return false;
-  if (route != http_routes::Route::chat_completions && route != http_routes::Route::completions) return false;
-  auto& opts = body["stream_options"];
-  if (!opts.is_object()) opts = nlohmann::json::object();
-  if (opts.value("include_usage", false) == true) return false;
-  opts["include_usage"] = true;
-  return true;
-}
-
 // What the request used, for the tenant's lease and the provider's queue: the provider's own count
 // when it gave one; for an answer cut short without one, an estimate of what was relayed; nothing
 // for a request no provider answered (the lease then gives everything back).
@@ -112,15 +74,6 @@ void drop_trailer_fields(http::fields& f, std::size_t head_fields) {
   while (it != f.end()) it = f.erase(it);
 }
 
-// The field that bounds the answer's length on each forwarded route.
-std::string_view output_cap_field(http_routes::Route route) {
-  switch (route) {
-    case http_routes::Route::chat_completions: return "max_completion_tokens";
-    case http_routes::Route::responses: return "max_output_tokens";
-    default: return "max_tokens";
-  }
-}
-
 double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -140,13 +93,12 @@ std::string models_list(const Config& cfg, const TenantConfig& tenant) {
 
 ClientSession::ClientSession(Worker& worker, AnyStream stream, tcp::endpoint peer)
     : worker_(worker), stream_(std::move(stream)), peer_(std::move(peer)), deadline_(stream_.get_executor()) {
-  worker_.client_connections.fetch_add(1, std::memory_order_relaxed);
   worker_.sessions.insert(this);
 }
 
 ClientSession::~ClientSession() {
   worker_.sessions.erase(this);
-  worker_.client_connections.fetch_sub(1, std::memory_order_relaxed);
+  worker_.clients.close(peer_.address());  // counted when accepted
 }
 
 void ClientSession::start() {
@@ -314,7 +266,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                                                       http_routes::Route route, Request& req) {
   const Config& cfg = *snap->config;
   const unsigned version = req.version() == 10 ? 10 : 11;
-  auto parsed = parse_body(req.body());
+  auto parsed = api::parse_request_body(req.body());
   if (parsed.error != Errc::ok)
     co_return co_await fail(parsed.error, version, Next::keep_alive, parsed.message, parsed.param);
   auto& body = parsed.json;
@@ -322,7 +274,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
   const ModelConfig* model = cfg.find_model(model_name);
   rec_.model.assign(model_name, 0, kLoggedTextMax);
   rec_.model_known = model != nullptr;
-  if (auto st = body.find("stream"); st != body.end() && st->is_boolean()) rec_.stream = st->get<bool>();
+  rec_.stream = parsed.stream;
   if (!model || !tenant.may_use_model(model_name))
     co_return co_await fail(Errc::model_not_found, version, Next::keep_alive,
                             "The model '" + model_name.substr(0, 256) +
@@ -335,7 +287,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
                                 " tokens; the request asks for about " + std::to_string(est.total()) + ".",
                             "messages");
 
-  const bool strip_usage_chunk = request_stream_usage(body, route);
+  const bool strip_usage_chunk = api::request_stream_usage(body, route);
   const std::size_t tenant_index = static_cast<std::size_t>(&tenant - cfg.tenants.data());
   auto& limiter = snap->tenants[tenant_index];
   const int month = limits::month_of_day(limits::utc_day(std::chrono::system_clock::now()));
@@ -395,7 +347,7 @@ awaitable<ClientSession::Next> ClientSession::forward(const SnapshotPtr& snap, c
 
   // A tenant with a budget: the output must stay within what was reserved for it.
   const bool cap_output = tenant.budget_monthly_usd > 0 && has_output && !est.output_capped;
-  if (cap_output) body[std::string(output_cap_field(route))] = est.max_output;
+  if (cap_output) body[std::string(api::output_cap_field(route))] = est.max_output;
   std::string upstream_body;
   if (target.model != model_name || strip_usage_chunk || cap_output) {
     body["model"] = target.model;

@@ -6,6 +6,11 @@
 #include "http/client_session.hpp"
 
 namespace corral::http_server {
+namespace {
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+}  // namespace
 
 Server::Server(Runtime& runtime) : runtime_(runtime) {}
 
@@ -22,7 +27,11 @@ std::optional<std::string> Server::listen() {
     tls_ = std::make_shared<ssl::context>(ssl::context::tls_server);
     error_code ec;
     tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | SSL_OP_NO_RENEGOTIATION);
+    auto* native = tls_->native_handle();
+    SSL_CTX_set_min_proto_version(native, s.tls->min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    // TLS 1.2: forward-secret AEAD suites only (TLS 1.3's are all of that kind).
+    SSL_CTX_set_cipher_list(native, kTls12Ciphers);
     tls_->use_certificate_chain_file(s.tls->cert_file, ec);
     if (ec) return "server.tls.cert_file: " + ec.message();
     tls_->use_private_key_file(s.tls->key_file, ssl::context::pem, ec);
@@ -32,7 +41,7 @@ std::optional<std::string> Server::listen() {
   tcp::endpoint at(asio::ip::make_address(s.listen.host, ec), s.listen.port);
   if (ec) return "server.listen: " + ec.message();
   for (unsigned i = 0; i < s.threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(runtime_, i, client_connections_));
+    workers_.push_back(std::make_unique<Worker>(runtime_, i, clients_));
     auto acceptor = open_listener(workers_.back()->io, at, ec);
     if (ec) return "cannot listen on " + to_string(at) + " (server.listen): " + ec.message();
     if (i == 0) at = endpoint_ = acceptor.local_endpoint();  // port 0: the others join the chosen one
@@ -52,6 +61,25 @@ void Server::start() {
   }
 }
 
+// A connection from an address that already holds server.max_connections_per_client: a 503 and
+// the close. Written without waiting (the new socket's send buffer is empty); over TLS, where an
+// answer would first cost a handshake, the connection is just closed.
+void Server::refuse(tcp::socket socket, bool tls) {
+  static const std::string kAnswer = [] {
+    const auto body = error_body(Errc::overloaded, "Too many connections from this address; retry later.");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+           "Retry-After: 1\r\nretry-after-ms: 1000\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  error_code ec;
+  if (!tls) {
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(kAnswer), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+  }
+  socket.close(ec);
+}
+
 awaitable<void> Server::accept_loop(Worker& w, tcp::acceptor& acceptor) {
   asio::steady_timer backoff(w.io);
   while (acceptor.is_open()) {
@@ -64,13 +92,19 @@ awaitable<void> Server::accept_loop(Worker& w, tcp::acceptor& acceptor) {
       continue;
     }
     const auto snap = runtime_.snapshot();
-    if (client_connections_.load(std::memory_order_relaxed) >= snap->config->server.max_connections) {
+    const auto& server = snap->config->server;
+    auto peer = socket.remote_endpoint(ec);
+    if (ec) continue;
+    const auto admit = clients_.open(peer.address(), server.max_connections, server.max_connections_per_client);
+    if (admit == ClientConnections::Admit::over_total) {
       socket.close(ec);
       continue;
     }
+    if (admit == ClientConnections::Admit::over_per_client) {
+      refuse(std::move(socket), tls_ != nullptr);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
-    auto peer = socket.remote_endpoint(ec);
-    if (ec) continue;
     auto stream = tls_ ? AnyStream(std::move(socket), *tls_) : AnyStream(std::move(socket));
     std::make_shared<ClientSession>(w, std::move(stream), peer)->start();
   }

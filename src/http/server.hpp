@@ -29,15 +29,16 @@ class Server {
 
   // For the admin listener: the workers (each touched only on its own thread) and shared counts.
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
-  std::uint64_t client_connections() const { return client_connections_.load(std::memory_order_relaxed); }
+  const ClientConnections& clients() const { return clients_; }
 
  private:
   awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor);
+  static void refuse(tcp::socket socket, bool tls);
   awaitable<void> sweep_pools(Worker& w);
   awaitable<void> drain_worker(Worker& w, std::chrono::steady_clock::time_point deadline);
 
   Runtime& runtime_;
-  std::atomic<std::uint64_t> client_connections_{0};
+  ClientConnections clients_;
   std::atomic<bool> draining_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<tcp::acceptor> acceptors_;

@@ -157,6 +157,10 @@ std::string render(const Scrape& s) {
   sample(out, "corral_access_log_dropped_total", {}, s.access_log_dropped);
   header(out, "corral_client_connections", "gauge", "Open client connections.");
   sample(out, "corral_client_connections", {}, s.client_connections);
+  header(out, "corral_client_connections_refused_total", "counter",
+         "Client connections closed when accepted, by the limit that refused them.");
+  sample(out, "corral_client_connections_refused_total", {{"reason", "max_connections"}}, s.connections_refused_total);
+  sample(out, "corral_client_connections_refused_total", {{"reason", "per_client"}}, s.connections_refused_per_client);
   header(out, "corral_build_info", "gauge", "The running build.");
   sample(out, "corral_build_info", {{"version", s.version}}, std::uint64_t{1});
   return out;

@@ -127,6 +127,7 @@ awaitable<bool> RedisClient::connect_once() {
     redisAsyncFree(ac);
     co_return false;
   }
+  ac->c.reader->fn = bounded_reply_functions();
   adapter_ = AsioAdapter::attach(ac, ex_);
   if (!adapter_) {
     redisAsyncFree(ac);

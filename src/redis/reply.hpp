@@ -7,6 +7,7 @@
 #include <vector>
 
 struct redisReply;
+struct redisReplyObjectFunctions;
 
 namespace corral::redis {
 
@@ -29,6 +30,13 @@ enum class Status {
   server_error,   // Redis answered with an error reply
 };
 std::string_view to_string(Status s);
+
+// The functions hiredis's reader builds replies with: hiredis's own reply objects, but an array's
+// slots are allocated as its elements arrive rather than all at once for the count it declares (a
+// misbehaving server's "*700000000" would otherwise cost gigabytes before a single element), and
+// arrays over kMaxArrayElements are refused (a protocol error: the connection is dropped).
+inline constexpr int kMaxArrayElements = 1 << 20;
+redisReplyObjectFunctions* bounded_reply_functions();
 
 struct Result {
   Status status = Status::not_connected;

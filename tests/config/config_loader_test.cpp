@@ -133,10 +133,25 @@ TEST(ConfigLoader, EveryKeyOfTheExampleIsDocumented) {
 
 TEST(ConfigLoader, UnknownKeyIsAnErrorAtItsPosition) {
   EXPECT_EQ(only_error(std::string("server:\n  listn: \"127.0.0.1:1\"\n") + kMinimal),
-            "2:3: unknown key \"listn\" in server (expected one of: listen, threads, tls, max_connections, "
+            "2:3: unknown key \"listn\" in server (expected one of: listen, threads, tls, max_connections, max_connections_per_client, "
             "max_header_bytes, max_body_bytes, header_timeout, body_timeout, idle_timeout, drain_timeout, "
             "trusted_proxies, tenant_header_from, access_log)");
   EXPECT_THAT(only_error(std::string(kMinimal) + "extra: 1\n"), HasSubstr("7:1: unknown key \"extra\""));
+}
+
+TEST(ConfigLoader, TlsMinVersionAndPerClientConnections) {
+  EXPECT_THAT(only_error(std::string("server:\n  max_connections_per_client: -1\n") + kMinimal),
+              HasSubstr("2:31: server.max_connections_per_client: expected a whole number"));
+  auto r = load(std::string("server:\n  max_connections_per_client: 0\n") + kMinimal);
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->server.max_connections_per_client, 0u);
+  EXPECT_EQ(load(kMinimal).config->server.max_connections_per_client, 256u);
+  const std::string tls = "server:\n  tls: {cert_file: \"" + std::string(CORRAL_SOURCE_DIR) + "/README.md\", key_file: \"" +
+                          std::string(CORRAL_SOURCE_DIR) + "/README.md\", min_version: ";
+  r = load(tls + "\"1.3\"}\n" + kMinimal);
+  ASSERT_TRUE(r.config) << r.errors[0].to_string();
+  EXPECT_EQ(r.config->server.tls->min_version, 13u);
+  EXPECT_THAT(only_error(tls + "\"1.1\"}\n" + kMinimal), HasSubstr("server.tls.min_version: expected \"1.2\" or \"1.3\""));
 }
 
 TEST(ConfigLoader, WrongTypesAreErrors) {

@@ -18,7 +18,8 @@ const std::string kBody = R"({"model":"gpt-4.1","temperature":0,"messages":[{"ro
 // Tenants acme and other cache everything; det only deterministic requests.
 std::string cache_config(const std::string& redis_url, const std::string& extra = {},
                          const std::string& ttl = "1h", const std::string& redis_extra = {}) {
-  std::string c = "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n";
+  // Stampedes of 500 connections come from one address: no per-client cap here.
+  std::string c = "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  max_connections_per_client: 0\n";
   if (!redis_url.empty())
     c += "redis:\n  url: \"" + redis_url + "\"\n  command_timeout: 100ms\n  connect_timeout: 500ms\n" + redis_extra;
   c += "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n"

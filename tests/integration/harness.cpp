@@ -24,6 +24,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "corral/hash.hpp"
 
 extern char** environ;
@@ -50,6 +52,14 @@ Process::Process(const std::string& exe, const std::vector<std::string>& args, c
 
 Process::~Process() {
   if (!reaped_ && pid_ > 0 && !stop(SIGTERM, 10s)) stop(SIGKILL, 5s);
+  // In the sanitizer builds the daemons are instrumented too: any report they made during the
+  // test (a leak found at exit included) fails it.
+  const auto text = log();
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+                             "runtime error:"}) {
+    if (const auto at = text.find(report); at != std::string::npos)
+      ADD_FAILURE() << log_path_ << ": sanitizer report:\n" << text.substr(at > 200 ? at - 200 : 0, 4000);
+  }
 }
 
 std::optional<int> Process::stop(int sig, std::chrono::milliseconds timeout) {

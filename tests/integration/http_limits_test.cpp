@@ -161,6 +161,33 @@ TEST_F(HttpLimitsTest, HealthzAndKeepAlive) {
   EXPECT_FALSE(res.keep_alive());
 }
 
+// One client address cannot take all of max_connections: beyond max_connections_per_client it gets
+// a 503 and the close, counted in corral_client_connections_refused_total; a freed slot is reused.
+TEST(HttpLimitsPerClient, AnAddressBeyondItsConnectionShareGets503) {
+  Mock mock;
+  Corral corral(admin_config() + base_config("  max_connections_per_client: 3\n"), mock.port);
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawClient>(corral.port));
+    held.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(held.back()->read_response().result_int(), 200);
+  }
+  RawClient fourth(corral.port);
+  const auto res = fourth.read_response();
+  EXPECT_EQ(res.result_int(), 503);
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "overloaded");
+  EXPECT_EQ(res["retry-after"], "1");
+  fourth.read_to_close(5s);
+  EXPECT_TRUE(fourth.closed_by_peer());
+  EXPECT_EQ(scrape(corral.admin_port)["corral_client_connections_refused_total{reason=\"per_client\"}"], 1);
+  held.front()->close();
+  EXPECT_TRUE(eventually([&] {
+    RawClient again(corral.port);
+    again.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    return again.read_response(2s).result_int() == 200;
+  }));
+}
+
 }  // namespace
 }  // namespace corral::testing
 

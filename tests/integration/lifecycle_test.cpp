@@ -75,6 +75,44 @@ TEST(Lifecycle, SigtermLetsInFlightRequestsFinishThenExitsZero) {
   EXPECT_EQ(corral.process->stop(0, 5s), 0);
 }
 
+// Every kind of request, then SIGTERM: the daemon drains and exits 0. In the ASan build
+// LeakSanitizer checks at that exit that a drained daemon freed everything (connections, pools,
+// Redis clients, coroutine frames, the access log), and the harness fails on any report.
+TEST(Lifecycle, ADrainedDaemonExitsCleanlyAfterEveryKindOfTraffic) {
+  Mock mock;
+  RedisServer redis;
+  const auto dir = temp_dir();
+  Corral corral(admin_config() + "redis:\n  url: \"" + redis.url() + "\"\n" +
+                    base_config("  access_log: \"" + dir + "/access.log\"\n", "",
+                                "  cached:\n    api_keys: [" + key_ref("sk-cached") + "]\n    cache: {mode: always}\n"
+                                "  limited:\n    api_keys: [" + key_ref("sk-limited") + "]\n"
+                                "    rate_limits: {requests_per_minute: 1}\n"),
+                mock.port);
+  const std::string body = R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]})";
+  const std::string stream = R"({"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  EXPECT_EQ(chat(corral.port, "sk-acme", body).result_int(), 200);
+  EXPECT_EQ(chat(corral.port, "sk-acme", stream).result_int(), 200);
+  EXPECT_EQ(chat(corral.port, "sk-cached", body).result_int(), 200);
+  EXPECT_EQ(chat(corral.port, "sk-cached", body)["x-corral-cache"], "hit");
+  EXPECT_EQ(chat(corral.port, "sk-limited", body).result_int(), 200);
+  EXPECT_EQ(chat(corral.port, "sk-limited", body).result_int(), 429);
+  EXPECT_EQ(chat(corral.port, "sk-nobody", body).result_int(), 401);
+  EXPECT_EQ(chat(corral.port, "sk-acme", body, {{"x-mock-status", "503"}}).result_int(), 503);
+  {
+    RawClient cut(corral.port);  // a client that leaves mid-stream
+    cut.send(raw_chat("sk-acme", stream, "x-mock-chunks: 50\r\nx-mock-chunk-delay-ms: 20\r\n"));
+    cut.read_until("data:", 5s);
+  }
+  RawClient idle(corral.port);  // an idle keep-alive connection at the drain
+  idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(idle.read_response().result_int(), 200);
+  scrape(corral.admin_port);
+  EXPECT_EQ(request(corral.admin_port, http::verb::post, "/admin/reload", {}, {{"authorization", "Bearer admin-secret"}})
+                .result_int(),
+            200);
+  EXPECT_EQ(corral.process->stop(SIGTERM, 20s), 0);
+}
+
 // A listen address another program holds: corral exits 1 with one line naming the address and
 // the key, for the client and for the admin listener.
 TEST(Lifecycle, ATakenListenAddressIsNamedWithItsKey) {

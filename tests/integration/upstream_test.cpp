@@ -144,5 +144,45 @@ TEST_F(TlsUpstream, HttpsListener) {
   }
 }
 
+// A TLS handshake with the listener as a client limited to versions [min, max] (and, for TLS 1.2,
+// to `ciphers`) would make it; true when it succeeds. The client's security level is 0 so that it
+// offers what the server must refuse.
+bool handshake(std::uint16_t port, int min_version, int max_version, const char* ciphers = nullptr) {
+  boost::asio::io_context io;
+  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+  SSL_CTX_set_security_level(ctx.native_handle(), 0);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), min_version);
+  SSL_CTX_set_max_proto_version(ctx.native_handle(), max_version);
+  if (ciphers) SSL_CTX_set_cipher_list(ctx.native_handle(), ciphers);
+  ctx.set_verify_mode(boost::asio::ssl::verify_none);
+  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> s(io, ctx);
+  s.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  boost::system::error_code ec;
+  s.handshake(boost::asio::ssl::stream_base::client, ec);
+  return !ec;
+}
+
+TEST_F(TlsUpstream, TheListenerRefusesOldVersionsAndWeakCiphers) {
+  Mock mock;
+  Corral corral(base_config("  tls: {cert_file: \"" + dir + "/cert.pem\", key_file: \"" + dir + "/key.pem\"}\n"),
+                mock.port);
+  EXPECT_FALSE(handshake(corral.port, TLS1_VERSION, TLS1_VERSION));
+  EXPECT_FALSE(handshake(corral.port, TLS1_1_VERSION, TLS1_1_VERSION));
+  EXPECT_TRUE(handshake(corral.port, TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-RSA-AES128-GCM-SHA256"));
+  EXPECT_FALSE(handshake(corral.port, TLS1_2_VERSION, TLS1_2_VERSION, "AES128-SHA:AES256-GCM-SHA384"));  // no forward secrecy
+  EXPECT_FALSE(handshake(corral.port, TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-RSA-AES128-SHA"));  // CBC
+  EXPECT_TRUE(handshake(corral.port, TLS1_3_VERSION, TLS1_3_VERSION));
+}
+
+TEST_F(TlsUpstream, MinVersionRaisesTheFloorToTls13) {
+  Mock mock;
+  Corral corral(base_config("  tls: {cert_file: \"" + dir + "/cert.pem\", key_file: \"" + dir +
+                            "/key.pem\", min_version: \"1.3\"}\n"),
+                mock.port);
+  EXPECT_FALSE(handshake(corral.port, TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-RSA-AES128-GCM-SHA256"));
+  EXPECT_TRUE(handshake(corral.port, TLS1_2_VERSION, TLS1_3_VERSION));
+  EXPECT_TRUE(handshake(corral.port, TLS1_3_VERSION, TLS1_3_VERSION));
+}
+
 }  // namespace
 }  // namespace corral::testing

@@ -1,0 +1,50 @@
+#include "api/openai_request.hpp"
+
+namespace corral::api {
+
+RequestBody parse_request_body(std::string_view text) {
+  RequestBody out;
+  out.json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out.json.is_discarded()) {
+    out.json = nullptr;
+    out.error = Errc::invalid_json;
+    return out;
+  }
+  auto fail = [&](std::string message, std::string param) {
+    out.json = nullptr;
+    out.error = Errc::invalid_request;
+    out.message = std::move(message);
+    out.param = std::move(param);
+    return std::move(out);
+  };
+  if (!out.json.is_object()) return fail("The request body must be a JSON object.", {});
+  auto m = out.json.find("model");
+  if (m == out.json.end() || !m->is_string() || m->get_ref<const std::string&>().empty())
+    return fail("You must provide a model parameter.", "model");
+  auto st = out.json.find("stream");
+  if (st != out.json.end() && !st->is_boolean() && !st->is_null()) return fail("'stream' must be a boolean.", "stream");
+  out.model = m->get<std::string>();
+  out.stream = st != out.json.end() && st->is_boolean() && st->get<bool>();
+  return out;
+}
+
+bool request_stream_usage(nlohmann::json& body, http_routes::Route route) {
+  auto st = body.find("stream");
+  if (st == body.end() || !st->is_boolean() || !st->get<bool>()) return false;
+  if (route != http_routes::Route::chat_completions && route != http_routes::Route::completions) return false;
+  auto& opts = body["stream_options"];
+  if (!opts.is_object()) opts = nlohmann::json::object();
+  if (opts.value("include_usage", false) == true) return false;
+  opts["include_usage"] = true;
+  return true;
+}
+
+std::string_view output_cap_field(http_routes::Route route) {
+  switch (route) {
+    case http_routes::Route::chat_completions: return "max_completion_tokens";
+    case http_routes::Route::responses: return "max_output_tokens";
+    default: return "max_tokens";
+  }
+}
+
+}  // namespace corral::api

@@ -1,0 +1,48 @@
+// The request head: scan_head on the raw bytes, Beast's parse with corral's version handling,
+// check_request, then the body as the session reads it (chunked or with a length, bounded).
+#include <string>
+
+#include "fuzz/fuzz_target.hpp"
+#include "http/framing.hpp"
+
+using namespace corral;
+
+CORRAL_FUZZ_TARGET(request_head) {
+  const auto in = fuzz::as_text(data, size);
+  constexpr std::size_t kMaxHead = 4096;
+  const auto scan = http_framing::scan_head(in, kMaxHead);
+  // Property: the verdict on a prefix is the verdict on the whole once the prefix decides it.
+  const auto prefix = http_framing::scan_head(in.substr(0, fuzz::split_point(in)), kMaxHead);
+  if (prefix.state == http_framing::HeadScan::State::complete) {
+    FUZZ_CHECK(scan.state == prefix.state && scan.length == prefix.length);
+  } else if (prefix.state == http_framing::HeadScan::State::error) {
+    FUZZ_CHECK(scan.state == prefix.state && scan.error == prefix.error);
+  }
+  if (scan.state != http_framing::HeadScan::State::complete) return 0;
+  FUZZ_CHECK(scan.length <= in.size() && in.substr(0, scan.length).ends_with("\r\n\r\n"));
+
+  std::string head(in.substr(0, scan.length));
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(kMaxHead + 1);
+  parser.body_limit(64 * 1024);
+  parser.eager(false);
+  error_code ec;
+  if (http_framing::parse_head(head.data(), head.size(), parser, ec) != Errc::ok) return 0;
+  const auto check = http_framing::check_request(parser.get());
+  if (check.error != Errc::ok) return 0;
+  // Properties of an accepted head: HTTP/1.0 or 1.1, a routable path, a known body framing.
+  FUZZ_CHECK(parser.get().version() == 10 || parser.get().version() == 11);
+  FUZZ_CHECK(check.path.starts_with('/') || check.path == "*" || parser.get().method() == http::verb::connect);
+  FUZZ_CHECK(!(parser.chunked() && parser.content_length()));
+
+  http::request_parser<http::string_body> body{std::move(parser)};
+  auto rest = in.substr(scan.length);
+  while (!rest.empty() && !body.is_done()) {
+    const auto used = body.put(asio::buffer(rest.data(), rest.size()), ec);
+    if (ec && ec != http::error::need_more) break;
+    if (used == 0) break;
+    rest.remove_prefix(used);
+  }
+  if (body.is_done()) FUZZ_CHECK(body.get().body().size() <= 64 * 1024);
+  return 0;
+}

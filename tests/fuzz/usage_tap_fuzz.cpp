@@ -1,0 +1,48 @@
+// The usage tap: an answer relayed in pieces of any size. Without stripping the bytes go out
+// unchanged; with stripping, what goes out and the usage found do not depend on the pieces.
+#include <string>
+
+#include "fuzz/fuzz_target.hpp"
+#include "limits/usage_tap.hpp"
+
+using namespace corral;
+
+namespace {
+struct Run {
+  std::string out;
+  std::optional<limits::Usage> usage;
+};
+Run run(std::string_view in, bool sse, bool strip, std::size_t piece) {
+  limits::UsageTap tap({.sse = sse, .strip_usage_chunk = strip, .max_body_bytes = 1 << 16, .max_event_bytes = 4096});
+  Run r;
+  for (std::size_t at = 0; at < in.size(); at += piece) r.out.append(tap.feed(in.substr(at, piece)));
+  r.out.append(tap.finish());
+  r.usage = tap.usage();
+  return r;
+}
+bool same(const std::optional<limits::Usage>& a, const std::optional<limits::Usage>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || (a->prompt_tokens == b->prompt_tokens && a->completion_tokens == b->completion_tokens &&
+                a->cached_tokens == b->cached_tokens);
+}
+}  // namespace
+
+CORRAL_FUZZ_TARGET(usage_tap) {
+  const auto in = fuzz::as_text(data, size);
+  if (in.empty()) return 0;
+  const std::size_t piece = 1 + fuzz::split_point(in) % 64;
+  for (bool sse : {false, true}) {
+    const auto whole = run(in, sse, false, in.size());
+    FUZZ_CHECK(whole.out == in);
+    const auto pieces = run(in, sse, false, piece);
+    FUZZ_CHECK(pieces.out == in);
+    if (in.size() <= 4096) FUZZ_CHECK(same(whole.usage, pieces.usage));
+  }
+  if (in.size() > 4096) return 0;  // an event longer than max_event_bytes is passed on as it comes
+  const auto whole = run(in, true, true, in.size());
+  const auto pieces = run(in, true, true, piece);
+  FUZZ_CHECK(whole.out == pieces.out);
+  FUZZ_CHECK(same(whole.usage, pieces.usage));
+  FUZZ_CHECK(whole.out.size() <= in.size());
+  return 0;
+}
