@@ -74,13 +74,11 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
   // Bucket levels, leases and usage survive a reload; changed limits apply from now on.
   const auto now = std::chrono::steady_clock::now();
   for (const auto& t : config->tenants) {
-    auto& lim = tenant_limiters_[t.id];
-    if (!lim) lim = std::make_shared<limits::TenantLimiter>();
-    lim->configure(t.rate_limits, t.budget_monthly_usd, now);
-    snap->tenants.push_back(lim);
-    auto& counters = cache_counters_[t.id];
-    if (!counters) counters = std::make_shared<cache::TenantCounters>();
-    snap->cache_counters.push_back(counters);
+    auto& state = tenant_states_[t.id];
+    if (!state.limiter) state.limiter = std::make_shared<limits::TenantLimiter>();
+    if (!state.cache) state.cache = std::make_shared<cache::TenantCounters>();
+    state.limiter->configure(t.rate_limits, t.budget_monthly_usd, now);
+    snap->tenants.push_back(state);
   }
   memory_cache_->set_max_bytes(config->cache.memory_bytes);
   // Queued requests take their tenant's new weight for the next choice.

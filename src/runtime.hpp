@@ -18,13 +18,13 @@
 #include "limits/tenant_limiter.hpp"
 #include "observability/access_log.hpp"
 #include "scheduler/provider_gate.hpp"
+#include "upstream/provider_connections.hpp"
 
 namespace corral {
 
 // Per provider account, shared by all I/O threads, kept across reloads.
 struct ProviderState {
-  std::atomic<std::uint64_t> open_connections{0};  // all pools, all threads
-  std::atomic<std::uint64_t> connects_total{0};
+  std::shared_ptr<upstream::ProviderConnections> connections = std::make_shared<upstream::ProviderConnections>();
   std::shared_ptr<scheduler::ProviderGate> gate = std::make_shared<scheduler::ProviderGate>();  // shared fairly
 };
 
@@ -34,12 +34,20 @@ struct ProviderRuntime {
   std::shared_ptr<ssl::context> tls;  // set for https:// providers
 };
 
+// Per tenant, shared by all I/O threads, kept across reloads.
+struct TenantState {
+  std::shared_ptr<limits::TenantLimiter> limiter;
+  std::shared_ptr<cache::TenantCounters> cache;
+};
+
 struct Snapshot {
   ConfigPtr config;
-  std::vector<ProviderRuntime> providers;  // aligned with config->providers
-  std::vector<std::shared_ptr<limits::TenantLimiter>> tenants;  // aligned with config->tenants
-  std::vector<std::shared_ptr<cache::TenantCounters>> cache_counters;  // aligned with config->tenants
+  std::vector<ProviderRuntime> providers;  // by ProviderConfig::index
+  std::vector<TenantState> tenants;        // by TenantConfig::index
   std::shared_ptr<observability::AccessLog> access_log;  // null: server.access_log is off
+
+  const TenantState& tenant(const TenantConfig& t) const { return tenants[t.index]; }
+  const ProviderRuntime& provider(const ProviderConfig& p) const { return providers[p.index]; }
 };
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
@@ -64,8 +72,7 @@ class Runtime {
   std::atomic<std::uint64_t> generation_{0};  // unique across Runtimes: a new one never matches a cache
   std::mutex mu_;  // guards the maps below (touched only on apply)
   std::unordered_map<std::string, std::shared_ptr<ProviderState>> provider_states_;
-  std::unordered_map<std::string, std::shared_ptr<limits::TenantLimiter>> tenant_limiters_;
-  std::unordered_map<std::string, std::shared_ptr<cache::TenantCounters>> cache_counters_;
+  std::unordered_map<std::string, TenantState> tenant_states_;
   std::shared_ptr<cache::MemoryStore> memory_cache_ = std::make_shared<cache::MemoryStore>(CacheConfig{}.memory_bytes);
   cache::SingleFlight flights_;
   observability::AccessLog::Pool log_pool_ = observability::AccessLog::make_pool();

@@ -79,6 +79,7 @@ struct PoolConfig {
 };
 
 struct ProviderConfig {
+  std::size_t index = 0;  // position in Config::providers (and in a snapshot's provider states)
   std::string name;
   UpstreamOrigin origin;                                     // from base_url
   std::string api_key;                                       // sent as Authorization: Bearer
@@ -139,6 +140,7 @@ struct RateLimits {
 enum class CacheMode { off, deterministic, always };
 
 struct TenantConfig {
+  std::size_t index = 0;  // position in Config::tenants (and in a snapshot's tenant states)
   std::string id;
   std::size_t tier = 0;                  // index into Config::tiers
   double weight = 0;                     // fair-queue weight (the tier's unless overridden)

@@ -4,7 +4,8 @@
 
 #include <string>
 #include <string_view>
-#include <system_error>
+
+#include <boost/system/error_code.hpp>
 
 namespace corral {
 
@@ -36,8 +37,10 @@ enum class Errc {
   version_not_supported,    // 505 an HTTP major version other than 1
 };
 
-const std::error_category& corral_category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept {
+// Errc composes with Asio's and Beast's errors: `error_code ec = Errc::upstream_timeout;`
+// compares and prints like any other (category "corral").
+const boost::system::error_category& corral_category() noexcept;
+inline boost::system::error_code make_error_code(Errc e) noexcept {
   return {static_cast<int>(e), corral_category()};
 }
 
@@ -57,4 +60,4 @@ std::string error_body(Errc e, std::string_view message = {}, std::string_view p
 }  // namespace corral
 
 template <>
-struct std::is_error_code_enum<corral::Errc> : std::true_type {};
+struct boost::system::is_error_code_enum<corral::Errc> : std::true_type {};

@@ -10,6 +10,7 @@
 namespace corral {
 
 using Duration = std::chrono::milliseconds;
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 // One or more <integer><unit> groups, units ms, s, m, h; e.g. "250ms", "5m", "1h30m".
 std::optional<Duration> parse_duration(std::string_view text) noexcept;

@@ -42,11 +42,6 @@ std::string_view cache_mode(CacheMode m) {
   return "off";
 }
 
-// The position of the tenant in the snapshot's aligned vectors.
-std::size_t index_of(const Config& cfg, const TenantConfig& t) {
-  return static_cast<std::size_t>(&t - cfg.tenants.data());
-}
-
 nlohmann::json row_json(const limits::UsageRow& row) {
   return {{"requests", row.requests},         {"prompt_tokens", row.prompt_tokens},
           {"completion_tokens", row.completion_tokens}, {"cached_tokens", row.cached_tokens},
@@ -105,7 +100,7 @@ Reply tenants_list(const Snapshot& snap, std::chrono::steady_clock::time_point n
   nlohmann::json data = nlohmann::json::array();
   for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
     const auto& t = cfg.tenants[i];
-    const auto st = snap.tenants[i]->status(now, month);
+    const auto st = snap.tenants[i].limiter->status(now, month);
     data.push_back({{"id", t.id},
                     {"tier", cfg.tiers[t.tier].name},
                     {"weight", t.weight},
@@ -122,8 +117,8 @@ Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::stea
   const auto& cfg = *snap.config;
   const auto* t = cfg.find_tenant(id);
   if (!t) return admin_error(404, "tenant_not_found", "No tenant with this id.");
-  const std::size_t index = index_of(cfg, *t);
-  auto report = limits::usage_report(*t, cfg.tiers[t->tier], *snap.tenants[index], now, wall);
+  const auto& state = snap.tenant(*t);
+  auto report = limits::usage_report(*t, cfg.tiers[t->tier], *state.limiter, now, wall);
   report["object"] = "corral.admin.tenant";
   report["weight"] = t->weight;
   report["configured_limits"] = limits_json(*t);
@@ -135,7 +130,7 @@ Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::stea
     queued += n;
   }
   report["queue"] = {{"queued", queued}, {"by_provider", std::move(by_provider)}};
-  report["cache"] = cache::counters_json(*snap.cache_counters[index]);
+  report["cache"] = cache::counters_json(*state.cache);
   report["cache"]["mode"] = cache_mode(t->cache_mode);
   return json_reply(200, report);
 }
@@ -170,8 +165,8 @@ Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_cl
   nlohmann::json data = nlohmann::json::array();
   limits::UsageRow total;
   for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
-    if (only && i != index_of(cfg, *only)) continue;
-    for (const auto& [key, row] : snap.tenants[i]->usage_range(from, to)) {
+    if (only && i != only->index) continue;
+    for (const auto& [key, row] : snap.tenants[i].limiter->usage_range(from, to)) {
       auto j = row_json(row);
       j["tenant"] = cfg.tenants[i].id;
       j["day"] = limits::day_string(key.first);

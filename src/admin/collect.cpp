@@ -52,7 +52,7 @@ awaitable<std::vector<WorkerSample>> collect(const std::vector<std::unique_ptr<W
 observability::Scrape build_scrape(const std::vector<WorkerSample>& samples, const Snapshot& snap,
                                    const SharedCounts& counts) {
   observability::Scrape s;
-  std::unordered_map<const ProviderState*, std::size_t> idle;
+  std::unordered_map<const upstream::ProviderConnections*, std::size_t> idle;
   std::array<std::uint64_t, static_cast<std::size_t>(redis::Op::count_)> redis_errors{};
   bool redis = false;
   for (const auto& w : samples) {
@@ -67,16 +67,16 @@ observability::Scrape build_scrape(const std::vector<WorkerSample>& samples, con
     observability::ProviderSample p;
     p.name = cfg.providers[i].name;
     p.queue_depth = state.gate->queued();
-    const auto it = idle.find(&state);
+    const auto it = idle.find(state.connections.get());
     p.idle = it == idle.end() ? 0 : it->second;
-    const auto open = state.open_connections.load(std::memory_order_relaxed);
+    const auto open = state.connections->open.load(std::memory_order_relaxed);
     p.active = open > p.idle ? open - p.idle : 0;
-    p.connects_total = state.connects_total.load(std::memory_order_relaxed);
+    p.connects_total = state.connections->connects_total.load(std::memory_order_relaxed);
     s.providers.push_back(std::move(p));
   }
   for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
     if (cfg.tenants[i].cache_mode == CacheMode::off) continue;
-    const auto& c = *snap.cache_counters[i];
+    const auto& c = *snap.tenants[i].cache;
     s.cache.push_back({cfg.tenants[i].id, c.hits.load(), c.misses.load(), c.bypasses.load(), c.errors.load()});
   }
   if (redis || cfg.redis)

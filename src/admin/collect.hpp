@@ -16,7 +16,7 @@ namespace corral::admin {
 
 struct WorkerSample {
   observability::WorkerStats stats;
-  std::unordered_map<const ProviderState*, std::size_t> idle;  // idle upstream connections
+  std::unordered_map<const upstream::ProviderConnections*, std::size_t> idle;  // idle upstream connections
   bool redis = false;            // this worker has a Redis connection configured
   bool redis_connected = false;
   std::array<std::uint64_t, static_cast<std::size_t>(redis::Op::count_)> redis_errors{};

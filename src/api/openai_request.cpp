@@ -28,10 +28,10 @@ RequestBody parse_request_body(std::string_view text) {
   return out;
 }
 
-bool request_stream_usage(nlohmann::json& body, http_routes::Route route) {
+bool request_stream_usage(nlohmann::json& body, Operation op) {
   auto st = body.find("stream");
   if (st == body.end() || !st->is_boolean() || !st->get<bool>()) return false;
-  if (route != http_routes::Route::chat_completions && route != http_routes::Route::completions) return false;
+  if (op != Operation::chat_completions && op != Operation::completions) return false;
   auto& opts = body["stream_options"];
   if (!opts.is_object()) opts = nlohmann::json::object();
   if (opts.value("include_usage", false) == true) return false;
@@ -39,10 +39,10 @@ bool request_stream_usage(nlohmann::json& body, http_routes::Route route) {
   return true;
 }
 
-std::string_view output_cap_field(http_routes::Route route) {
-  switch (route) {
-    case http_routes::Route::chat_completions: return "max_completion_tokens";
-    case http_routes::Route::responses: return "max_output_tokens";
+std::string_view output_cap_field(Operation op) {
+  switch (op) {
+    case Operation::chat_completions: return "max_completion_tokens";
+    case Operation::responses: return "max_output_tokens";
     default: return "max_tokens";
   }
 }

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "corral/error.hpp"
-#include "http/router.hpp"
+#include "api/operation.hpp"
 
 namespace corral::api {
 
@@ -28,9 +28,9 @@ RequestBody parse_request_body(std::string_view text);
 // Streams are accounted with the provider's usage chunk: asks for it (stream_options.include_usage)
 // on the routes that have one when the client did not. True when corral added it (the relay then
 // removes that chunk from what the client receives).
-bool request_stream_usage(nlohmann::json& body, http_routes::Route route);
+bool request_stream_usage(nlohmann::json& body, Operation op);
 
 // The field that bounds the answer's length on a forwarded route.
-std::string_view output_cap_field(http_routes::Route route);
+std::string_view output_cap_field(Operation op);
 
 }  // namespace corral::api

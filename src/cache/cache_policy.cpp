@@ -24,14 +24,9 @@ std::string cache_key(std::string_view prefix, std::string_view tenant, std::str
 
 namespace {
 
-bool cacheable_route(http_routes::Route r) {
-  using R = http_routes::Route;
-  return r == R::chat_completions || r == R::completions || r == R::embeddings || r == R::responses;
-}
-
 // Under `deterministic`: temperature 0 or a seed. Embeddings have no sampling: always.
-bool deterministic(http_routes::Route route, const nlohmann::json& body) {
-  if (route == http_routes::Route::embeddings) return true;
+bool deterministic(api::Operation op, const nlohmann::json& body) {
+  if (op == api::Operation::embeddings) return true;
   auto seed = body.find("seed");
   if (seed != body.end() && seed->is_number_integer()) return true;
   auto t = body.find("temperature");
@@ -54,12 +49,12 @@ bool has_directive(std::string_view value, std::string_view directive) {
 
 }  // namespace
 
-Plan plan(const TenantConfig& tenant, http_routes::Route route, const nlohmann::json& body,
+Plan plan(const TenantConfig& tenant, api::Operation op, const nlohmann::json& body,
           std::string_view cache_control, std::string_view key_prefix, std::string_view model) {
   Plan p;
-  if (tenant.cache_mode == CacheMode::off || !cacheable_route(route)) return p;
+  if (tenant.cache_mode == CacheMode::off) return p;
   p.enabled = true;
-  if (tenant.cache_mode == CacheMode::deterministic && !deterministic(route, body)) return p;
+  if (tenant.cache_mode == CacheMode::deterministic && !deterministic(op, body)) return p;
   p.lookup = !has_directive(cache_control, "no-cache");
   p.store = !has_directive(cache_control, "no-store");
   if (p.lookup || p.store) p.key = cache_key(key_prefix, tenant.id, model, body);

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "corral/config.hpp"
-#include "http/router.hpp"
+#include "api/operation.hpp"
 
 namespace corral::cache {
 
@@ -31,7 +31,7 @@ std::string cache_key(std::string_view prefix, std::string_view tenant, std::str
                       const nlohmann::json& body);
 
 // `cache_control` is the request's Cache-Control header (may be empty).
-Plan plan(const TenantConfig& tenant, http_routes::Route route, const nlohmann::json& body,
+Plan plan(const TenantConfig& tenant, api::Operation op, const nlohmann::json& body,
           std::string_view cache_control, std::string_view key_prefix, std::string_view model);
 
 }  // namespace corral::cache

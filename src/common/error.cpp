@@ -5,7 +5,7 @@
 namespace corral {
 namespace {
 
-class CorralCategory final : public std::error_category {
+class CorralCategory final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "corral"; }
   std::string message(int ev) const override {
@@ -15,7 +15,7 @@ class CorralCategory final : public std::error_category {
 
 }  // namespace
 
-const std::error_category& corral_category() noexcept {
+const boost::system::error_category& corral_category() noexcept {
   static const CorralCategory category;
   return category;
 }

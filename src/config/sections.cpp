@@ -255,7 +255,8 @@ void read_providers(YamlReader& r, const YAML::Node& n, Config& cfg) {
       r.error(v, path + ": base_url is required");
       return;
     }
-    cfg.provider_index.emplace(name, cfg.providers.size());
+    pc.index = cfg.providers.size();
+    cfg.provider_index.emplace(name, pc.index);
     cfg.providers.push_back(std::move(pc));
   });
 }
@@ -480,6 +481,7 @@ void read_tenants(YamlReader& r, const YAML::Node& n, Config& cfg) {
     }
     t.tier = static_cast<std::size_t>(tier - cfg.tiers.begin());
     t.weight = weight.value_or(tier->weight);
+    t.index = cfg.tenants.size();
     cfg.tenant_index.emplace(id, cfg.tenants.size());
     for (const auto& d : t.api_keys) cfg.key_index.emplace(d, cfg.tenants.size());
     cfg.tenants.push_back(std::move(t));

@@ -1,29 +1,28 @@
-// One client connection: reads requests strictly (limits, timeouts, framing), resolves the
-// tenant, answers corral's own routes, and hands forwarded routes to the upstream relay.
-// Requests on a connection are served one after another, so pipelined requests are answered
-// in order. Lifetime: the session is held by its own coroutine (shared_from_this).
+// One client connection, downstream HTTP only: it reads each request strictly (limits, timeouts,
+// framing), finds its route and tenant, reads its body, runs the chain of stages (proxy/chain.hpp)
+// and writes what corral answers itself; relayed answers go out through the ClientWriter the
+// stages write into. Requests on a connection are served one after another, so pipelined requests
+// are answered in order. Lifetime: the session is held by its own coroutine (shared_from_this).
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "cache/cache_policy.hpp"
-#include "cache/single_flight.hpp"
 #include "corral/any_stream.hpp"
 #include "corral/watchdog.hpp"
+#include "http/client_writer.hpp"
+#include "http/disconnect_watch.hpp"
 #include "http/responses.hpp"
-#include "http/router.hpp"
-#include "limits/rate_headers.hpp"
 #include "observability/request_record.hpp"
-#include "scheduler/provider_gate.hpp"
-#include "upstream/relay.hpp"
+#include "proxy/chain.hpp"
+#include "proxy/exchange.hpp"
 #include "worker.hpp"
 
 namespace corral::http_server {
 
 class ClientSession final : public std::enable_shared_from_this<ClientSession>, public Drainable {
  public:
-  ClientSession(Worker& worker, AnyStream stream, tcp::endpoint peer);
+  ClientSession(Worker& worker, proxy::Chain& chain, AnyStream stream, tcp::endpoint peer);
   ~ClientSession();
 
   void start();
@@ -31,57 +30,43 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
 
  private:
   using Request = http::request<http::string_body>;
-  enum class Next { keep_alive, close, linger };
+  using After = proxy::After;
 
   awaitable<void> run();
   awaitable<bool> wait_for_request(const Config& cfg, bool first);
-  awaitable<Next> serve_one(const SnapshotPtr& snap);
-  awaitable<Next> forward(const SnapshotPtr& snap, const TenantConfig& tenant,
-                          http_routes::Route route, Request& req);
-  awaitable<scheduler::ProviderGate::Result> wait_for_slot(scheduler::ProviderGate& gate,
-                                                          const scheduler::Ticket& ticket, Duration max_wait,
-                                                          const std::string& provider);
-  awaitable<std::optional<Next>> admit(limits::TenantLimiter& limiter, const limits::TenantLimiter::Ask& ask,
-                                       int month, unsigned version, bool keep_alive, limits::HeaderList& headers);
-  awaitable<Next> refuse(Errc e, unsigned version, std::string_view message, const limits::HeaderList& headers,
-                         bool keep_alive);
-  awaitable<bool> send(http_responses::Response res, bool keep_alive);
-  awaitable<Next> fail(Errc e, unsigned version, Next next, std::string_view message = {},
-                       std::string_view param = {});
-  // Sends an error answer `res` for `e`; `next` as for fail().
-  awaitable<Next> reply(http_responses::Response res, Errc e, Next next);
+  // One request, read, served and answered; what the connection does next.
+  awaitable<After> serve_one(const SnapshotPtr& snap);
+  // The head: scanned in the raw bytes, parsed, checked; nullopt when it was answered (an error).
+  awaitable<std::optional<After>> read_head(const ServerConfig& server, http::request_parser<http::empty_body>& head);
+  awaitable<std::optional<After>> read_body(const ServerConfig& server, http::request_parser<http::string_body>& parser);
+  // Runs the chain for the request in `x` and answers what it leaves to the session.
+  awaitable<After> run_chain(proxy::Exchange& x);
+
+  // Sends an answer of corral's own, keeping the connection when `next` says so and the request
+  // allows; the request's snapshot bounds the write.
+  awaitable<After> send(http_server::Response res, After next);
+  awaitable<After> fail(Errc e, After next, std::string_view message = {}, std::string_view param = {});
+  awaitable<After> reply(const proxy::Reply& r, const limits::HeaderList& headers, After next);
   awaitable<void> linger();
   // The request's record to the metrics and the access log (at the end of each request).
   void finish_record(const Snapshot& snap);
-  // x-corral-overhead-ms of an answer corral produces itself: all the time so far.
-  std::string overhead_ms() const;
-
-  // The response cache (client_session_cache.cpp).
-  struct AnswerOrFailure {
-    cache::AnswerPtr answer;
-    bool fail_closed = false;  // the backend failed and `on_failure: closed`: answer 503
-  };
-  awaitable<Next> answer_hit(const cache::CachedAnswer& a, limits::Lease& lease, cache::TenantCounters& counters,
-                             bool strip_usage_chunk, unsigned version, bool keep_alive,
-                             const limits::HeaderList& headers);
-  awaitable<bool> send_cached(const cache::CachedAnswer& a, bool strip_usage_chunk, unsigned version,
-                              bool keep_alive, const limits::HeaderList& headers);
-  awaitable<AnswerOrFailure> look_up(cache::Backend& backend, const std::string& key,
-                                     const std::optional<RedisConfig>& redis, cache::TenantCounters& counters);
-  awaitable<cache::AnswerPtr> join_flight(cache::Backend& backend, const std::string& key, Duration max_wait,
-                                          Duration fill_wait, cache::FlightLead& lead, bool& locked);
-  awaitable<void> fill(cache::Backend& backend, const cache::Plan& plan, Duration ttl, upstream::RelayResult& result,
-                       cache::FlightLead& lead, bool locked, cache::TenantCounters& counters);
 
   Worker& worker_;
+  proxy::Chain& chain_;
   AnyStream stream_;
   tcp::endpoint peer_;
   beast::flat_buffer buffer_;
   Watchdog deadline_;
+  ClientWriter writer_;
+  DisconnectWatch watch_;
+  proxy::Exchange exchange_;
   std::string request_id_;
   observability::RequestRecord rec_;
+  SnapshotPtr snap_;         // the current request's snapshot
+  unsigned version_ = kHttp11;  // the current request's (answer) version
+  bool keep_alive_ = true;   // the current request allows keep-alive
   bool idle_ = false;
-  bool head_only_ = false;  // the request is a HEAD: answers carry no body
+  bool head_only_ = false;   // the request is a HEAD: answers carry no body
 };
 
 }  // namespace corral::http_server

@@ -4,7 +4,7 @@
 
 #include <boost/beast/core/string.hpp>
 
-namespace corral::http_framing {
+namespace corral::http_server {
 namespace {
 
 constexpr bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
@@ -211,4 +211,4 @@ HeadCheck check_request(const http::request_header<>& head) noexcept {
   return out;
 }
 
-}  // namespace corral::http_framing
+}  // namespace corral::http_server

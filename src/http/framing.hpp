@@ -13,7 +13,7 @@
 #include "corral/asio.hpp"
 #include "corral/error.hpp"
 
-namespace corral::http_framing {
+namespace corral::http_server {
 
 struct HeadScan {
   enum class State { need_more, complete, error } state = State::need_more;
@@ -51,4 +51,4 @@ Errc check_body_framing(const http::fields& fields, unsigned version = 11) noexc
 // A Host field value: uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is valid.
 bool valid_host(std::string_view value) noexcept;
 
-}  // namespace corral::http_framing
+}  // namespace corral::http_server

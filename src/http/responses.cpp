@@ -1,6 +1,6 @@
 #include "http/responses.hpp"
 
-namespace corral::http_responses {
+namespace corral::http_server {
 namespace {
 
 Response make(unsigned status, std::string body, std::string_view type, unsigned version,
@@ -34,4 +34,4 @@ Response text(unsigned status, std::string body, unsigned version, std::string_v
   return make(status, std::move(body), "text/plain; charset=utf-8", version, request_id);
 }
 
-}  // namespace corral::http_responses
+}  // namespace corral::http_server

@@ -7,7 +7,7 @@
 #include "corral/asio.hpp"
 #include "corral/error.hpp"
 
-namespace corral::http_responses {
+namespace corral::http_server {
 
 using Response = http::response<http::string_body>;
 
@@ -16,4 +16,4 @@ Response error(Errc e, unsigned version, std::string_view request_id, std::strin
 Response json(unsigned status, std::string body, unsigned version, std::string_view request_id);
 Response text(unsigned status, std::string body, unsigned version, std::string_view request_id);
 
-}  // namespace corral::http_responses
+}  // namespace corral::http_server

@@ -42,6 +42,7 @@ std::optional<std::string> Server::listen() {
   if (ec) return "server.listen: " + ec.message();
   for (unsigned i = 0; i < s.threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(runtime_, i, clients_));
+    chains_.push_back(std::make_unique<proxy::Chain>(*workers_.back()));
     auto acceptor = open_listener(workers_.back()->io, at, ec);
     if (ec) return "cannot listen on " + to_string(at) + " (server.listen): " + ec.message();
     if (i == 0) at = endpoint_ = acceptor.local_endpoint();  // port 0: the others join the chosen one
@@ -106,7 +107,7 @@ awaitable<void> Server::accept_loop(Worker& w, tcp::acceptor& acceptor) {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto stream = tls_ ? AnyStream(std::move(socket), *tls_) : AnyStream(std::move(socket));
-    std::make_shared<ClientSession>(w, std::move(stream), peer)->start();
+    std::make_shared<ClientSession>(w, *chains_[w.index], std::move(stream), peer)->start();
   }
 }
 

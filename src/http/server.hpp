@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/chain.hpp"
 #include "runtime.hpp"
 #include "worker.hpp"
 
@@ -41,6 +42,7 @@ class Server {
   ClientConnections clients_;
   std::atomic<bool> draining_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<proxy::Chain>> chains_;  // one per worker, used on its thread only
   std::vector<tcp::acceptor> acceptors_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::vector<std::thread> threads_;

@@ -10,10 +10,12 @@
 #include <string>
 
 #include "corral/error.hpp"
-#include "limits/token_bucket.hpp"
+#include "common/token_bucket.hpp"
 #include "limits/usage_ledger.hpp"
 
 namespace corral::limits {
+
+using Time = SteadyTime;
 
 struct LimitStatus {
   bool limited = false;

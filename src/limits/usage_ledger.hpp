@@ -10,15 +10,12 @@
 #include <string_view>
 #include <utility>
 
+#include "api/usage.hpp"
 #include "corral/config.hpp"
 
 namespace corral::limits {
 
-struct Usage {
-  std::uint64_t prompt_tokens = 0;
-  std::uint64_t completion_tokens = 0;
-  std::uint64_t cached_tokens = 0;  // part of prompt_tokens served from the provider's cache
-};
+using Usage = api::Usage;
 
 // USD for `u` at `price` (per million tokens); cached prompt tokens at cached_input.
 double cost_usd(const Usage& u, const std::optional<Price>& price);

@@ -4,7 +4,7 @@
 // bucket is full and leaves it in debt. Plain logic: the time is passed in.
 #pragma once
 
-#include "limits/token_bucket.hpp"
+#include "common/token_bucket.hpp"
 
 namespace corral::scheduler {
 
@@ -12,18 +12,18 @@ class ProviderRate {
  public:
   static constexpr double kWindowMinutes = 1.0 / 60.0;  // bucket capacity: one second's worth
 
-  void configure(double requests_per_minute, double tokens_per_minute, limits::Time now);
+  void configure(double requests_per_minute, double tokens_per_minute, SteadyTime now);
   bool limited() const { return requests_.limited() || tokens_.limited(); }
 
   // How long until one more request of `tokens` may go (zero: now).
-  Duration wait(double tokens, limits::Time now);
+  Duration wait(double tokens, SteadyTime now);
   // A request of `tokens` (the estimate) is dispatched.
-  void take(double tokens, limits::Time now);
+  void take(double tokens, SteadyTime now);
   // A dispatched request finished: the estimate is corrected to its real usage.
-  void correct(double estimated, double actual, limits::Time now);
+  void correct(double estimated, double actual, SteadyTime now);
 
  private:
-  limits::TokenBucket requests_, tokens_;
+  TokenBucket requests_, tokens_;
 };
 
 }  // namespace corral::scheduler

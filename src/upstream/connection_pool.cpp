@@ -43,7 +43,7 @@ void ConnectionPool::put(const std::string& key, std::shared_ptr<UpstreamConnect
   ++idle_;
 }
 
-bool ConnectionPool::evict_one(const ProviderState* provider) {
+bool ConnectionPool::evict_one(const ProviderConnections* provider) {
   std::deque<Idle>* oldest_q = nullptr;
   for (auto& [k, q] : pools_)
     if (!q.empty() && q.front().conn->provider() == provider &&
@@ -73,8 +73,8 @@ std::size_t ConnectionPool::sweep(Clock::time_point now) {
   return closed;
 }
 
-std::unordered_map<const ProviderState*, std::size_t> ConnectionPool::idle_by_provider() const {
-  std::unordered_map<const ProviderState*, std::size_t> out;
+std::unordered_map<const ProviderConnections*, std::size_t> ConnectionPool::idle_by_provider() const {
+  std::unordered_map<const ProviderConnections*, std::size_t> out;
   for (const auto& [key, idle] : pools_)
     for (const auto& i : idle) ++out[i.conn->provider()];
   return out;

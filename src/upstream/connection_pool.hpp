@@ -28,12 +28,12 @@ class ConnectionPool {
   void put(const std::string& key, std::shared_ptr<UpstreamConnection> conn, Clock::time_point now,
            Duration ttl, std::size_t max_idle);
   // Closes the oldest idle connection to `provider` (to make room under pool.max_connections).
-  bool evict_one(const ProviderState* provider);
+  bool evict_one(const ProviderConnections* provider);
   // Closes connections whose time is up; returns how many.
   std::size_t sweep(Clock::time_point now);
   std::size_t idle() const { return idle_; }
   // Idle connections per provider account (for corral_upstream_connections).
-  std::unordered_map<const ProviderState*, std::size_t> idle_by_provider() const;
+  std::unordered_map<const ProviderConnections*, std::size_t> idle_by_provider() const;
 
  private:
   struct Idle {

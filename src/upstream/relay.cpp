@@ -3,7 +3,7 @@
 #include <array>
 #include <optional>
 
-#include <spdlog/spdlog.h>
+#include "upstream/upstream_connection.hpp"
 
 namespace corral::upstream {
 namespace {
@@ -13,87 +13,54 @@ using Parser = http::response_parser<http::buffer_body>;
 constexpr std::size_t kPieceBytes = 16 * 1024;
 constexpr std::size_t kMaxUpstreamHead = 64 * 1024;
 
-// Watches the client socket for a disconnect while the provider works: an orderly close or a
-// reset aborts the upstream connection at once. `active` is cleared when the relay ends, so
-// a late handler never touches the client stream.
-struct ClientWatch {
-  bool active = true;
-  bool gone = false;
-  std::weak_ptr<UpstreamConnection> upstream;
-};
-
-void watch_client(AnyStream& client, const std::shared_ptr<ClientWatch>& watch) {
-  client.socket().async_wait(tcp::socket::wait_read, [watch, c = &client](const error_code& ec) {
-    if (ec || !watch->active) return;
-    if (!c->peer_closed()) return;  // pipelined bytes of the next request: not a disconnect
-    watch->gone = true;
-    if (auto u = watch->upstream.lock()) u->abort();
-  });
-}
-
 bool retryable_on_reused(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
 }
 
 // Makes room under pool.max_connections: true when a new connection may be opened.
-bool reserve_connection(ConnectionPool& pool, const ProviderConfig& p, ProviderState& state) {
-  if (state.open_connections.load(std::memory_order_relaxed) < p.pool.max_connections) return true;
-  return pool.evict_one(&state) &&
-         state.open_connections.load(std::memory_order_relaxed) < p.pool.max_connections;
+bool reserve_connection(ConnectionPool& pool, const ProviderConfig& p, ProviderConnections& c) {
+  if (c.open.load(std::memory_order_relaxed) < p.pool.max_connections) return true;
+  return pool.evict_one(&c) && c.open.load(std::memory_order_relaxed) < p.pool.max_connections;
 }
 
-void build_client_head(const Parser& parser, const ForwardPlan& plan, bool draining, Clock::time_point relay_start,
-                       http::response<http::buffer_body>& res) {
-  const auto& up = parser.get();
-  res.version(plan.client_version >= 11 ? 11 : 10);
-  res.result(up.result_int());
-  res.reason(up.reason());
-  copy_response_fields(up.base(), res.base());
-  for (const auto& [name, value] : plan.response_headers) res.set(name, value);
-  if (plan.request_start != Clock::time_point{})  // corral's time: everything before the provider was asked
-    res.set("x-corral-overhead-ms", format_millis(relay_start - plan.request_start));
-  bool delimited = true;
-  if (auto len = parser.content_length()) {
-    res.content_length(*len);
-  } else if (plan.client_version >= 11) {
-    res.chunked(true);
-  } else {
-    delimited = false;  // HTTP/1.0 client: the end of the body is the end of the connection
-  }
-  res.keep_alive(plan.client_keep_alive && delimited && !draining);
-}
+// What the cancellation handler reaches: a local of the relay's frame, valid while the handler is
+// assigned (it is cleared before the relay returns).
+struct Cancelled {
+  bool gone = false;
+  UpstreamConnection* connection = nullptr;
+};
 
 }  // namespace
 
-awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& client,
-                             Watchdog& client_deadline) {
+awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& call, ResponseSink& sink,
+                             asio::cancellation_slot cancel) {
   RelayResult out;
-  const auto relay_start = Clock::now();
-  const auto& provider = *plan.provider;
-  auto& state = *plan.provider_runtime->state;
-  auto watch = std::make_shared<ClientWatch>();
-  struct EndWatch {
-    ClientWatch& w;
-    AnyStream& c;
-    ~EndWatch() {
-      w.active = false;
-      c.cancel();  // ends the pending wait; no other operation is pending on the client here
+  const auto& provider = *call.provider;
+  Cancelled cancelled;
+  struct Unassign {
+    asio::cancellation_slot& slot;
+    ~Unassign() {
+      if (slot.is_connected()) slot.clear();
     }
-  } end_watch{*watch, client};
-  watch_client(client, watch);
+  } unassign{cancel};
+  if (cancel.is_connected())
+    cancel.assign([&cancelled](asio::cancellation_type) {
+      cancelled.gone = true;
+      if (cancelled.connection) cancelled.connection->abort();
+    });
 
-  std::shared_ptr<UpstreamConnection> conn = worker.pool.take(plan.pool_key, Clock::now());
+  std::shared_ptr<UpstreamConnection> conn = pool.take(call.pool_key, Clock::now());
   std::optional<Parser> parser;
   for (int attempt = 0;; ++attempt) {
     if (!conn) {
-      if (!reserve_connection(worker.pool, provider, state)) {
+      if (!reserve_connection(pool, provider, *call.connections)) {
         out.error = Errc::overloaded;
         out.detail = "provider " + provider.name + ": pool.max_connections reached";
         co_return out;
       }
-      auto made = co_await connect(worker.dns, provider, *plan.provider_runtime);
-      if (watch->gone) {
+      auto made = co_await connect(dns, provider, call.connections, call.tls);
+      if (cancelled.gone) {
         out.client_gone = true;
         co_return out;
       }
@@ -105,9 +72,9 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
       conn = std::move(made.connection);
     }
     out.reused_connection = conn->requests_served > 0;
-    watch->upstream = conn;
+    cancelled.connection = conn.get();
     conn->deadline(provider.first_byte_timeout);
-    auto [wec, wn] = co_await http::async_write(conn->stream(), plan.request, use_nothrow);
+    auto [wec, wn] = co_await http::async_write(conn->stream(), call.request, use_nothrow);
     error_code ec = wec;
     parser.emplace();
     parser->header_limit(kMaxUpstreamHead);
@@ -117,13 +84,14 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
       ec = hec;
     }
     if (!ec) break;
-    if (watch->gone) {
+    if (cancelled.gone) {
       out.client_gone = true;
       co_return out;
     }
     // A kept-alive connection the provider closed just as it was reused: try once more on a
     // fresh one (nothing of this request was answered).
     if (attempt == 0 && out.reused_connection && !conn->timed_out() && retryable_on_reused(ec)) {
+      cancelled.connection = nullptr;
       conn.reset();
       continue;
     }
@@ -132,17 +100,15 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
     co_return out;
   }
 
-  // The head arrived. It goes to the client together with the first piece of the body (one
-  // write instead of two), and the end of the message with the last piece.
-  out.status = parser->get().result_int();
-  http::response<http::buffer_body> res;
-  build_client_head(*parser, plan, worker.draining, relay_start, res);
-  http::response_serializer<http::buffer_body> sr{res};
-  bool client_ok = true, upstream_ok = true;
-  const bool sse = beast::iequals(res[http::field::content_type].substr(0, 17), "text/event-stream");
-  limits::UsageTap tap({.sse = sse, .strip_usage_chunk = plan.strip_usage_chunk && sse && res.chunked()});
+  // The head arrived: the sink sends it with the first piece of the body (one write instead of
+  // two), and the end of the message with the last piece.
+  const auto& head = parser->get();
+  out.status = head.result_int();
+  const auto length = parser->content_length();
+  sink.start(out.status, {head.reason().data(), head.reason().size()}, head.base(),
+             length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+  bool sink_ok = true, upstream_ok = true;
   std::array<char, kPieceBytes> piece{};
-  bool capturing = plan.capture_limit > 0 && out.status == 200;
   do {
     std::size_t got = 0;
     if (!parser->is_done()) {
@@ -162,56 +128,22 @@ awaitable<RelayResult> relay(Worker& worker, ForwardPlan& plan, AnyStream& clien
     if (got == 0 && upstream_ok && !parser->is_done()) continue;  // framing bytes only: read on
     const bool last = upstream_ok && parser->is_done();
     if (got == 0 && !upstream_ok) break;  // cut: nothing left to send (a 502 if nothing was sent)
-    if (capturing) {
-      if (out.captured_body.size() + got > plan.capture_limit) {
-        capturing = false;
-        std::string().swap(out.captured_body);
-      } else {
-        out.captured_body.append(piece.data(), got);
-      }
-    }
-    std::string_view send = tap.feed({piece.data(), got});
-    std::string tail;
-    if (last) {
-      const auto rest = tap.finish();
-      if (!rest.empty()) {
-        tail.assign(send).append(rest);
-        send = tail;
-      }
-    }
-    if (send.empty() && !last) continue;  // held back: part of an event not yet complete
-    res.body().data = send.empty() ? nullptr : const_cast<char*>(send.data());
-    res.body().size = send.size();
-    res.body().more = !last;
-    client_deadline.arm(plan.client_write_timeout, [c = &client] { c->cancel(); });
     if (!out.response_started) out.first_byte_at = Clock::now();
-    auto [cwec, cwn] = co_await http::async_write(client, sr, use_nothrow);
-    if (cwec == http::error::need_buffer) cwec = {};
-    client_ok = !cwec;
     out.response_started = true;
-    out.body_bytes += send.size();
+    sink_ok = !co_await sink.write({piece.data(), got}, last);
     if (last) break;
-  } while (client_ok && upstream_ok);
+  } while (sink_ok && upstream_ok);
   conn->clear_deadline();
-  client_deadline.disarm();
-  out.usage = tap.usage();
-  out.client_gone = watch->gone || !client_ok;
+  out.client_gone = cancelled.gone || !sink_ok;
 
-  const bool complete = upstream_ok && parser->is_done() && !conn->aborted();
-  if (capturing && complete) {
-    out.captured = true;
-    out.content_type = std::string(res[http::field::content_type]);
-  } else {
-    std::string().swap(out.captured_body);
-  }
-  if (complete && parser->get().keep_alive() && conn->buffer().size() == 0) {
+  out.complete = upstream_ok && sink_ok && parser->is_done() && !conn->aborted();
+  cancelled.connection = nullptr;
+  if (out.complete && parser->get().keep_alive() && conn->buffer().size() == 0) {
     ++conn->requests_served;
-    worker.pool.put(plan.pool_key, std::move(conn), Clock::now(), provider.pool.idle_ttl,
-                    provider.pool.max_idle_per_pool);
+    pool.put(call.pool_key, std::move(conn), Clock::now(), provider.pool.idle_ttl, provider.pool.max_idle_per_pool);
   } else if (conn) {
     conn->abort();  // cut or unread: never reused
   }
-  out.client_reusable = client_ok && complete && res.keep_alive();
   co_return out;
 }
 

@@ -4,19 +4,19 @@
 
 namespace corral::upstream {
 
-UpstreamConnection::UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderState> provider)
+UpstreamConnection::UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderConnections> provider)
     : stream_(std::move(stream)), watchdog_(stream_.get_executor()), provider_(std::move(provider)) {
   buffer_.reserve(kReadBufferBytes);  // Beast reads into free capacity (512 bytes when there is none)
-  provider_->open_connections.fetch_add(1, std::memory_order_relaxed);
+  provider_->open.fetch_add(1, std::memory_order_relaxed);
   provider_->connects_total.fetch_add(1, std::memory_order_relaxed);
 }
 
 UpstreamConnection::~UpstreamConnection() {
-  provider_->open_connections.fetch_sub(1, std::memory_order_relaxed);
+  provider_->open.fetch_sub(1, std::memory_order_relaxed);
 }
 
 awaitable<ConnectResult> connect(DnsCache& dns, const ProviderConfig& provider,
-                                 const ProviderRuntime& runtime) {
+                                 const std::shared_ptr<ProviderConnections>& connections, ssl::context* tls_context) {
   const auto& origin = provider.origin;
   auto [rec, endpoints] = co_await dns.resolve(origin.host, origin.port);
   if (rec || endpoints.empty())
@@ -40,10 +40,10 @@ awaitable<ConnectResult> connect(DnsCache& dns, const ProviderConfig& provider,
 
   if (!origin.tls) {
     watchdog.disarm();
-    co_return ConnectResult{std::make_shared<UpstreamConnection>(AnyStream(std::move(socket)), runtime.state)};
+    co_return ConnectResult{std::make_shared<UpstreamConnection>(AnyStream(std::move(socket)), connections)};
   }
 
-  AnyStream stream(std::move(socket), *runtime.tls);
+  AnyStream stream(std::move(socket), *tls_context);
   auto* tls = stream.tls();
   watchdog.arm(provider.connect_timeout, [s = &stream] { s->close(); });
   error_code lit;
@@ -57,7 +57,7 @@ awaitable<ConnectResult> connect(DnsCache& dns, const ProviderConfig& provider,
     co_return ConnectResult{nullptr, watchdog.fired() ? Errc::upstream_timeout : Errc::upstream_error,
                             "TLS handshake with " + origin.host_header + ": " + hec.message()};
   }
-  co_return ConnectResult{std::make_shared<UpstreamConnection>(std::move(stream), runtime.state)};
+  co_return ConnectResult{std::make_shared<UpstreamConnection>(std::move(stream), connections)};
 }
 
 }  // namespace corral::upstream

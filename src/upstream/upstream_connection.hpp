@@ -7,7 +7,8 @@
 #include "corral/any_stream.hpp"
 #include "corral/error.hpp"
 #include "corral/watchdog.hpp"
-#include "runtime.hpp"
+#include "corral/config.hpp"
+#include "upstream/provider_connections.hpp"
 #include "upstream/dns_cache.hpp"
 
 namespace corral::upstream {
@@ -16,14 +17,14 @@ class UpstreamConnection {
  public:
   static constexpr std::size_t kReadBufferBytes = 16 * 1024;
 
-  UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderState> provider);
+  UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderConnections> provider);
   ~UpstreamConnection();
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   AnyStream& stream() { return stream_; }
   beast::flat_buffer& buffer() { return buffer_; }
-  const ProviderState* provider() const { return provider_.get(); }
+  const ProviderConnections* provider() const { return provider_.get(); }
 
   // Bounds the next operations: when `d` passes, pending I/O is cancelled and timed_out() is set.
   void deadline(Duration d) {
@@ -44,7 +45,7 @@ class UpstreamConnection {
   AnyStream stream_;
   beast::flat_buffer buffer_;
   Watchdog watchdog_;
-  std::shared_ptr<ProviderState> provider_;
+  std::shared_ptr<ProviderConnections> provider_;
   bool aborted_ = false;
 };
 
@@ -56,7 +57,8 @@ struct ConnectResult {
 
 // Resolves, connects (TCP_NODELAY), and for https:// performs the TLS handshake with SNI and
 // certificate + host name verification, all within the provider's connect_timeout.
+// `connections` counts the new connection; `tls` is the provider's client context (https only).
 awaitable<ConnectResult> connect(DnsCache& dns, const ProviderConfig& provider,
-                                 const ProviderRuntime& runtime);
+                                 const std::shared_ptr<ProviderConnections>& connections, ssl::context* tls);
 
 }  // namespace corral::upstream

@@ -35,8 +35,8 @@ class AdminRoutesTest : public ::testing::Test {
     limits::TenantLimiter::Ask ask{10, 0};
     const auto now = std::chrono::steady_clock::now();
     const auto wall = kWall + std::chrono::days(day_offset);
-    ASSERT_EQ(snap->tenants[i]->admit(ask, now, limits::month_of_day(limits::utc_day(wall))).error, Errc::ok);
-    limits::Lease lease(snap->tenants[i], ask, "m", cfg.models[0].price);
+    ASSERT_EQ(snap->tenants[i].limiter->admit(ask, now, limits::month_of_day(limits::utc_day(wall))).error, Errc::ok);
+    limits::Lease lease(snap->tenants[i].limiter, ask, "m", cfg.models[0].price);
     lease.settle(limits::Usage{prompt, completion, 0}, now, wall);
   }
   Runtime runtime;

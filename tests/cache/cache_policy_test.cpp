@@ -6,7 +6,7 @@ namespace corral::cache {
 namespace {
 
 using nlohmann::json;
-using R = http_routes::Route;
+using R = api::Operation;
 
 TenantConfig tenant(CacheMode mode, std::string id = "acme") {
   TenantConfig t;

@@ -26,8 +26,8 @@ CORRAL_FUZZ_TARGET(openai_body) {
     if (!has_output) FUZZ_CHECK(e.output_bound == 0);
   }
   const auto original = parsed.json;
-  for (auto route : {http_routes::Route::chat_completions, http_routes::Route::completions,
-                     http_routes::Route::embeddings, http_routes::Route::responses}) {
+  for (auto route : {api::Operation::chat_completions, api::Operation::completions, api::Operation::embeddings,
+                     api::Operation::responses}) {
     auto body = original;
     const bool added = api::request_stream_usage(body, route);
     body["model"] = "renamed";

@@ -10,15 +10,15 @@ using namespace corral;
 CORRAL_FUZZ_TARGET(request_head) {
   const auto in = fuzz::as_text(data, size);
   constexpr std::size_t kMaxHead = 4096;
-  const auto scan = http_framing::scan_head(in, kMaxHead);
+  const auto scan = http_server::scan_head(in, kMaxHead);
   // Property: the verdict on a prefix is the verdict on the whole once the prefix decides it.
-  const auto prefix = http_framing::scan_head(in.substr(0, fuzz::split_point(in)), kMaxHead);
-  if (prefix.state == http_framing::HeadScan::State::complete) {
+  const auto prefix = http_server::scan_head(in.substr(0, fuzz::split_point(in)), kMaxHead);
+  if (prefix.state == http_server::HeadScan::State::complete) {
     FUZZ_CHECK(scan.state == prefix.state && scan.length == prefix.length);
-  } else if (prefix.state == http_framing::HeadScan::State::error) {
+  } else if (prefix.state == http_server::HeadScan::State::error) {
     FUZZ_CHECK(scan.state == prefix.state && scan.error == prefix.error);
   }
-  if (scan.state != http_framing::HeadScan::State::complete) return 0;
+  if (scan.state != http_server::HeadScan::State::complete) return 0;
   FUZZ_CHECK(scan.length <= in.size() && in.substr(0, scan.length).ends_with("\r\n\r\n"));
 
   std::string head(in.substr(0, scan.length));
@@ -27,8 +27,8 @@ CORRAL_FUZZ_TARGET(request_head) {
   parser.body_limit(64 * 1024);
   parser.eager(false);
   error_code ec;
-  if (http_framing::parse_head(head.data(), head.size(), parser, ec) != Errc::ok) return 0;
-  const auto check = http_framing::check_request(parser.get());
+  if (http_server::parse_head(head.data(), head.size(), parser, ec) != Errc::ok) return 0;
+  const auto check = http_server::check_request(parser.get());
   if (check.error != Errc::ok) return 0;
   // Properties of an accepted head: HTTP/1.0 or 1.1, a routable path, a known body framing.
   FUZZ_CHECK(parser.get().version() == 10 || parser.get().version() == 11);

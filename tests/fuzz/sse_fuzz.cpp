@@ -3,15 +3,15 @@
 #include <vector>
 
 #include "fuzz/fuzz_target.hpp"
-#include "upstream/sse_parser.hpp"
+#include "api/sse_parser.hpp"
 
 using namespace corral;
 
 namespace {
 std::vector<std::pair<std::string, std::string>> events_of(std::string_view in, std::size_t split) {
   std::vector<std::pair<std::string, std::string>> out;
-  upstream::SseParser p(4096);
-  auto on = [&](const upstream::SseEvent& e) { out.emplace_back(e.event, e.data); };
+  api::SseParser p(4096);
+  auto on = [&](const api::SseEvent& e) { out.emplace_back(e.event, e.data); };
   p.feed(in.substr(0, split), on);
   p.feed(in.substr(split), on);
   return out;
@@ -24,8 +24,8 @@ CORRAL_FUZZ_TARGET(sse) {
   FUZZ_CHECK(events_of(in, fuzz::split_point(in)) == whole);
   // Byte by byte, the hardest split of all.
   std::vector<std::pair<std::string, std::string>> bytewise;
-  upstream::SseParser p(4096);
-  for (char c : in) p.feed({&c, 1}, [&](const upstream::SseEvent& e) { bytewise.emplace_back(e.event, e.data); });
+  api::SseParser p(4096);
+  for (char c : in) p.feed({&c, 1}, [&](const api::SseEvent& e) { bytewise.emplace_back(e.event, e.data); });
   FUZZ_CHECK(bytewise == whole);
   return 0;
 }

@@ -3,24 +3,24 @@
 #include <string>
 
 #include "fuzz/fuzz_target.hpp"
-#include "limits/usage_tap.hpp"
+#include "api/usage_tap.hpp"
 
 using namespace corral;
 
 namespace {
 struct Run {
   std::string out;
-  std::optional<limits::Usage> usage;
+  std::optional<api::Usage> usage;
 };
 Run run(std::string_view in, bool sse, bool strip, std::size_t piece) {
-  limits::UsageTap tap({.sse = sse, .strip_usage_chunk = strip, .max_body_bytes = 1 << 16, .max_event_bytes = 4096});
+  api::UsageTap tap({.sse = sse, .strip_usage_chunk = strip, .max_body_bytes = 1 << 16, .max_event_bytes = 4096});
   Run r;
   for (std::size_t at = 0; at < in.size(); at += piece) r.out.append(tap.feed(in.substr(at, piece)));
   r.out.append(tap.finish());
   r.usage = tap.usage();
   return r;
 }
-bool same(const std::optional<limits::Usage>& a, const std::optional<limits::Usage>& b) {
+bool same(const std::optional<api::Usage>& a, const std::optional<api::Usage>& b) {
   if (a.has_value() != b.has_value()) return false;
   return !a || (a->prompt_tokens == b->prompt_tokens && a->completion_tokens == b->completion_tokens &&
                 a->cached_tokens == b->cached_tokens);

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace corral::http_framing {
+namespace corral::http_server {
 namespace {
 
 using State = HeadScan::State;
@@ -174,4 +174,4 @@ TEST(CheckRequest, BeastRefusesMalformedLinesAndFieldNames) {
 }
 
 }  // namespace
-}  // namespace corral::http_framing
+}  // namespace corral::http_server

@@ -2,19 +2,20 @@
 
 #include <gtest/gtest.h>
 
-namespace corral::http_routes {
+namespace corral::http_server {
 namespace {
 
 TEST(Router, KnownRoutes) {
-  EXPECT_EQ(match(http::verb::post, "/v1/chat/completions").route, Route::chat_completions);
-  EXPECT_EQ(match(http::verb::post, "/v1/completions").route, Route::completions);
-  EXPECT_EQ(match(http::verb::post, "/v1/embeddings").route, Route::embeddings);
-  EXPECT_EQ(match(http::verb::post, "/v1/responses").route, Route::responses);  // (the query: framing_test)
-  EXPECT_EQ(match(http::verb::get, "/v1/models").route, Route::models);
+  EXPECT_EQ(match(http::verb::post, "/v1/chat/completions").op, api::Operation::chat_completions);
+  EXPECT_EQ(match(http::verb::post, "/v1/completions").op, api::Operation::completions);
+  EXPECT_EQ(match(http::verb::post, "/v1/embeddings").op, api::Operation::embeddings);
+  EXPECT_EQ(match(http::verb::post, "/v1/responses").op, api::Operation::responses);  // (the query: framing_test)
+  EXPECT_TRUE(api::is_forwarded(match(http::verb::post, "/v1/responses").op));
+  EXPECT_EQ(match(http::verb::get, "/v1/models").op, api::Operation::list_models);
   EXPECT_EQ(match(http::verb::get, "/healthz").error, Errc::ok);
-  EXPECT_EQ(upstream_path(Route::chat_completions), "/chat/completions");
-  EXPECT_TRUE(is_forwarded(Route::embeddings));
-  EXPECT_FALSE(is_forwarded(Route::models));
+  EXPECT_EQ(api::upstream_path(api::Operation::chat_completions), "/chat/completions");
+  EXPECT_FALSE(api::has_output(api::Operation::embeddings));
+  EXPECT_EQ(match(http::verb::get, "/v1/models").op, api::Operation::list_models);
 }
 
 TEST(Router, WrongMethodIs405AndUnknownPath404) {
@@ -28,7 +29,7 @@ TEST(Router, WrongMethodIs405AndUnknownPath404) {
 TEST(Router, HeadIsServedWhereGetIsAnd405NamesTheAllowedMethods) {
   auto m = match(http::verb::head, "/v1/models");
   EXPECT_EQ(m.error, Errc::ok);
-  EXPECT_EQ(m.route, Route::models);
+  EXPECT_EQ(m.op, api::Operation::list_models);
   EXPECT_TRUE(m.head);
   EXPECT_FALSE(match(http::verb::get, "/v1/models").head);
   EXPECT_EQ(match(http::verb::head, "/v1/chat/completions").error, Errc::method_not_allowed);
@@ -37,4 +38,4 @@ TEST(Router, HeadIsServedWhereGetIsAnd405NamesTheAllowedMethods) {
 }
 
 }  // namespace
-}  // namespace corral::http_routes
+}  // namespace corral::http_server

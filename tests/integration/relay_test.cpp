@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "integration/harness.hpp"
-#include "upstream/sse_parser.hpp"
+#include "api/sse_parser.hpp"
 
 namespace corral::testing {
 namespace {
@@ -135,9 +135,9 @@ TEST_F(RelayTest, StreamIsRelayedIncrementallyWithDone) {
   EXPECT_EQ(stats["active_streams"].get<int>(), 1);
   auto res = c.read_response(10s);
   ASSERT_EQ(res.result_int(), 200);
-  upstream::SseParser sse;
+  api::SseParser sse;
   int events = 0;
-  sse.feed(res.body(), [&](const upstream::SseEvent&) { ++events; });
+  sse.feed(res.body(), [&](const api::SseEvent&) { ++events; });
   EXPECT_EQ(events, 1 + 5 + 1 + 1);  // role, 5 content, finish, [DONE]
   EXPECT_TRUE(sse.done());
   EXPECT_EQ(mock->stats()["streams_completed"].get<int>() - stats["streams_completed"].get<int>(), 1);

@@ -31,7 +31,7 @@ class ConnectionPoolTest : public ::testing::Test {
   asio::io_context io;
   tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
   std::vector<tcp::socket> peers;
-  std::shared_ptr<ProviderState> state = std::make_shared<ProviderState>();
+  std::shared_ptr<ProviderConnections> state = std::make_shared<ProviderConnections>();
   ConnectionPool pool;
 };
 
@@ -53,13 +53,13 @@ TEST_F(ConnectionPoolTest, IdleBoundsAndExpiry) {
   const auto now = Clock::now();
   for (int i = 0; i < 5; ++i) pool.put("k", make(), now, 60s, 3);
   EXPECT_EQ(pool.idle(), 3u);
-  EXPECT_EQ(state->open_connections.load(), 3u);  // the two beyond the bound were closed
+  EXPECT_EQ(state->open.load(), 3u);  // the two beyond the bound were closed
   EXPECT_EQ(pool.take("k", now + 61s), nullptr);  // expired
   EXPECT_EQ(pool.idle(), 0u);
   pool.put("k", make(), now, 10s, 3);
   EXPECT_EQ(pool.sweep(now + 5s), 0u);
   EXPECT_EQ(pool.sweep(now + 11s), 1u);
-  EXPECT_EQ(state->open_connections.load(), 0u);
+  EXPECT_EQ(state->open.load(), 0u);
 }
 
 TEST_F(ConnectionPoolTest, ConnectionsClosedByTheProviderAreNotHandedOut) {
@@ -74,7 +74,7 @@ TEST_F(ConnectionPoolTest, ConnectionsClosedByTheProviderAreNotHandedOut) {
 
 TEST_F(ConnectionPoolTest, EvictsTheOldestIdleConnectionOfAProvider) {
   const auto now = Clock::now();
-  auto other = std::make_shared<ProviderState>();
+  auto other = std::make_shared<ProviderConnections>();
   pool.put("a", make(), now, 60s, 8);
   pool.put("b", make(), now + 1s, 60s, 8);
   EXPECT_FALSE(pool.evict_one(other.get()));

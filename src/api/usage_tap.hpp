@@ -12,13 +12,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "limits/usage_ledger.hpp"
-#include "upstream/sse_parser.hpp"
+#include "api/sse_parser.hpp"
+#include "api/usage.hpp"
 
-namespace corral::limits {
-
-// The usage object of an OpenAI answer or stream event, in any of the API's shapes.
-std::optional<Usage> usage_from(const nlohmann::json& answer);
+namespace corral::api {
 
 class UsageTap {
  public:
@@ -52,4 +49,4 @@ class UsageTap {
   std::uint64_t relayed_ = 0;
 };
 
-}  // namespace corral::limits
+}  // namespace corral::api

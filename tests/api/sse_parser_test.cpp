@@ -1,10 +1,10 @@
-#include "upstream/sse_parser.hpp"
+#include "api/sse_parser.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace corral::upstream {
+namespace corral::api {
 namespace {
 
 struct Collected {
@@ -53,4 +53,4 @@ TEST(SseParser, OversizedEventsAreSkippedNotBuffered) {
 }
 
 }  // namespace
-}  // namespace corral::upstream
+}  // namespace corral::api

@@ -1,9 +1,9 @@
-#include "limits/usage_tap.hpp"
+#include "api/usage_tap.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-namespace corral::limits {
+namespace corral::api {
 namespace {
 
 std::string chunk(const std::string& json) { return "data: " + json + "\n\n"; }
@@ -80,4 +80,4 @@ TEST(UsageTap, OversizedAnswersAreNotHeld) {
 }
 
 }  // namespace
-}  // namespace corral::limits
+}  // namespace corral::api

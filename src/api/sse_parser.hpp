@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace corral::upstream {
+namespace corral::api {
 
 struct SseEvent {
   std::string_view event;  // "" when the event has no event: field
@@ -37,4 +37,4 @@ class SseParser {
   std::size_t events_ = 0, oversized_ = 0;
 };
 
-}  // namespace corral::upstream
+}  // namespace corral::api

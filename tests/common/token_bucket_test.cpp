@@ -1,16 +1,16 @@
-#include "limits/token_bucket.hpp"
+#include "common/token_bucket.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-namespace corral::limits {
+namespace corral {
 namespace {
 
 using namespace std::chrono_literals;
 
 TEST(TokenBucket, StartsFullRefillsContinuouslyAndCapsAtCapacity) {
-  Time t0{};
+  SteadyTime t0{};
   TokenBucket b;
   b.configure(60, 1.5, t0);  // 1 per second, capacity 90
   EXPECT_DOUBLE_EQ(b.capacity(), 90);
@@ -23,7 +23,7 @@ TEST(TokenBucket, StartsFullRefillsContinuouslyAndCapsAtCapacity) {
 }
 
 TEST(TokenBucket, TimeUntilIsWhenTheRequestWouldFit) {
-  Time t0{};
+  SteadyTime t0{};
   TokenBucket b;
   b.configure(600, 1, t0);  // 10 per second
   ASSERT_TRUE(b.try_take(600, t0));
@@ -36,12 +36,12 @@ TEST(TokenBucket, TimeUntilIsWhenTheRequestWouldFit) {
 TEST(TokenBucket, AdmitsAtMostCapacityPlusRateTimesT) {
   std::mt19937 rng(3);
   for (double burst : {1.0, 1.5, 3.0}) {
-    Time t0{};
+    SteadyTime t0{};
     TokenBucket b;
     b.configure(120, burst, t0);  // 2 per second
     const double capacity = 120 * burst;
     int admitted = 0;
-    Time t = t0;
+    SteadyTime t = t0;
     for (int i = 0; i < 20000; ++i) {
       t += std::chrono::microseconds(rng() % 20000);
       if (b.try_take(1, t)) ++admitted;
@@ -52,7 +52,7 @@ TEST(TokenBucket, AdmitsAtMostCapacityPlusRateTimesT) {
 }
 
 TEST(TokenBucket, AdjustRefundsAndCharges) {
-  Time t0{};
+  SteadyTime t0{};
   TokenBucket b;
   b.configure(100, 1, t0);
   b.adjust(-150, t0);  // a charge beyond the level leaves a debt
@@ -62,7 +62,7 @@ TEST(TokenBucket, AdjustRefundsAndCharges) {
 }
 
 TEST(TokenBucket, ReconfigureKeepsTheLevel) {
-  Time t0{};
+  SteadyTime t0{};
   TokenBucket b;
   b.configure(100, 1, t0);
   ASSERT_TRUE(b.try_take(70, t0));
@@ -74,4 +74,4 @@ TEST(TokenBucket, ReconfigureKeepsTheLevel) {
 }
 
 }  // namespace
-}  // namespace corral::limits
+}  // namespace corral

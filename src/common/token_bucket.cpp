@@ -1,15 +1,15 @@
-#include "limits/token_bucket.hpp"
+#include "common/token_bucket.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace corral::limits {
+namespace corral {
 
-void TokenBucket::configure(double per_minute, double burst, Time now) {
+void TokenBucket::configure(double per_minute, double burst, SteadyTime now) {
   configure_capacity(per_minute, per_minute * std::max(1.0, burst), now);
 }
 
-void TokenBucket::configure_capacity(double per_minute, double capacity, Time now) {
+void TokenBucket::configure_capacity(double per_minute, double capacity, SteadyTime now) {
   refill(now);
   const bool was_limited = configured_ && per_minute_ > 0;
   per_minute_ = per_minute;
@@ -19,31 +19,31 @@ void TokenBucket::configure_capacity(double per_minute, double capacity, Time no
   last_ = now;
 }
 
-void TokenBucket::refill(Time now) {
+void TokenBucket::refill(SteadyTime now) {
   if (now <= last_) return;
   const double minutes = std::chrono::duration<double, std::ratio<60>>(now - last_).count();
   level_ = std::min(capacity_, level_ + minutes * per_minute_);
   last_ = now;
 }
 
-double TokenBucket::level(Time now) {
+double TokenBucket::level(SteadyTime now) {
   refill(now);
   return level_;
 }
 
-bool TokenBucket::try_take(double n, Time now) {
+bool TokenBucket::try_take(double n, SteadyTime now) {
   refill(now);
   if (level_ < n) return false;
   level_ -= n;
   return true;
 }
 
-void TokenBucket::adjust(double delta, Time now) {
+void TokenBucket::adjust(double delta, SteadyTime now) {
   refill(now);
   level_ = std::min(capacity_, level_ + delta);
 }
 
-Duration TokenBucket::time_until(double n, Time now) {
+Duration TokenBucket::time_until(double n, SteadyTime now) {
   refill(now);
   if (per_minute_ <= 0) return Duration::zero();
   const double target = std::min(n, capacity_);
@@ -52,4 +52,4 @@ Duration TokenBucket::time_until(double n, Time now) {
   return Duration(static_cast<Duration::rep>(std::ceil(ms)));
 }
 
-}  // namespace corral::limits
+}  // namespace corral

@@ -1,6 +1,6 @@
-#include "upstream/sse_parser.hpp"
+#include "api/sse_parser.hpp"
 
-namespace corral::upstream {
+namespace corral::api {
 
 void SseParser::feed(std::string_view bytes, const std::function<void(const SseEvent&)>& on_event) {
   for (std::size_t i = 0; i < bytes.size();) {
@@ -66,4 +66,4 @@ void SseParser::line(std::string_view l, const std::function<void(const SseEvent
   }
 }
 
-}  // namespace corral::upstream
+}  // namespace corral::api

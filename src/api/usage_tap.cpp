@@ -1,14 +1,9 @@
-#include "limits/usage_tap.hpp"
+#include "api/usage_tap.hpp"
 
 #include <nlohmann/json.hpp>
 
-namespace corral::limits {
+namespace corral::api {
 namespace {
-
-std::uint64_t count(const nlohmann::json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-}
 
 // True when `data` has "usage" followed by an object (not null): worth parsing.
 bool mentions_usage(std::string_view data) {
@@ -32,29 +27,6 @@ std::size_t event_end(std::string_view s) {
 
 }  // namespace
 
-std::optional<Usage> usage_from(const nlohmann::json& answer) {
-  if (!answer.is_object()) return std::nullopt;
-  auto it = answer.find("usage");
-  if (it == answer.end() || !it->is_object()) {
-    auto r = answer.find("response");  // responses API stream events
-    if (r == answer.end() || !r->is_object()) return std::nullopt;
-    it = r->find("usage");
-    if (it == r->end() || !it->is_object()) return std::nullopt;
-  }
-  const auto& u = *it;
-  Usage out;
-  if (u.contains("input_tokens") || u.contains("output_tokens")) {  // responses API
-    out.prompt_tokens = count(u, "input_tokens");
-    out.completion_tokens = count(u, "output_tokens");
-    if (auto d = u.find("input_tokens_details"); d != u.end() && d->is_object()) out.cached_tokens = count(*d, "cached_tokens");
-  } else {
-    out.prompt_tokens = count(u, "prompt_tokens");
-    out.completion_tokens = count(u, "completion_tokens");
-    if (auto d = u.find("prompt_tokens_details"); d != u.end() && d->is_object()) out.cached_tokens = count(*d, "cached_tokens");
-  }
-  return out;
-}
-
 std::string_view UsageTap::emit(std::string_view bytes) {
   relayed_ += bytes.size();
   return bytes;
@@ -63,8 +35,8 @@ std::string_view UsageTap::emit(std::string_view bytes) {
 void UsageTap::on_event(std::string_view raw, bool& keep) {
   keep = true;
   if (!mentions_usage(raw)) return;
-  upstream::SseParser parser(o_.max_event_bytes);
-  parser.feed(raw, [&](const upstream::SseEvent& e) {
+  SseParser parser(o_.max_event_bytes);
+  parser.feed(raw, [&](const SseEvent& e) {
     auto j = nlohmann::json::parse(e.data, nullptr, false);
     auto u = usage_from(j);
     if (!u) return;
@@ -74,7 +46,7 @@ void UsageTap::on_event(std::string_view raw, bool& keep) {
   });
   if (raw.find("\n\n") == std::string_view::npos && raw.find("\n\r\n") == std::string_view::npos) {
     // An event cut short by the end of the stream: the parser needs its blank line.
-    parser.feed("\n\n", [&](const upstream::SseEvent& e) {
+    parser.feed("\n\n", [&](const SseEvent& e) {
       if (auto u = usage_from(nlohmann::json::parse(e.data, nullptr, false))) usage_ = u;
     });
   }
@@ -130,4 +102,4 @@ std::string_view UsageTap::finish() {
   return emit(out_);
 }
 
-}  // namespace corral::limits
+}  // namespace corral::api

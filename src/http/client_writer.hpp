@@ -1,0 +1,51 @@
+// The client-facing end of a relayed answer: the head the client receives (the provider's status
+// and end-to-end fields, corral's headers, x-request-id), its framing (the provider's length, else
+// chunked for HTTP/1.1, else the end of the connection for HTTP/1.0) and keep-alive, and the body
+// written piece by piece, each write bounded by the write timeout. One per client connection.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "corral/any_stream.hpp"
+#include "corral/response_sink.hpp"
+#include "corral/watchdog.hpp"
+#include "http/versions.hpp"
+#include "limits/rate_headers.hpp"
+
+namespace corral::http_server {
+
+class ClientWriter final : public ResponseSink {
+ public:
+  // `draining`: the daemon is stopping; an answer whose head goes out then closes the connection.
+  ClientWriter(AnyStream& stream, Watchdog& deadline, const bool& draining)
+      : stream_(stream), deadline_(deadline), draining_(draining) {}
+
+  // A new answer: the request's version, whether the connection may be kept, and corral's headers
+  // (read when the head is sent).
+  void begin(unsigned version, bool keep_alive, std::string_view request_id, const limits::HeaderList* headers,
+             Duration write_timeout);
+
+  void start(unsigned status, std::string_view reason, const http::fields& fields,
+             std::optional<std::uint64_t> content_length) override;
+  awaitable<error_code> write(std::string_view piece, bool last) override;
+  bool committed() const override { return written_; }
+
+  // The answer went out whole and the connection can take another request.
+  bool reusable() const { return ended_ && !failed_ && res_.keep_alive(); }
+
+ private:
+  AnyStream& stream_;
+  Watchdog& deadline_;
+  const bool& draining_;
+  http::response<http::buffer_body> res_;
+  std::optional<http::response_serializer<http::buffer_body>> sr_;
+  unsigned version_ = kHttp11;
+  bool keep_alive_ = true;
+  std::string_view request_id_;
+  const limits::HeaderList* headers_ = nullptr;
+  Duration write_timeout_{};
+  bool written_ = false, ended_ = false, failed_ = false;
+};
+
+}  // namespace corral::http_server

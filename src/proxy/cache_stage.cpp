@@ -1,0 +1,149 @@
+#include "proxy/cache_stage.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/usage_tap.hpp"
+#include "proxy/admission_stage.hpp"
+#include "proxy/stage_configs.hpp"
+#include "worker.hpp"
+
+namespace corral::proxy {
+namespace {
+
+constexpr Duration kFillPoll = std::chrono::milliseconds(25);
+
+std::string_view field(const http::fields& f, http::field name) {
+  auto it = f.find(name);
+  if (it == f.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+// How long a request may wait for an identical one in flight: as long as that one may take.
+Duration flight_wait(const Exchange& x) {
+  Duration longest{};
+  for (const auto& r : x.model->routes)
+    longest = std::max(longest, x.config().providers[r.provider].first_byte_timeout);
+  return x.config().scheduler.max_queue_wait + longest;
+}
+
+}  // namespace
+
+awaitable<Verdict> CacheStage::on_request(Exchange& x) {
+  auto& plan = x.cache_plan;
+  plan = cache::plan(*x.tenant, x.op, x.body.json, field(*x.fields, http::field::cache_control),
+                     x.stage->cache_key_prefix, x.body.model);
+  if (!plan.enabled) co_return Verdict::proceed;
+  auto& counters = *x.tenant_state->cache;
+  auto& backend = worker_.cache.backend(x.snap->config);
+
+  if (plan.lookup) {
+    auto found = co_await backend.get(plan.key);
+    if (found.result == cache::Lookup::Result::hit) co_return co_await answer_hit(x, *found.answer);
+    if (found.result == cache::Lookup::Result::error) {
+      counters.errors.fetch_add(1, std::memory_order_relaxed);
+      if (x.stage->cache_fail_closed) {
+        x.record->cache = observability::CacheResult::error;
+        x.fail(Errc::unavailable, "The cache store is unavailable; retry later.");
+        co_return Verdict::stop;
+      }
+    }
+  }
+  if (plan.lookup && plan.store) {
+    if (auto shared = co_await join_flight(x, backend)) co_return co_await answer_hit(x, *shared);
+  }
+  const bool miss = plan.lookup || plan.store;
+  x.record->cache = miss ? observability::CacheResult::miss : observability::CacheResult::bypass;
+  (miss ? counters.misses : counters.bypasses).fetch_add(1, std::memory_order_relaxed);
+  x.headers.emplace_back("x-corral-cache", std::string(plan.miss_label()));
+  co_return Verdict::proceed;
+}
+
+awaitable<Verdict> CacheStage::answer_hit(Exchange& x, const cache::CachedAnswer& a) {
+  if (!AdmissionStage::admit(x, {0, 0, false})) co_return Verdict::stop;
+  auto& counters = *x.tenant_state->cache;
+  counters.hits.fetch_add(1, std::memory_order_relaxed);
+  counters.bytes.fetch_add(a.body.size(), std::memory_order_relaxed);
+
+  // A stream is kept as the provider sent it: without the usage chunk corral asked for, unless the
+  // client asked for it too.
+  const bool sse = beast::iequals(std::string_view(a.content_type).substr(0, 17), "text/event-stream");
+  std::string stripped;
+  std::string_view body = a.body;
+  if (sse && x.strip_usage_chunk) {
+    api::UsageTap tap({.sse = true, .strip_usage_chunk = true});
+    stripped.append(tap.feed(a.body));
+    stripped.append(tap.finish());
+    body = stripped;
+  }
+  http::fields fields;
+  fields.set(http::field::content_type, a.content_type);
+  if (sse) fields.set(http::field::cache_control, "no-cache");
+  fields.set(http::field::age, std::to_string(a.age_seconds(std::chrono::system_clock::now())));
+  x.headers.emplace_back("x-corral-cache", "hit");
+  x.headers.emplace_back("x-corral-overhead-ms", format_millis(Exchange::Clock::now() - x.start));
+  x.record->status = 200;
+  x.record->bytes_out = body.size();
+  x.record->cache = observability::CacheResult::hit;
+  x.client->start(200, "OK", fields, body.size());
+  co_await x.client->write(body, true);
+  x.lease.settle_cache_hit(std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  co_return Verdict::stop;
+}
+
+awaitable<cache::AnswerPtr> CacheStage::join_flight(Exchange& x, cache::Backend& backend) {
+  const auto& key = x.cache_plan.key;
+  auto& flights = worker_.runtime.flights();
+  auto waiter = flights.join(key, worker_.io.get_executor());
+  if (waiter) {
+    auto outcome = co_await flights.wait(key, std::move(waiter), flight_wait(x));
+    if (outcome.kind == cache::SingleFlight::Outcome::Kind::answer) co_return outcome.answer;
+    if (outcome.kind == cache::SingleFlight::Outcome::Kind::alone) co_return nullptr;
+    // The leader failed: this request leads now, with the others still waiting.
+  }
+  x.flight = cache::FlightLead(&flights, key);
+  if (!backend.shared()) co_return nullptr;
+  // Another instance may be filling the key: wait briefly for its answer.
+  const auto fill_wait = x.config().cache.fill_wait;
+  if (co_await backend.lock(key, fill_wait)) {
+    x.fill_locked = true;
+    co_return nullptr;
+  }
+  asio::steady_timer poll(worker_.io.get_executor());
+  const auto until = std::chrono::steady_clock::now() + fill_wait;
+  while (std::chrono::steady_clock::now() < until) {
+    poll.expires_after(kFillPoll);
+    co_await poll.async_wait(use_nothrow);
+    auto found = co_await backend.get(key);
+    if (found.result == cache::Lookup::Result::hit) {
+      x.flight.succeed(found.answer);  // this process's waiters get it too
+      co_return found.answer;
+    }
+    if (found.result == cache::Lookup::Result::error) break;
+  }
+  co_return nullptr;  // not filled in time: go upstream
+}
+
+awaitable<void> CacheStage::on_complete(Exchange& x) {
+  const auto& plan = x.cache_plan;
+  if (!plan.store && !x.flight) co_return;
+  auto& backend = worker_.cache.backend(x.snap->config);
+  if (x.captured) {
+    auto answer = std::make_shared<cache::CachedAnswer>();
+    answer->stored_unix_ms = cache::unix_ms(std::chrono::system_clock::now());
+    answer->content_type = std::move(x.captured_content_type);
+    answer->body = std::move(x.captured_body);
+    cache::AnswerPtr shared = std::move(answer);
+    if (x.flight) x.flight.succeed(shared);
+    if (plan.store && !(co_await backend.put(plan.key, shared, x.tenant->cache_ttl))) {
+      x.tenant_state->cache->errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("request {}: answer not stored: cache backend failed", x.request_id);
+    }
+  } else if (x.flight && x.upstream_status == 200 && x.complete && !x.gone()) {
+    x.flight.release();  // a good answer too large to keep: the waiters go upstream themselves
+  }
+  x.flight = cache::FlightLead();  // otherwise the lead ends unsettled: the next waiter tries again
+  if (x.fill_locked) co_await backend.unlock(plan.key);
+  x.fill_locked = false;
+}
+
+}  // namespace corral::proxy

@@ -1,0 +1,33 @@
+// The tenant's response cache, the whole concern in one place: the lookup (a stored answer costs
+// the tenant a request, but no tokens and no provider capacity), joining an identical request in
+// flight (in this process, or in another instance through the fill lock) instead of asking the
+// provider again, and, when the answer is in, sharing it with the waiters and storing it.
+#pragma once
+
+#include "proxy/stage.hpp"
+
+namespace corral {
+struct Worker;
+}
+
+namespace corral::proxy {
+
+class CacheStage final : public Stage {
+ public:
+  explicit CacheStage(Worker& worker) : worker_(worker) {}
+  std::string_view name() const override { return "cache"; }
+  awaitable<Verdict> on_request(Exchange& x) override;
+  bool completes() const override { return true; }
+  awaitable<void> on_complete(Exchange& x) override;
+
+ private:
+  // Answers from a stored or shared answer, admitted as a cache hit.
+  awaitable<Verdict> answer_hit(Exchange& x, const cache::CachedAnswer& a);
+  // Waits for an identical request in flight; its answer, or null when this request must go
+  // upstream itself (x.flight then holds the lead, x.fill_locked the cross-instance lock).
+  awaitable<cache::AnswerPtr> join_flight(Exchange& x, cache::Backend& backend);
+
+  Worker& worker_;
+};
+
+}  // namespace corral::proxy

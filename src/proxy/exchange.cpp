@@ -1,0 +1,40 @@
+#include "proxy/exchange.hpp"
+
+namespace corral::proxy {
+
+void Exchange::reset() {
+  snap.reset();
+  stage.reset();
+  op = api::Operation::health;
+  fields = nullptr;
+  body_text = nullptr;
+  version = 11;
+  keep_alive = true;
+  request_id = {};
+  tenant = nullptr;
+  tenant_state = nullptr;
+  start = {};
+  body = {};
+  model = nullptr;
+  estimate = {};
+  strip_usage_chunk = false;
+  cache_plan = {};
+  flight = cache::FlightLead();
+  fill_locked = false;
+  lease = limits::Lease();
+  headers.clear();
+  route = nullptr;
+  provider = nullptr;
+  slot.reset();
+  usage.reset();
+  used.reset();
+  relayed_bytes = 0;
+  upstream_status = 0;
+  answered = complete = captured = false;
+  captured_content_type.clear();
+  captured_body.clear();
+  reply.reset();
+  after = After::keep_alive;
+}
+
+}  // namespace corral::proxy

@@ -1,0 +1,106 @@
+// One request on its way through the chain of stages (proxy/chain.hpp): what the session read,
+// and what each stage decided for the stages after it. One Exchange per client connection, reset
+// for each request, so its buffers are reused and a request allocates nothing for it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/openai_request.hpp"
+#include "api/operation.hpp"
+#include "cache/cache_policy.hpp"
+#include "cache/single_flight.hpp"
+#include "corral/asio.hpp"
+#include "corral/response_sink.hpp"
+#include "limits/rate_headers.hpp"
+#include "limits/tenant_limiter.hpp"
+#include "limits/token_estimate.hpp"
+#include "observability/request_record.hpp"
+#include "proxy/sinks.hpp"
+#include "runtime.hpp"
+#include "scheduler/fair_queue.hpp"
+
+namespace corral::proxy {
+
+struct StageConfigs;
+
+// An answer corral makes itself (an error, or a small JSON document), sent by the session.
+struct Reply {
+  unsigned status = 200;
+  Errc error = Errc::ok;        // set for errors: the body is the error's JSON
+  std::string message, param;   // for errors ("" = the error's default message)
+  std::string body;             // for other answers
+  std::string_view content_type = "application/json";
+};
+
+// What happens to the client connection after this request.
+enum class After { keep_alive, close, linger };
+
+struct Exchange {
+  using Clock = std::chrono::steady_clock;
+
+  // Set by the session before the chain runs.
+  SnapshotPtr snap;                           // the request's configuration, for its whole life
+  std::shared_ptr<const StageConfigs> stage;  // built once per snapshot
+  api::Operation op = api::Operation::health;
+  const http::fields* fields = nullptr;       // the request's head
+  std::string* body_text = nullptr;           // the request's body as received (moved upstream)
+  unsigned version = 11;
+  bool keep_alive = true;  // the client wants the connection kept
+  std::string_view request_id;
+  const TenantConfig* tenant = nullptr;  // null for /healthz
+  const TenantState* tenant_state = nullptr;
+  ResponseSink* client = nullptr;        // the client-facing writer
+  asio::cancellation_slot client_gone;   // emitted once if the client goes away meanwhile
+  const bool* client_left = nullptr;     // true after that
+  Clock::time_point start{};
+  observability::RequestRecord* record = nullptr;
+
+  // validate
+  api::RequestBody body;
+  const ModelConfig* model = nullptr;
+  limits::TokenEstimate estimate;
+  bool strip_usage_chunk = false;  // corral asked for the stream's usage chunk itself
+
+  // cache and admission
+  cache::Plan cache_plan;
+  cache::FlightLead flight;   // this request fills the key for identical ones
+  bool fill_locked = false;   // and holds the cross-instance fill lock
+  limits::Lease lease;        // the tenant's admission, held until the answer is settled
+  limits::HeaderList headers; // added to the answer: rate limits, cache, queue and overhead times
+
+  // route and queue
+  const RouteConfig* route = nullptr;
+  const ProviderConfig* provider = nullptr;
+  std::optional<scheduler::Ticket> slot;  // a provider slot held until the answer is relayed
+
+  // forward: what the provider answered
+  std::optional<api::Usage> usage;  // as the provider reported it
+  std::optional<api::Usage> used;   // what the request is charged (usage, or an estimate of a cut answer)
+  std::uint64_t relayed_bytes = 0;  // body bytes that reached the client
+  unsigned upstream_status = 0;
+  bool answered = false;  // the provider's answer reached the client, at least in part
+  bool complete = false;  // and whole
+  std::string captured_content_type;
+  std::string captured_body;  // a whole 200 answer, for the cache
+  bool captured = false;
+  CaptureSink capture;   // between the relay and the tap: the answer as the provider sent it
+  UsageTapSink tap;      // between the capture and the client
+
+  // The outcome.
+  std::optional<Reply> reply;
+  After after = After::keep_alive;
+
+  const Config& config() const { return *snap->config; }
+  bool gone() const { return client_left && *client_left; }
+  void fail(Errc e, std::string message = {}, std::string param = {}) {
+    reply = Reply{0, e, std::move(message), std::move(param)};
+  }
+  // Starts a new request; strings and lists keep their buffers.
+  void reset();
+};
+
+}  // namespace corral::proxy

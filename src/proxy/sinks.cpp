@@ -1,0 +1,65 @@
+#include "proxy/sinks.hpp"
+
+namespace corral::proxy {
+
+void CaptureSink::reset(ResponseSink& next, std::size_t limit, std::string& body, std::string& content_type) {
+  next_ = &next;
+  limit_ = limit;
+  body_ = &body;
+  content_type_ = &content_type;
+  body_->clear();
+  capturing_ = ended_ = false;
+}
+
+void CaptureSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+                        std::optional<std::uint64_t> content_length) {
+  capturing_ = limit_ > 0 && status == 200;
+  if (capturing_) {
+    const auto it = fields.find(http::field::content_type);
+    content_type_->assign(it == fields.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size()));
+  }
+  next_->start(status, reason, fields, content_length);
+}
+
+awaitable<error_code> CaptureSink::write(std::string_view piece, bool last) {
+  if (capturing_) {
+    if (body_->size() + piece.size() > limit_) {
+      capturing_ = false;
+      std::string().swap(*body_);
+    } else {
+      body_->append(piece);
+    }
+  }
+  ended_ = last;
+  co_return co_await next_->write(piece, last);
+}
+
+void UsageTapSink::reset(ResponseSink& next, bool strip_usage_chunk) {
+  next_ = &next;
+  strip_ = strip_usage_chunk;
+  tap_.reset();
+}
+
+void UsageTapSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+                         std::optional<std::uint64_t> content_length) {
+  const auto it = fields.find(http::field::content_type);
+  const bool sse = it != fields.end() && beast::iequals(it->value().substr(0, 17), "text/event-stream");
+  // A chunk can be taken out only of a body whose length was not declared.
+  tap_.emplace(api::UsageTap::Options{.sse = sse, .strip_usage_chunk = strip_ && sse && !content_length});
+  next_->start(status, reason, fields, content_length);
+}
+
+awaitable<error_code> UsageTapSink::write(std::string_view piece, bool last) {
+  std::string_view send = tap_->feed(piece);
+  if (last) {
+    const auto rest = tap_->finish();
+    if (!rest.empty()) {
+      tail_.assign(send).append(rest);
+      send = tail_;
+    }
+  }
+  if (send.empty() && !last) co_return error_code{};  // held back: part of an event not yet complete
+  co_return co_await next_->write(send, last);
+}
+
+}  // namespace corral::proxy

@@ -1,0 +1,53 @@
+// Sinks the forward stage puts between the relay and the client writer:
+//  - CaptureSink keeps a copy of a whole 200 answer, as the provider sent it, for the cache;
+//  - UsageTapSink finds the usage the provider reports and, for a stream whose usage chunk corral
+//    asked for itself, takes that chunk out of what the client receives.
+// Both are members of the forward stage's per-request state: nothing is allocated per request
+// beyond their buffers, which are kept.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/usage_tap.hpp"
+#include "corral/response_sink.hpp"
+
+namespace corral::proxy {
+
+class CaptureSink final : public ResponseSink {
+ public:
+  // Captures into `body` (cleared) up to `limit` bytes of a 200 answer; 0: capture nothing.
+  void reset(ResponseSink& next, std::size_t limit, std::string& body, std::string& content_type);
+  void start(unsigned status, std::string_view reason, const http::fields& fields,
+             std::optional<std::uint64_t> content_length) override;
+  awaitable<error_code> write(std::string_view piece, bool last) override;
+  bool committed() const override { return next_->committed(); }
+  // The whole answer arrived within the limit.
+  bool captured() const { return capturing_ && ended_; }
+
+ private:
+  ResponseSink* next_ = nullptr;
+  std::string* body_ = nullptr;
+  std::string* content_type_ = nullptr;
+  std::size_t limit_ = 0;
+  bool capturing_ = false, ended_ = false;
+};
+
+class UsageTapSink final : public ResponseSink {
+ public:
+  void reset(ResponseSink& next, bool strip_usage_chunk);
+  void start(unsigned status, std::string_view reason, const http::fields& fields,
+             std::optional<std::uint64_t> content_length) override;
+  awaitable<error_code> write(std::string_view piece, bool last) override;
+  bool committed() const override { return next_->committed(); }
+  std::optional<api::Usage> usage() const { return tap_ ? tap_->usage() : std::nullopt; }
+  std::uint64_t relayed_bytes() const { return tap_ ? tap_->relayed_bytes() : 0; }
+
+ private:
+  ResponseSink* next_ = nullptr;
+  bool strip_ = false;
+  std::optional<api::UsageTap> tap_;
+  std::string tail_;
+};
+
+}  // namespace corral::proxy

@@ -1,0 +1,313 @@
+// The stages of the request path without sockets: a real Runtime and Worker (nothing listens), a
+// fake client sink that records what it is given, and the stages' coroutines run on the worker's
+// io_context until they are done.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "corral/config_loader.hpp"
+#include "corral/hash.hpp"
+#include "proxy/chain.hpp"
+#include "worker.hpp"
+
+namespace corral::proxy {
+namespace {
+
+using Json = nlohmann::json;
+
+// What the client would have received.
+class FakeSink final : public ResponseSink {
+ public:
+  void start(unsigned s, std::string_view, const http::fields& fields, std::optional<std::uint64_t> length) override {
+    status = s;
+    for (const auto& f : fields) head.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    content_length = length;
+  }
+  awaitable<error_code> write(std::string_view piece, bool last) override {
+    body.append(piece);
+    ended = last;
+    co_return error_code{};
+  }
+  bool committed() const override { return status != 0; }
+  unsigned status = 0;
+  std::vector<std::pair<std::string, std::string>> head;
+  std::optional<std::uint64_t> content_length;
+  std::string body;
+  bool ended = false;
+};
+
+std::string header(const limits::HeaderList& h, std::string_view name) {
+  for (const auto& [n, v] : h)
+    if (n == name) return v;
+  return "(absent)";
+}
+
+const std::string kBody = R"({"model":"gpt-4.1","temperature":0,"messages":[{"role":"user","content":"hello"}]})";
+
+class Stages : public ::testing::Test {
+ protected:
+  // One tenant "acme" (limits, cache always, a budget), a provider nobody listens on.
+  void start(const std::string& extra_config = {}, const std::string& provider_extra = {}) {
+    const std::string yaml =
+        extra_config + "providers:\n  p:\n    base_url: \"http://127.0.0.1:9/v1\"\n" + provider_extra +
+        "models:\n  gpt-4.1:\n    routes: [{provider: p}]\n    price_per_mtok: {input: 1, output: 2}\n"
+        "tenants:\n  acme:\n    api_keys: [\"sha256:" + to_hex(sha256("k")) + "\"]\n"
+        "    rate_limits: {requests_per_minute: 60, tokens_per_minute: 10000000}\n"
+        "    cache: {mode: always}\n    budget: {monthly_usd: 100}\n";
+    auto r = load_config_text(yaml, "t.yaml");
+    ASSERT_TRUE(r.config) << r.errors[0].to_string();
+    ASSERT_FALSE(runtime.apply(r.config));
+    snap = runtime.snapshot();
+    worker = std::make_unique<Worker>(runtime, 0, clients);
+    chain = std::make_unique<Chain>(*worker);
+  }
+
+  // A forwarded chat completion from acme with `body`.
+  std::unique_ptr<Exchange> exchange(FakeSink& sink, std::string& body_text, observability::RequestRecord& rec) {
+    auto x = std::make_unique<Exchange>();
+    x->snap = snap;
+    x->stage = chain->configs(snap);
+    x->op = api::Operation::chat_completions;
+    x->fields = &fields;
+    x->body_text = &body_text;
+    x->request_id = "req_test";
+    x->tenant = snap->config->find_tenant("acme");
+    x->tenant_state = &snap->tenant(*x->tenant);
+    x->client = &sink;
+    x->client_gone = gone.slot();
+    x->client_left = &left;
+    x->start = std::chrono::steady_clock::now();
+    x->record = &rec;
+    return x;
+  }
+
+  // Runs `a` on the worker's thread (this one) until it is done (other work may stay pending).
+  template <class T>
+  T run(awaitable<T> a) {
+    std::optional<T> out;
+    asio::co_spawn(worker->io, std::move(a), [&](std::exception_ptr e, T v) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(v);
+    });
+    until([&] { return out.has_value(); });
+    return *out;
+  }
+  void run(awaitable<void> a) {
+    bool done = false;
+    asio::co_spawn(worker->io, std::move(a), [&](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+      done = true;
+    });
+    until([&] { return done; });
+  }
+  template <class F>
+  void until(F done) {
+    worker->io.restart();
+    while (!done() && worker->io.run_one_for(std::chrono::seconds(5))) {
+    }
+    ASSERT_TRUE(done()) << "the coroutine did not finish";
+  }
+
+  static int this_month() { return limits::month_of_day(limits::utc_day(std::chrono::system_clock::now())); }
+  limits::TenantLimiter::Status status() {
+    return snap->tenant(*snap->config->find_tenant("acme")).limiter->status(std::chrono::steady_clock::now(), this_month());
+  }
+  scheduler::ProviderGate& gate() { return *snap->providers[0].state->gate; }
+
+  Runtime runtime;
+  SnapshotPtr snap;
+  http_server::ClientConnections clients;
+  std::unique_ptr<Worker> worker;
+  std::unique_ptr<Chain> chain;
+  http::fields fields;
+  asio::cancellation_signal gone;
+  bool left = false;
+};
+
+TEST_F(Stages, ACacheHitCostsARequestNoTokensAndNoProviderSlot) {
+  start();
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  auto x = exchange(sink, body, rec);
+  // The answer is in the cache already.
+  auto stored = std::make_shared<cache::CachedAnswer>();
+  stored->content_type = "application/json";
+  stored->body = R"({"object":"chat.completion","cached":true})";
+  const auto key = cache::cache_key("corral", "acme", "gpt-4.1", Json::parse(kBody));
+  runtime.memory_cache()->put(key, stored, std::chrono::steady_clock::now() + std::chrono::hours(1));
+  const auto before = status();
+
+  run(chain->run(*x));
+  EXPECT_FALSE(x->reply);
+  EXPECT_EQ(sink.status, 200u);
+  EXPECT_EQ(sink.body, stored->body);
+  EXPECT_TRUE(sink.ended);
+  EXPECT_EQ(header(x->headers, "x-corral-cache"), "hit");
+  EXPECT_EQ(rec.cache, observability::CacheResult::hit);
+  const auto after = status();
+  EXPECT_EQ(after.requests.remaining, before.requests.remaining - 1);  // charged a request
+  EXPECT_EQ(after.tokens.remaining, before.tokens.remaining);          // no tokens
+  EXPECT_EQ(after.in_flight, 0u);
+  EXPECT_DOUBLE_EQ(after.reserved_usd, 0);
+  EXPECT_EQ(gate().in_flight(), 0u);  // no provider capacity
+  EXPECT_FALSE(x->slot);
+}
+
+TEST_F(Stages, AFailingCacheWithOnFailureClosedIs503) {
+  start("redis:\n  url: \"unix:///nonexistent/redis.sock\"\n  on_failure: closed\n");
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  auto x = exchange(sink, body, rec);
+  run(chain->run(*x));
+  ASSERT_TRUE(x->reply);
+  EXPECT_EQ(x->reply->error, Errc::unavailable);
+  EXPECT_EQ(sink.status, 0u);  // nothing relayed
+  EXPECT_EQ(rec.cache, observability::CacheResult::error);
+  EXPECT_EQ(status().in_flight, 0u);  // never admitted
+  worker->cache.stop();
+}
+
+TEST_F(Stages, AnIdenticalRequestWaitsForTheFirstAndGetsItsAnswer) {
+  start();
+  std::string body1 = kBody, body2 = kBody;
+  FakeSink sink1, sink2;
+  observability::RequestRecord rec1, rec2;
+  auto first = exchange(sink1, body1, rec1);
+  auto second = exchange(sink2, body2, rec2);
+  ValidateStage validate;
+  CacheStage cache(*worker);
+  ASSERT_EQ(run(validate.on_request(*first)), Verdict::proceed);
+  ASSERT_EQ(run(cache.on_request(*first)), Verdict::proceed);  // a miss: the first leads
+  EXPECT_TRUE(first->flight);
+  ASSERT_EQ(run(validate.on_request(*second)), Verdict::proceed);
+  std::optional<Verdict> second_verdict;
+  asio::co_spawn(worker->io, cache.on_request(*second), [&](std::exception_ptr, Verdict v) { second_verdict = v; });
+  worker->io.restart();
+  worker->io.poll();
+  EXPECT_FALSE(second_verdict) << "the second waits for the first";
+  // The first's answer arrives whole: its completion shares it.
+  first->captured = true;
+  first->captured_content_type = "application/json";
+  first->captured_body = R"({"shared":1})";
+  first->upstream_status = 200;
+  first->complete = true;
+  run(cache.on_complete(*first));
+  until([&] { return second_verdict.has_value(); });
+  ASSERT_TRUE(second_verdict);
+  EXPECT_EQ(*second_verdict, Verdict::stop);
+  EXPECT_EQ(sink2.body, R"({"shared":1})");
+  EXPECT_EQ(header(second->headers, "x-corral-cache"), "hit");
+  EXPECT_FALSE(second->lease);  // settled as a cache hit
+  EXPECT_EQ(runtime.flights().flights(), 0u);
+}
+
+TEST_F(Stages, AnAnswerCutShortIsChargedAnEstimateOfWhatWasRelayed) {
+  start();
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  auto x = exchange(sink, body, rec);
+  ValidateStage validate;
+  AdmissionStage admission;
+  ForwardStage forward(*worker);
+  ASSERT_EQ(run(validate.on_request(*x)), Verdict::proceed);
+  ASSERT_EQ(run(admission.on_request(*x)), Verdict::proceed);
+  EXPECT_EQ(status().in_flight, 1u);
+  // The provider answered 200 and was cut after 400 bytes, without reporting usage.
+  x->answered = true;
+  x->upstream_status = 200;
+  x->relayed_bytes = 400;
+  run(forward.on_complete(*x));
+  ASSERT_TRUE(x->used);
+  EXPECT_EQ(x->used->completion_tokens, 100u);
+  EXPECT_EQ(x->used->prompt_tokens, x->estimate.prompt);
+  run(admission.on_complete(*x));
+  EXPECT_EQ(status().in_flight, 0u);
+  EXPECT_DOUBLE_EQ(status().reserved_usd, 0);
+  EXPECT_EQ(rec.completion_tokens, 100u);
+  const auto month = snap->tenant(*x->tenant).limiter->month_usage(this_month());
+  ASSERT_EQ(month.count("gpt-4.1"), 1u);
+  EXPECT_EQ(month.at("gpt-4.1").completion_tokens, 100u);
+}
+
+TEST_F(Stages, AnswersNoProviderGaveAreNotCharged) {
+  start();
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  auto x = exchange(sink, body, rec);
+  ValidateStage validate;
+  AdmissionStage admission;
+  ForwardStage forward(*worker);
+  run(validate.on_request(*x));
+  run(admission.on_request(*x));
+  run(forward.on_complete(*x));  // the provider could not be reached
+  EXPECT_FALSE(x->used);
+  run(admission.on_complete(*x));
+  EXPECT_EQ(status().in_flight, 0u);
+  EXPECT_FALSE(x->lease);
+  EXPECT_TRUE(snap->tenant(*x->tenant).limiter->month_usage(this_month()).empty());
+}
+
+TEST_F(Stages, AClientGoneWhileQueuedLeavesTheQueueAtOnce) {
+  start("", "    max_concurrency: 1\n");
+  // The provider's only slot is taken.
+  const scheduler::Ticket holder{gate().new_id(), "someone", Priority::normal, 1, 1, std::chrono::steady_clock::now()};
+  ASSERT_EQ(run(gate().acquire(holder, std::chrono::seconds(1))).error, Errc::ok);
+
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  auto x = exchange(sink, body, rec);
+  ValidateStage validate;
+  QueueStage queue;
+  run(validate.on_request(*x));
+  std::optional<Verdict> verdict;
+  asio::co_spawn(worker->io, queue.on_request(*x), [&](std::exception_ptr, Verdict v) { verdict = v; });
+  worker->io.restart();
+  worker->io.poll();
+  ASSERT_FALSE(verdict);
+  EXPECT_EQ(gate().queued(), 1u);
+  left = true;
+  gone.emit(asio::cancellation_type::terminal);  // what the disconnect watch does
+  until([&] { return verdict.has_value(); });
+  ASSERT_TRUE(verdict);
+  EXPECT_EQ(*verdict, Verdict::stop);
+  EXPECT_EQ(x->after, After::close);
+  EXPECT_FALSE(x->reply);
+  EXPECT_FALSE(x->slot);
+  EXPECT_EQ(gate().queued(), 0u);
+  EXPECT_TRUE(rec.queued);
+  gate().release(holder, 0);
+}
+
+TEST_F(Stages, ARefusalCarriesTheRateLimitHeadersAndRetryAfter) {
+  start();
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  AdmissionStage admission;
+  ValidateStage validate;
+  std::vector<std::unique_ptr<Exchange>> admitted;
+  std::unique_ptr<Exchange> refused;
+  for (int i = 0; i < 100 && !refused; ++i) {  // 60 per minute: the 61st is refused
+    auto x = exchange(sink, body = kBody, rec);
+    run(validate.on_request(*x));
+    if (run(admission.on_request(*x)) == Verdict::stop) refused = std::move(x);
+    else admitted.push_back(std::move(x));
+  }
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(admitted.size(), 60u);
+  ASSERT_TRUE(refused->reply);
+  EXPECT_EQ(refused->reply->error, Errc::rate_limit_requests);
+  EXPECT_EQ(header(refused->headers, "x-ratelimit-limit-requests"), "60");
+  EXPECT_EQ(header(refused->headers, "x-ratelimit-remaining-requests"), "0");
+  EXPECT_NE(header(refused->headers, "retry-after"), "(absent)");
+  EXPECT_NE(header(refused->headers, "retry-after-ms"), "(absent)");
+  EXPECT_FALSE(refused->lease);  // a refusal takes nothing
+  EXPECT_EQ(status().in_flight, 60u);
+}
+
+}  // namespace
+}  // namespace corral::proxy
