@@ -28,4 +28,12 @@ using awaitable = boost::asio::awaitable<T>;
 // errors on the data path are values.
 inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
+// The value of the first `name` field, "" when there is none.
+template <class Name>
+std::string_view field_value(const http::fields& f, const Name& name) {
+  auto it = f.find(name);
+  if (it == f.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
 }  // namespace corral

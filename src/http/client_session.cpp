@@ -19,13 +19,6 @@ constexpr std::size_t kLingerBytes = 1 << 20;
 constexpr Duration kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLoggedTextMax = 256;  // the path in the access log
 
-std::string_view field(const http::fields& f, std::string_view name) {
-  auto it = f.find(name);
-  if (it == f.end()) return {};
-  const auto v = it->value();
-  return {v.data(), v.size()};
-}
-
 // Beast appends the trailer section of a chunked body to the head's fields. Trailer fields are
 // dropped: never merged into the header section (RFC 9110 §6.5.1), never forwarded.
 void drop_trailer_fields(http::fields& f, std::size_t head_fields) {
@@ -175,7 +168,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   const auto check = check_request(head.get());
   if (check.error != Errc::ok) co_return co_await fail(check.error, After::linger, check.message);
   const auto& fields = head.get().base();
-  if (auto rid = field(fields, "x-request-id"); valid_request_id(rid)) request_id_ = rid;
+  if (auto rid = field_value(fields, "x-request-id"); valid_request_id(rid)) request_id_ = rid;
   const bool has_body = head.chunked() || head.content_length().value_or(0) > 0;
   const After after_error = has_body ? After::linger : After::keep_alive;
 
@@ -193,8 +186,8 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   x.op = match.op;
   if (match.op != api::Operation::health) {
     const auto resolved = tenancy::resolve(
-        cfg, {field(fields, "authorization"), field(fields, "x-api-key"), field(fields, "x-tenant-id"),
-              field(fields, "x-forwarded-for"), peer_.address()});
+        cfg, {field_value(fields, "authorization"), field_value(fields, "x-api-key"), field_value(fields, "x-tenant-id"),
+              field_value(fields, "x-forwarded-for"), peer_.address()});
     if (resolved.error != Errc::ok) co_return co_await fail(resolved.error, after_error);
     x.tenant = resolved.tenant;
     x.tenant_state = &snap->tenant(*resolved.tenant);

@@ -12,12 +12,6 @@ namespace {
 
 constexpr Duration kFillPoll = std::chrono::milliseconds(25);
 
-std::string_view field(const http::fields& f, http::field name) {
-  auto it = f.find(name);
-  if (it == f.end()) return {};
-  return {it->value().data(), it->value().size()};
-}
-
 // How long a request may wait for an identical one in flight: as long as that one may take.
 Duration flight_wait(const Exchange& x) {
   Duration longest{};
@@ -30,7 +24,7 @@ Duration flight_wait(const Exchange& x) {
 
 awaitable<Verdict> CacheStage::on_request(Exchange& x) {
   auto& plan = x.cache_plan;
-  plan = cache::plan(*x.tenant, x.op, x.body.json, field(*x.fields, http::field::cache_control),
+  plan = cache::plan(*x.tenant, x.op, x.body.json, field_value(*x.fields, http::field::cache_control),
                      x.stage->cache_key_prefix, x.body.model);
   if (!plan.enabled) co_return Verdict::proceed;
   auto& counters = *x.tenant_state->cache;

@@ -6,16 +6,6 @@
 #include "upstream/route_picker.hpp"
 
 namespace corral::proxy {
-namespace {
-
-std::string_view field(const http::fields& f, std::string_view name) {
-  auto it = f.find(name);
-  if (it == f.end()) return {};
-  return {it->value().data(), it->value().size()};
-}
-
-}  // namespace
-
 awaitable<Verdict> QueueStage::on_request(Exchange& x) {
   const auto& cfg = x.config();
   x.route = &upstream::pick_route(*x.model, upstream::random_u64());
@@ -25,7 +15,7 @@ awaitable<Verdict> QueueStage::on_request(Exchange& x) {
   auto& gate = *x.snap->provider(*x.provider).state->gate;
   const scheduler::Ticket ticket{gate.new_id(), x.tenant->id,
                                  scheduler::effective_priority(cfg.tiers[x.tenant->tier].priority,
-                                                               field(*x.fields, "x-corral-priority")),
+                                                               field_value(*x.fields, "x-corral-priority")),
                                  x.tenant->weight, static_cast<double>(x.estimate.total()),
                                  std::chrono::steady_clock::now()};
   // While it waits, a client that goes away takes the request out of the queue.
