@@ -30,9 +30,18 @@ awaitable<Verdict> CacheStage::on_request(Exchange& x) {
   auto& counters = *x.tenant_state->cache;
   auto& backend = worker_.cache.backend(x.snap->config);
 
+  // The flight is joined before the lookup, and its leader stores the answer before it shares it
+  // (on_complete): a request that finds neither a stored answer nor a flight for its key really is
+  // the first, so identical requests reach the provider once.
+  if (plan.lookup && plan.store) {
+    if (auto shared = co_await join_flight(x)) co_return co_await answer_hit(x, *shared);
+  }
   if (plan.lookup) {
     auto found = co_await backend.get(plan.key);
-    if (found.result == cache::Lookup::Result::hit) co_return co_await answer_hit(x, *found.answer);
+    if (found.result == cache::Lookup::Result::hit) {
+      if (x.flight) x.flight.succeed(found.answer);  // the waiters are hits too
+      co_return co_await answer_hit(x, *found.answer);
+    }
     if (found.result == cache::Lookup::Result::error) {
       counters.errors.fetch_add(1, std::memory_order_relaxed);
       if (x.stage->cache_fail_closed) {
@@ -42,8 +51,8 @@ awaitable<Verdict> CacheStage::on_request(Exchange& x) {
       }
     }
   }
-  if (plan.lookup && plan.store) {
-    if (auto shared = co_await join_flight(x, backend)) co_return co_await answer_hit(x, *shared);
+  if (x.flight && backend.shared()) {
+    if (auto filled = co_await wait_for_other_instance(x, backend)) co_return co_await answer_hit(x, *filled);
   }
   const bool miss = plan.lookup || plan.store;
   x.record->cache = miss ? observability::CacheResult::miss : observability::CacheResult::bypass;
@@ -84,7 +93,7 @@ awaitable<Verdict> CacheStage::answer_hit(Exchange& x, const cache::CachedAnswer
   co_return Verdict::stop;
 }
 
-awaitable<cache::AnswerPtr> CacheStage::join_flight(Exchange& x, cache::Backend& backend) {
+awaitable<cache::AnswerPtr> CacheStage::join_flight(Exchange& x) {
   const auto& key = x.cache_plan.key;
   auto& flights = worker_.runtime.flights();
   auto waiter = flights.join(key, worker_.io.get_executor());
@@ -95,8 +104,11 @@ awaitable<cache::AnswerPtr> CacheStage::join_flight(Exchange& x, cache::Backend&
     // The leader failed: this request leads now, with the others still waiting.
   }
   x.flight = cache::FlightLead(&flights, key);
-  if (!backend.shared()) co_return nullptr;
-  // Another instance may be filling the key: wait briefly for its answer.
+  co_return nullptr;
+}
+
+awaitable<cache::AnswerPtr> CacheStage::wait_for_other_instance(Exchange& x, cache::Backend& backend) {
+  const auto& key = x.cache_plan.key;
   const auto fill_wait = x.config().cache.fill_wait;
   if (co_await backend.lock(key, fill_wait)) {
     x.fill_locked = true;
@@ -127,11 +139,13 @@ awaitable<void> CacheStage::on_complete(Exchange& x) {
     answer->content_type = std::move(x.captured_content_type);
     answer->body = std::move(x.captured_body);
     cache::AnswerPtr shared = std::move(answer);
-    if (x.flight) x.flight.succeed(shared);
+    // Stored first, then shared: a request that arrives meanwhile joins the flight, one that
+    // arrives after it ended finds the stored answer.
     if (plan.store && !(co_await backend.put(plan.key, shared, x.tenant->cache_ttl))) {
       x.tenant_state->cache->errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("request {}: answer not stored: cache backend failed", x.request_id);
     }
+    if (x.flight) x.flight.succeed(shared);
   } else if (x.flight && x.upstream_status == 200 && x.complete && !x.gone()) {
     x.flight.release();  // a good answer too large to keep: the waiters go upstream themselves
   }

@@ -23,9 +23,12 @@ class CacheStage final : public Stage {
  private:
   // Answers from a stored or shared answer, admitted as a cache hit.
   awaitable<Verdict> answer_hit(Exchange& x, const cache::CachedAnswer& a);
-  // Waits for an identical request in flight; its answer, or null when this request must go
-  // upstream itself (x.flight then holds the lead, x.fill_locked the cross-instance lock).
-  awaitable<cache::AnswerPtr> join_flight(Exchange& x, cache::Backend& backend);
+  // Waits for an identical request in flight in this process; its answer, or null when this
+  // request leads (x.flight) or must go on alone.
+  awaitable<cache::AnswerPtr> join_flight(Exchange& x);
+  // The leader of a shared backend: takes the cross-instance fill lock (x.fill_locked), or waits
+  // briefly for the instance that holds it to store the answer.
+  awaitable<cache::AnswerPtr> wait_for_other_instance(Exchange& x, cache::Backend& backend);
 
   Worker& worker_;
 };
