@@ -19,6 +19,15 @@ SingleFlight::WaiterPtr SingleFlight::join(const std::string& key, const asio::a
   return w;
 }
 
+SingleFlight::WaiterPtr SingleFlight::join_existing(const std::string& key, const asio::any_io_executor& ex) {
+  std::lock_guard lock(mu_);
+  auto it = flights_.find(key);
+  if (it == flights_.end()) return nullptr;
+  auto w = std::make_shared<Waiter>(ex);
+  it->second.push_back(w);
+  return w;
+}
+
 awaitable<SingleFlight::Outcome> SingleFlight::wait(const std::string& key, WaiterPtr w, Duration max_wait) {
   w->timer.expires_after(max_wait);
   co_await w->timer.async_wait(use_nothrow);

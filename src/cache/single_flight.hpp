@@ -30,6 +30,8 @@ class SingleFlight {
 
   // Null when the caller is the leader for `key`; otherwise its place in the flight.
   WaiterPtr join(const std::string& key, const asio::any_io_executor& ex);
+  // A place in the flight for `key` if there is one (null: none; the caller does not lead).
+  WaiterPtr join_existing(const std::string& key, const asio::any_io_executor& ex);
   // Waits at most `max_wait` (then goes on alone).
   awaitable<Outcome> wait(const std::string& key, WaiterPtr w, Duration max_wait);
 

@@ -31,10 +31,12 @@ awaitable<Verdict> CacheStage::on_request(Exchange& x) {
   auto& backend = worker_.cache.backend(x.snap->config);
 
   // The flight is joined before the lookup, and its leader stores the answer before it shares it
-  // (on_complete): a request that finds neither a stored answer nor a flight for its key really is
-  // the first, so identical requests reach the provider once.
-  if (plan.lookup && plan.store) {
-    if (auto shared = co_await join_flight(x)) co_return co_await answer_hit(x, *shared);
+  // (on_complete): a request that finds neither a flight for its key nor a stored answer really is
+  // the first, so identical requests reach the provider once, and a request made after an answer
+  // was delivered finds it (the flight lasts until the answer is stored). A request that may not
+  // store (no-store) joins a flight but does not start one.
+  if (plan.lookup) {
+    if (auto shared = co_await join_flight(x, plan.store)) co_return co_await answer_hit(x, *shared);
   }
   if (plan.lookup) {
     auto found = co_await backend.get(plan.key);
@@ -51,7 +53,7 @@ awaitable<Verdict> CacheStage::on_request(Exchange& x) {
       }
     }
   }
-  if (x.flight && backend.shared()) {
+  if (x.flight && plan.store && backend.shared()) {
     if (auto filled = co_await wait_for_other_instance(x, backend)) co_return co_await answer_hit(x, *filled);
   }
   const bool miss = plan.lookup || plan.store;
@@ -93,10 +95,11 @@ awaitable<Verdict> CacheStage::answer_hit(Exchange& x, const cache::CachedAnswer
   co_return Verdict::stop;
 }
 
-awaitable<cache::AnswerPtr> CacheStage::join_flight(Exchange& x) {
+awaitable<cache::AnswerPtr> CacheStage::join_flight(Exchange& x, bool lead) {
   const auto& key = x.cache_plan.key;
   auto& flights = worker_.runtime.flights();
-  auto waiter = flights.join(key, worker_.io.get_executor());
+  auto waiter = lead ? flights.join(key, worker_.io.get_executor()) : flights.join_existing(key, worker_.io.get_executor());
+  if (!waiter && !lead) co_return nullptr;
   if (waiter) {
     auto outcome = co_await flights.wait(key, std::move(waiter), flight_wait(x));
     if (outcome.kind == cache::SingleFlight::Outcome::Kind::answer) co_return outcome.answer;

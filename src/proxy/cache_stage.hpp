@@ -24,8 +24,9 @@ class CacheStage final : public Stage {
   // Answers from a stored or shared answer, admitted as a cache hit.
   awaitable<Verdict> answer_hit(Exchange& x, const cache::CachedAnswer& a);
   // Waits for an identical request in flight in this process; its answer, or null when this
-  // request leads (x.flight) or must go on alone.
-  awaitable<cache::AnswerPtr> join_flight(Exchange& x);
+  // request leads (x.flight) or must go on alone. Without `lead`, only an existing flight is
+  // joined (the request still leads when the leader fails and hands the lead on).
+  awaitable<cache::AnswerPtr> join_flight(Exchange& x, bool lead);
   // The leader of a shared backend: takes the cross-instance fill lock (x.fill_locked), or waits
   // briefly for the instance that holds it to store the answer.
   awaitable<cache::AnswerPtr> wait_for_other_instance(Exchange& x, cache::Backend& backend);

@@ -37,6 +37,22 @@ TEST(SingleFlight, WaitersGetTheLeadersAnswer) {
   EXPECT_EQ(sf.flights(), 0u);
 }
 
+TEST(SingleFlight, JoiningOnlyAnExistingFlightNeverLeads) {
+  asio::io_context io;
+  SingleFlight sf;
+  EXPECT_FALSE(sf.join_existing("k", io.get_executor()));  // no flight: none is started
+  EXPECT_EQ(sf.flights(), 0u);
+  EXPECT_FALSE(sf.join("k", io.get_executor()));  // a leader
+  auto w = sf.join_existing("k", io.get_executor());
+  ASSERT_TRUE(w);
+  std::vector<Kind> out;
+  asio::co_spawn(io, await_outcome(sf, "k", std::move(w), std::chrono::seconds(5), out), asio::detached);
+  io.poll();
+  sf.succeed("k", std::make_shared<CachedAnswer>());
+  io.run();
+  EXPECT_EQ(out, (std::vector<Kind>{Kind::answer}));
+}
+
 TEST(SingleFlight, WhenTheLeaderFailsOneWaiterLeads) {
   asio::io_context io;
   SingleFlight sf;
