@@ -80,6 +80,17 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     state.limiter->configure(t.rate_limits, t.budget_monthly_usd, now);
     snap->tenants.push_back(state);
   }
+  // Breaker state survives a reload for the routes that remain.
+  for (const auto& m : config->models) {
+    auto& routes = snap->routes.emplace_back();
+    for (const auto& r : m.routes) {
+      const auto& p = config->providers[r.provider];
+      auto& health = route_health_[p.name + '\x1f' + r.model];
+      if (!health) health = std::make_shared<upstream::RouteHealth>(p.name, r.model);
+      health->configure(p.breaker);
+      routes.push_back(health);
+    }
+  }
   memory_cache_->set_max_bytes(config->cache.memory_bytes);
   // Queued requests take their tenant's new weight for the next choice.
   std::unordered_map<std::string_view, double> weights;

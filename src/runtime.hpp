@@ -19,6 +19,7 @@
 #include "observability/access_log.hpp"
 #include "scheduler/provider_gate.hpp"
 #include "upstream/provider_connections.hpp"
+#include "upstream/route_health.hpp"
 
 namespace corral {
 
@@ -26,6 +27,10 @@ namespace corral {
 struct ProviderState {
   std::shared_ptr<upstream::ProviderConnections> connections = std::make_shared<upstream::ProviderConnections>();
   std::shared_ptr<scheduler::ProviderGate> gate = std::make_shared<scheduler::ProviderGate>();  // shared fairly
+  // Attempts in flight at this provider and how many of them are retries (the retry budget).
+  std::atomic<std::int64_t> attempts_in_flight{0}, retries_in_flight{0};
+  // corral_upstream_attempts_total{outcome}: ok, retried, failed, skipped_open.
+  std::atomic<std::uint64_t> attempts_ok{0}, attempts_retried{0}, attempts_failed{0}, attempts_skipped_open{0};
 };
 
 // Per provider, per snapshot.
@@ -43,6 +48,9 @@ struct TenantState {
 struct Snapshot {
   ConfigPtr config;
   std::vector<ProviderRuntime> providers;  // by ProviderConfig::index
+  // The health of each route, by model index and route index (shared with the routes of other
+  // snapshots that have the same provider and model name).
+  std::vector<std::vector<std::shared_ptr<upstream::RouteHealth>>> routes;
   std::vector<TenantState> tenants;        // by TenantConfig::index
   std::shared_ptr<observability::AccessLog> access_log;  // null: server.access_log is off
 
@@ -73,6 +81,7 @@ class Runtime {
   std::mutex mu_;  // guards the maps below (touched only on apply)
   std::unordered_map<std::string, std::shared_ptr<ProviderState>> provider_states_;
   std::unordered_map<std::string, TenantState> tenant_states_;
+  std::unordered_map<std::string, std::shared_ptr<upstream::RouteHealth>> route_health_;  // "provider\x1fmodel"
   std::shared_ptr<cache::MemoryStore> memory_cache_ = std::make_shared<cache::MemoryStore>(CacheConfig{}.memory_bytes);
   cache::SingleFlight flights_;
   observability::AccessLog::Pool log_pool_ = observability::AccessLog::make_pool();

@@ -22,8 +22,14 @@ Usage: corral-mock --listen HOST:PORT [options]
   --threads N               I/O threads (default: number of cores)
   --tls-cert FILE --tls-key FILE   serve HTTPS
 Per-request headers: x-mock-latency-ms, x-mock-latency-spread-ms, x-mock-status, x-mock-chunks, x-mock-chunk-delay-ms,
-x-mock-fault (reset|stall|close-mid-stream), x-mock-completion-tokens, x-mock-fail-times (the first N
-requests carrying it get a 500). GET /mock/stats: counters; GET /mock/last: the last API request.
+x-mock-fault (reset|stall|close-mid-stream|close-before-content|error-event), x-mock-completion-tokens,
+x-mock-fail-times (the first N requests carrying it get a 500, or x-mock-fail-status), x-mock-retry-after-ms,
+x-mock-retry-after (on injected failures). GET /mock/stats: counters (a request whose x-request-id was seen
+before counts as a retry); GET /mock/last: the last API request; GET /mock/reset: counters to zero;
+GET/POST /mock/config: this instance's injected failures as JSON (fail_status, fail_rate, fault,
+retry_after_ms, retry_after), changed while it runs.
+Injected failures for every request of this instance (one provider of several failing):
+  --fail-status N --fail-rate R --fault F --retry-after-ms N
 )";
 
 }  // namespace
@@ -31,6 +37,7 @@ requests carrying it get a 500). GET /mock/stats: counters; GET /mock/last: the 
 int main(int argc, char** argv) {
   using namespace corral;
   mock::Defaults d;
+  mock::Faults faults;
   std::string listen = "127.0.0.1:9001", cert, key;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   for (int i = 1; i < argc; ++i) {
@@ -58,6 +65,10 @@ int main(int argc, char** argv) {
     else if (a == "--chunk-delay-ms") d.chunk_delay_ms = num();
     else if (a == "--completion-tokens") d.completion_tokens = num();
     else if (a == "--threads") threads = std::max(1u, num());
+    else if (a == "--fail-status") faults.fail_status = num();
+    else if (a == "--fail-rate") faults.fail_rate = std::stod(next());
+    else if (a == "--fault") faults.fault = next();
+    else if (a == "--retry-after-ms") faults.retry_after_ms = num();
     else if (a == "--tls-cert") cert = next();
     else if (a == "--tls-key") key = next();
     else if (a == "--help" || a == "-h") {
@@ -77,7 +88,7 @@ int main(int argc, char** argv) {
     std::cerr << "corral-mock: --listen needs HOST:PORT with an IP address\n";
     return 2;
   }
-  mock::MockServer server(d, threads);
+  mock::MockServer server(d, faults, threads);
   auto err = server.listen(tcp::endpoint(addr, static_cast<std::uint16_t>(std::stoul(listen.substr(colon + 1)))),
                            cert, key);
   if (!err.empty()) {

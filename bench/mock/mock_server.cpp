@@ -66,10 +66,50 @@ awaitable<void> read_until_closed(AnyStream& s) {
   }
 }
 
+// Counts an API request in flight for as long as it is answered.
+struct InFlight {
+  InFlight(Stats& s, std::string_view request_id) : stats(s), retry(s.begin(request_id)) {}
+  ~InFlight() { stats.end(retry); }
+  Stats& stats;
+  bool retry;
+};
+
+void raise_to(std::atomic<std::int64_t>& max, std::int64_t n) {
+  for (auto m = max.load(); n > m && !max.compare_exchange_weak(m, n);) {
+  }
+}
+
+awaitable<bool> write_failure(AnyStream& s, unsigned status, const Faults& f, const Request& req,
+                              std::string_view message = "mock: injected error") {
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, "application/json");
+  const unsigned ms = header_uint(req, "x-mock-retry-after-ms", f.retry_after_ms);
+  const unsigned secs = header_uint(req, "x-mock-retry-after", f.retry_after_s);
+  if (ms > 0) {
+    res.set("retry-after-ms", std::to_string(ms));
+    res.set(http::field::retry_after, std::to_string((ms + 999) / 1000));
+  } else if (secs > 0) {
+    res.set(http::field::retry_after, std::to_string(secs));
+  }
+  res.keep_alive(req.keep_alive());
+  res.body() = error_answer(status, message);
+  res.prepare_payload();
+  auto [ec, n] = co_await http::async_write(s, res, use_nothrow);
+  co_return !ec;
+}
+
+bool draw(double rate) {
+  if (rate <= 0) return false;
+  thread_local std::minstd_rand gen{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(gen) < rate;
+}
+
 struct Session {
   AnyStream stream;
   const Defaults& defaults;
   Stats& stats;
+  std::mutex& faults_mu;
+  Faults& faults_live;
 
   // Returns false when the connection must end.
   awaitable<bool> answer(Request& req) {
@@ -82,13 +122,27 @@ struct Session {
     }
     stats.record(req, body.value("model", std::string()));
     if (path == "/mock/stats") co_return co_await write_whole(stream, 200, stats.to_json(), req.keep_alive());
+    if (path == "/mock/config") {
+      std::lock_guard lock(faults_mu);
+      if (req.method() == http::verb::post) {
+        if (auto err = faults_live.update(req.body()); !err.empty())
+          co_return co_await write_whole(stream, 400, error_answer(400, err), req.keep_alive());
+      }
+      co_return co_await write_whole(stream, 200, faults_live.to_json(), req.keep_alive());
+    }
+    Faults injected;
+    {
+      std::lock_guard lock(faults_mu);
+      injected = faults_live;
+    }
     if (path == "/mock/last") co_return co_await write_whole(stream, 200, stats.last_json(), req.keep_alive());
     if (path == "/mock/reset") {
       stats.reset();
       co_return co_await write_whole(stream, 200, std::string("{}"), req.keep_alive());
     }
+    InFlight counted(stats, header(req, "x-request-id"));
 
-    const auto fault = header(req, "x-mock-fault");
+    const auto fault = header(req, "x-mock-fault").empty() ? injected.fault : header(req, "x-mock-fault");
     if (fault == "stall") {  // never answer: wait until the client gives up
       co_await read_until_closed(stream);
       co_return false;
@@ -101,11 +155,14 @@ struct Session {
       stream.socket().close(ignored);
       co_return false;
     }
-    // x-mock-fail-times: N — the first N requests carrying it (since start) get a 500.
+    // x-mock-fail-times: N — the first N requests carrying it (since start) get a 500, or the
+    // status of x-mock-fail-status.
     if (auto n = header_uint(req, "x-mock-fail-times", 0); n > 0 && fail_times_seen.fetch_add(1) < n)
-      co_return co_await write_whole(stream, 500, error_answer(500, "mock: injected failure"), req.keep_alive());
-    if (auto status = header_uint(req, "x-mock-status", 0); status >= 400 && status <= 599)
-      co_return co_await write_whole(stream, status, error_answer(status, "mock: injected error"), req.keep_alive());
+      co_return co_await write_failure(stream, header_uint(req, "x-mock-fail-status", 500), injected, req,
+                                       "mock: injected failure");
+    if (auto status = header_uint(req, "x-mock-status", injected.fail_status); status >= 400 && status <= 599)
+      co_return co_await write_failure(stream, status, injected, req);
+    if (draw(injected.fail_rate)) co_return co_await write_failure(stream, 500, injected, req);
 
     if (path == "/v1/models" && req.method() == http::verb::get) {
       std::string list = models_answer(kModels);
@@ -150,10 +207,18 @@ struct Session {
         cadence.expires_at(start + std::chrono::milliseconds(delay) * i);
         co_await cadence.async_wait(use_nothrow);
       }
-      if (fault == "close-mid-stream" && i == events.size() / 2) {
+      if ((fault == "close-mid-stream" && i == events.size() / 2) || (fault == "close-before-content" && i == 1)) {
         stream.close();
         stats.stream_finished(false);
         co_return false;
+      }
+      if (fault == "error-event" && i == 1) {  // after the first event: an error, then the end
+        static constexpr std::string_view kError =
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+            "\"message\":\"Overloaded\"}}\n\n";
+        auto [eec, en] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(kError)), use_nothrow);
+        ok = !eec;
+        break;
       }
       auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(events[i])), use_nothrow);
       ok = !ec;
@@ -212,6 +277,24 @@ std::string Stats::last_json() const {
   return last_.empty() ? std::string("{}") : last_;
 }
 
+bool Stats::begin(std::string_view request_id) {
+  bool retry = false;
+  if (!request_id.empty()) {
+    std::lock_guard lock(mu_);
+    if (seen_ids_.size() >= 1'000'000) seen_ids_.clear();
+    retry = !seen_ids_.emplace(request_id).second;
+    retries_ += retry ? 1 : 0;
+  }
+  raise_to(max_in_flight_, in_flight_.fetch_add(1) + 1);
+  if (retry) raise_to(max_retries_in_flight_, retries_in_flight_.fetch_add(1) + 1);
+  return retry;
+}
+
+void Stats::end(bool retry) {
+  in_flight_.fetch_sub(1);
+  if (retry) retries_in_flight_.fetch_sub(1);
+}
+
 void Stats::stream_finished(bool completed) {
   (completed ? streams_completed_ : streams_aborted_).fetch_add(1);
   active_streams_.fetch_sub(1);
@@ -227,7 +310,12 @@ std::string Stats::to_json() const {
               {"headers_seen", headers_seen_},
               {"streams_completed", streams_completed_.load()},
               {"streams_aborted", streams_aborted_.load()},
-              {"active_streams", active_streams_.load()}}
+              {"active_streams", active_streams_.load()},
+              {"in_flight", in_flight_.load()},
+              {"max_in_flight", max_in_flight_.load()},
+              {"retries", retries_},
+              {"retries_in_flight", retries_in_flight_.load()},
+              {"max_retries_in_flight", max_retries_in_flight_.load()}}
       .dump();
 }
 
@@ -239,9 +327,31 @@ void Stats::reset() {
   headers_seen_.clear();
   requests_ = 0;
   connections_ = streams_completed_ = streams_aborted_ = 0;
+  max_in_flight_ = in_flight_.load();
+  max_retries_in_flight_ = retries_in_flight_.load();
+  retries_ = 0;
+  seen_ids_.clear();
 }
 
-MockServer::MockServer(Defaults defaults, unsigned threads) : defaults_(defaults) {
+std::string Faults::to_json() const {
+  return json{{"fail_status", fail_status}, {"fail_rate", fail_rate}, {"fault", fault},
+              {"retry_after_ms", retry_after_ms}, {"retry_after", retry_after_s}}
+      .dump();
+}
+
+std::string Faults::update(std::string_view text) {
+  const auto j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return "mock: /mock/config takes a JSON object";
+  if (auto it = j.find("fail_status"); it != j.end() && it->is_number_unsigned()) fail_status = it->get<unsigned>();
+  if (auto it = j.find("fail_rate"); it != j.end() && it->is_number()) fail_rate = it->get<double>();
+  if (auto it = j.find("fault"); it != j.end() && it->is_string()) fault = it->get<std::string>();
+  if (auto it = j.find("retry_after_ms"); it != j.end() && it->is_number_unsigned()) retry_after_ms = it->get<unsigned>();
+  if (auto it = j.find("retry_after"); it != j.end() && it->is_number_unsigned()) retry_after_s = it->get<unsigned>();
+  return {};
+}
+
+MockServer::MockServer(Defaults defaults, Faults faults, unsigned threads)
+    : defaults_(defaults), faults_(std::move(faults)) {
   for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.push_back(std::make_unique<Thread>());
 }
 
@@ -283,7 +393,9 @@ awaitable<void> MockServer::accept_loop(Thread& t) {
     auto stream = tls_ ? AnyStream(std::move(socket), *tls_) : AnyStream(std::move(socket));
     asio::co_spawn(
         t.io,
-        [s = Session{std::move(stream), defaults_, stats_}]() mutable -> awaitable<void> { co_await s.run(); },
+        [s = Session{std::move(stream), defaults_, stats_, faults_mu_, faults_}]() mutable -> awaitable<void> {
+          co_await s.run();
+        },
         asio::detached);
   }
 }

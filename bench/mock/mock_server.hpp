@@ -7,12 +7,26 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <thread>
 #include <vector>
 
 #include "corral/asio.hpp"
 
 namespace corral::mock {
+
+// Failures an instance injects into every API request, whatever the request asks for (one
+// provider of several failing); set at start or changed while running (POST /mock/config).
+struct Faults {
+  unsigned fail_status = 0;     // answer every request with this status (0: none)
+  double fail_rate = 0;         // answer this share of requests with a 500
+  std::string fault;            // reset, stall, close-mid-stream, close-before-content, error-event
+  unsigned retry_after_ms = 0;  // retry-after-ms (and retry-after, rounded up) on injected failures
+  unsigned retry_after_s = 0;   // retry-after in seconds instead
+  std::string to_json() const;
+  // Applies the members present in `json` (an object); an error message when it is not one.
+  std::string update(std::string_view json);
+};
 
 struct Defaults {
   unsigned latency_ms = 0;
@@ -29,6 +43,10 @@ class Stats {
   void connection() { connections_.fetch_add(1, std::memory_order_relaxed); }
   void stream_finished(bool completed);
   void stream_started() { active_streams_.fetch_add(1); }
+  // An API request begins and ends (for the most requests ever in flight at once). A request
+  // whose x-request-id was seen before is a retry (a gateway's next attempt); returns whether it is.
+  bool begin(std::string_view request_id);
+  void end(bool retry);
   std::string to_json() const;
   // The last API request as it arrived: method, target, header lines in order, body.
   std::string last_json() const;
@@ -41,11 +59,15 @@ class Stats {
   std::string last_;
   std::atomic<std::uint64_t> connections_{0}, streams_completed_{0}, streams_aborted_{0};
   std::atomic<std::int64_t> active_streams_{0};
+  std::atomic<std::int64_t> in_flight_{0}, max_in_flight_{0};
+  std::atomic<std::int64_t> retries_in_flight_{0}, max_retries_in_flight_{0};
+  std::uint64_t retries_ = 0;               // guarded by mu_
+  std::unordered_set<std::string> seen_ids_;  // guarded by mu_; bounded (cleared when full)
 };
 
 class MockServer {
  public:
-  MockServer(Defaults defaults, unsigned threads);
+  MockServer(Defaults defaults, Faults faults, unsigned threads);
   ~MockServer();
   // Binds; returns an error message on failure. With a certificate and key, speaks HTTPS.
   std::string listen(const tcp::endpoint& at, const std::string& cert_file = {},
@@ -63,6 +85,8 @@ class MockServer {
 
   Defaults defaults_;
   Stats stats_;
+  std::mutex faults_mu_;
+  Faults faults_;
   std::vector<std::unique_ptr<Thread>> threads_;
   std::vector<std::thread> running_;
   std::shared_ptr<ssl::context> tls_;

@@ -78,6 +78,34 @@ struct PoolConfig {
   Duration idle_ttl = 60s;               // idle connections older than this are closed
 };
 
+// A route's circuit breaker (providers.<p>.breaker; docs/resilience.md).
+struct BreakerConfig {
+  std::uint32_t consecutive_failures = 5;  // failed attempts in a row that open the route
+  double failure_rate = 0.5;               // or this share of the attempts in the window failed
+  std::uint32_t min_requests = 20;         // ... when there were at least this many
+  Duration window = 10s;
+  Duration open_for = 10s;                 // doubles on each consecutive re-open, up to max_open_for
+  std::uint32_t half_open_requests = 1;    // probes after open_for
+  static constexpr Duration max_open_for = std::chrono::minutes(5);
+};
+
+// What makes an attempt retryable (retry.retry_on).
+struct RetryOn {
+  bool connect_error = true, reset = true, first_byte_timeout = false;
+  std::vector<unsigned> statuses = {429, 500, 502, 503, 529};
+  bool status(unsigned s) const;
+};
+
+// retry: (top level) and models.<m>.retry: — docs/resilience.md.
+struct RetryPolicy {
+  std::uint32_t max_attempts = 3;       // across routes and fallback models (1 = no retry)
+  RetryOn retry_on;
+  Duration backoff_base = 100ms, backoff_max = 2s;  // full jitter, before a retry on the same route
+  Duration max_retry_after = 5s;        // a longer retry-after skips the route (and opens it)
+  double budget = 0.2;                  // retries in flight per provider / requests in flight
+  std::uint64_t stream_commit_bytes = 16 << 10;  // a stream is held back until content or this much
+};
+
 struct ProviderConfig {
   std::size_t index = 0;  // position in Config::providers (and in a snapshot's provider states)
   std::string name;
@@ -93,12 +121,14 @@ struct ProviderConfig {
   PoolConfig pool;
   bool tls_verify = true;   // verify the certificate against the system store
   std::string tls_ca_file;  // an extra CA to trust
+  BreakerConfig breaker;
 };
 
 struct RouteConfig {
   std::size_t provider = 0;  // index into Config::providers
   std::string model;         // the provider's name for the model
   std::uint32_t weight = 1;
+  std::int32_t priority = 0;  // lower goes first; higher numbers are fallbacks
 };
 
 struct Price {
@@ -108,6 +138,8 @@ struct Price {
 struct ModelConfig {
   std::string name;  // public name
   std::vector<RouteConfig> routes;
+  std::vector<std::size_t> fallback_models;  // indices into Config::models, tried in order
+  RetryPolicy retry;                         // the top-level retry: with this model's overrides
   std::optional<std::uint64_t> context_window;
   std::optional<Price> price;
   std::uint64_t default_max_tokens = 4096;
@@ -177,6 +209,7 @@ struct Config {
   SchedulerConfig scheduler;
   std::vector<TenantConfig> tenants;
   CacheConfig cache;
+  RetryPolicy retry;  // defaults for every model
 
   // Lookups derived at load.
   std::unordered_map<std::string, std::size_t> provider_index;

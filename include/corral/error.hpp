@@ -34,6 +34,7 @@ enum class Errc {
   upstream_timeout,         // 504
   overloaded,               // 503
   unavailable,              // 503
+  upstream_unavailable,     // 503 no route of the model could take the request
   version_not_supported,    // 505 an HTTP major version other than 1
 };
 

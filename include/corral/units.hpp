@@ -20,5 +20,7 @@ std::optional<std::uint64_t> parse_size(std::string_view text) noexcept;
 std::string format_duration(Duration d);
 // Milliseconds with three decimals, as corral's timing headers carry them: "0.214".
 std::string format_millis(std::chrono::duration<double> d);
+// A UTC time as RFC 3339 with seconds: "2026-11-23T10:00:05Z".
+std::string format_rfc3339(std::chrono::system_clock::time_point t);
 
 }  // namespace corral

@@ -2,6 +2,8 @@
 
 #include <boost/url/parse_query.hpp>
 #include <nlohmann/json.hpp>
+
+#include <set>
 #include <openssl/crypto.h>
 
 #include "corral/hash.hpp"
@@ -63,6 +65,7 @@ AdminMatch match(std::string_view method, std::string_view target) {
   else if (path == "/admin/reload") m.route = AdminRoute::reload, want = "POST";
   else if (path == "/admin/tenants") m.route = AdminRoute::tenants;
   else if (path == "/admin/usage") m.route = AdminRoute::usage;
+  else if (path == "/admin/providers") m.route = AdminRoute::providers;
   else if (path.starts_with(kTenantPrefix) && path.size() > kTenantPrefix.size() &&
            path.find('/', kTenantPrefix.size()) == std::string_view::npos) {
     m.route = AdminRoute::tenant;
@@ -76,7 +79,8 @@ AdminMatch match(std::string_view method, std::string_view target) {
 }
 
 bool needs_token(AdminRoute r) {
-  return r == AdminRoute::reload || r == AdminRoute::tenants || r == AdminRoute::tenant || r == AdminRoute::usage;
+  return r == AdminRoute::reload || r == AdminRoute::tenants || r == AdminRoute::tenant || r == AdminRoute::usage ||
+         r == AdminRoute::providers;
 }
 
 std::optional<Reply> check_token(const AdminConfig& admin, std::string_view authorization) {
@@ -180,6 +184,46 @@ Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_cl
                           {"to", limits::day_string(to)},
                           {"data", std::move(data)},
                           {"total", row_json(total)}});
+}
+
+Reply providers(const Snapshot& snap, std::chrono::steady_clock::time_point now,
+                std::chrono::system_clock::time_point wall) {
+  static constexpr const char* kStates[] = {"closed", "half_open", "open"};
+  const auto& cfg = *snap.config;
+  nlohmann::json routes = nlohmann::json::array();
+  std::set<const upstream::RouteHealth*> seen;
+  for (std::size_t m = 0; m < cfg.models.size(); ++m)
+    for (std::size_t r = 0; r < cfg.models[m].routes.size(); ++r) {
+      const auto* h = snap.routes[m][r].get();
+      if (!seen.insert(h).second) continue;
+      const auto v = h->view(now);
+      nlohmann::json reopens = nullptr;
+      if (v.state == upstream::RouteBreaker::State::open) {
+        const auto in = std::chrono::duration_cast<std::chrono::milliseconds>(v.reopens_at - now);
+        reopens = {{"in_ms", in.count()},
+                   {"at", format_rfc3339(wall + in)}};
+      }
+      routes.push_back({{"provider", h->provider()},
+                        {"model", h->model()},
+                        {"state", kStates[static_cast<int>(v.state)]},
+                        {"failure_rate", v.failure_rate},
+                        {"recloses", reopens},
+                        {"transitions", {{"open", v.to_open}, {"half_open", v.to_half_open}, {"closed", v.to_closed}}}});
+    }
+  nlohmann::json providers = nlohmann::json::array();
+  for (const auto& p : cfg.providers) {
+    const auto& st = *snap.provider(p).state;
+    providers.push_back({{"provider", p.name},
+                         {"queued", st.gate->queued()},
+                         {"in_flight", st.gate->in_flight()},
+                         {"attempts",
+                          {{"ok", st.attempts_ok.load()},
+                           {"retried", st.attempts_retried.load()},
+                           {"failed", st.attempts_failed.load()},
+                           {"skipped_open", st.attempts_skipped_open.load()}}}});
+  }
+  return json_reply(200, {{"object", "corral.admin.providers"}, {"routes", std::move(routes)},
+                          {"providers", std::move(providers)}});
 }
 
 Reply reload_reply(const Reloader::Outcome& o) {

@@ -19,7 +19,7 @@ struct Reply {
   std::string body;
 };
 
-enum class AdminRoute { metrics, healthz, readyz, reload, tenants, tenant, usage, none };
+enum class AdminRoute { metrics, healthz, readyz, reload, tenants, tenant, usage, providers, none };
 
 struct AdminMatch {
   AdminRoute route = AdminRoute::none;
@@ -42,5 +42,9 @@ Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::stea
 // ?tenant=&from=&to= (days as YYYY-MM-DD, both included; default: this month up to today).
 Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_clock::time_point wall);
 Reply reload_reply(const Reloader::Outcome& o);
+// Every route (provider and its model name): circuit state, failure rate in the breaker's window,
+// when an open one is tried again, and the provider's attempts by outcome.
+Reply providers(const Snapshot& snap, std::chrono::steady_clock::time_point now,
+                std::chrono::system_clock::time_point wall);
 
 }  // namespace corral::admin

@@ -118,6 +118,7 @@ Reply AdminServer::answer_now(const AdminMatch& m) {
     case AdminRoute::tenants: return tenants_list(*snap, now, wall);
     case AdminRoute::tenant: return tenant_detail(*snap, m.tenant, now, wall);
     case AdminRoute::usage: return usage(*snap, m.query, wall);
+    case AdminRoute::providers: return providers(*snap, now, wall);
     default: break;
   }
   return error_reply(Errc::not_found);

@@ -1,5 +1,7 @@
 #include "admin/collect.hpp"
 
+#include <unordered_set>
+
 #include <optional>
 
 namespace corral::admin {
@@ -72,8 +74,21 @@ observability::Scrape build_scrape(const std::vector<WorkerSample>& samples, con
     const auto open = state.connections->open.load(std::memory_order_relaxed);
     p.active = open > p.idle ? open - p.idle : 0;
     p.connects_total = state.connections->connects_total.load(std::memory_order_relaxed);
+    p.attempts_ok = state.attempts_ok.load(std::memory_order_relaxed);
+    p.attempts_retried = state.attempts_retried.load(std::memory_order_relaxed);
+    p.attempts_failed = state.attempts_failed.load(std::memory_order_relaxed);
+    p.attempts_skipped_open = state.attempts_skipped_open.load(std::memory_order_relaxed);
     s.providers.push_back(std::move(p));
   }
+  // Each route once, though several models may share it.
+  const auto now = std::chrono::steady_clock::now();
+  std::unordered_set<const upstream::RouteHealth*> seen;
+  for (const auto& model_routes : snap.routes)
+    for (const auto& h : model_routes) {
+      if (!seen.insert(h.get()).second) continue;
+      const auto v = h->view(now);
+      s.routes.push_back({h->provider(), h->model(), static_cast<int>(v.state), v.to_closed, v.to_half_open, v.to_open});
+    }
   for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
     if (cfg.tenants[i].cache_mode == CacheMode::off) continue;
     const auto& c = *snap.tenants[i].cache;

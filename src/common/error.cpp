@@ -51,6 +51,8 @@ ErrorReply describe(Errc e) noexcept {
               "Method not allowed for this path."};
     case Errc::request_timeout:
       return {408, "invalid_request_error", "request_timeout", "The request was not received in time."};
+    case Errc::upstream_unavailable:
+      return {503, "server_error", "upstream_unavailable", "No provider can take the request now; retry later."};
     case Errc::expectation_failed:
       return {417, "invalid_request_error", "expectation_failed", "Only the 100-continue expectation is supported."};
     case Errc::body_too_large:

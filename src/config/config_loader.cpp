@@ -56,17 +56,14 @@ ConfigLoadResult build(const YAML::Node& root, const std::string& path, const En
     return {nullptr, r.take_errors()};
   }
   // Sections are read in dependency order, whatever their order in the file.
-  std::optional<YAML::Node> sections[9];
-  static constexpr std::string_view kNames[9] = {"server", "admin",     "redis",   "providers", "models",
-                                                 "tiers",  "scheduler", "tenants", "cache"};
-  std::vector<config::YamlReader::Field> fields;
-  for (int i = 0; i < 9; ++i)
-    fields.push_back({kNames[i], [&sections, i](const YAML::Node& v, const std::string&) {
-                        sections[i] = v;
-                      }});
-  r.fields(root, "", {fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], fields[6],
-                      fields[7], fields[8]});
-  auto [server, admin, redis, providers, models, tiers, scheduler, tenants, cache] = sections;
+  std::optional<YAML::Node> server, admin, redis, providers, models, tiers, scheduler, tenants, cache, retry;
+  auto keep = [](std::optional<YAML::Node>& into) {
+    return [&into](const YAML::Node& v, const std::string&) { into = v; };
+  };
+  r.fields(root, "",
+           {{"server", keep(server)}, {"admin", keep(admin)}, {"redis", keep(redis)}, {"providers", keep(providers)},
+            {"models", keep(models)}, {"tiers", keep(tiers)}, {"scheduler", keep(scheduler)},
+            {"tenants", keep(tenants)}, {"cache", keep(cache)}, {"retry", keep(retry)}});
 
   config::read_server(r, server ? *server : YAML::Node(YAML::NodeType::Map), cfg->server);
   if (admin) config::read_admin(r, *admin, cfg->admin);
@@ -75,6 +72,7 @@ ConfigLoadResult build(const YAML::Node& root, const std::string& path, const En
     config::read_redis(r, *redis, rc);
     cfg->redis = rc;
   }
+  if (retry) config::read_retry(r, *retry, "retry", cfg->retry);
   if (providers) config::read_providers(r, *providers, *cfg);
   if (cfg->providers.empty() && (!providers || providers->IsNull()))
     r.error(providers ? *providers : root, "providers: at least one provider is required");

@@ -244,6 +244,7 @@ void read_providers(YamlReader& r, const YAML::Node& n, Config& cfg) {
                       {"idle_ttl",
                        [&](auto& v3, auto& p3) { assign(pc.pool.idle_ttl, r.duration(v3, p3)); }}});
           }},
+         {"breaker", [&](auto& v2, auto& p) { read_breaker(r, v2, p, pc.breaker); }},
          {"tls", [&](auto& v2, auto& p) {
             r.fields(v2, p,
                      {{"verify", [&](auto& v3, auto& p3) { assign(pc.tls_verify, r.boolean(v3, p3)); }},
@@ -262,10 +263,13 @@ void read_providers(YamlReader& r, const YAML::Node& n, Config& cfg) {
 }
 
 void read_models(YamlReader& r, const YAML::Node& n, Config& cfg) {
+  // fallback_models may name models defined further down: resolved once all are read.
+  std::vector<std::pair<std::size_t, YAML::Node>> fallbacks;
   r.entries(n, "models", [&](const std::string& name, const YAML::Node& key, const YAML::Node& v,
                              const std::string& path) {
     ModelConfig mc;
     mc.name = name;
+    mc.retry = cfg.retry;
     if (name.empty() || name == "*" || name.size() > 256) {
       r.error(key, path + ": not a valid model name");
       return;
@@ -295,8 +299,12 @@ void read_models(YamlReader& r, const YAML::Node& n, Config& cfg) {
                            }
                          }},
                         {"model", [&](auto& v3, auto& p3) { assign(rc.model, r.string(v3, p3)); }},
-                        {"weight", [&](auto& v3, auto& p3) {
+                        {"weight",
+                         [&](auto& v3, auto& p3) {
                            if (auto w = r.uint(v3, p3, 1, 1'000'000)) rc.weight = static_cast<std::uint32_t>(*w);
+                         }},
+                        {"priority", [&](auto& v3, auto& p3) {
+                           if (auto pr = r.uint(v3, p3, 0, 1000)) rc.priority = static_cast<std::int32_t>(*pr);
                          }}});
               if (item.IsMap() && !has_provider && !item["provider"])
                 r.error(item, ip + ": provider is required");
@@ -319,13 +327,28 @@ void read_models(YamlReader& r, const YAML::Node& n, Config& cfg) {
             if (!cached_set) price.cached_input = price.input;  // no discount unless stated
             mc.price = price;
           }},
-         {"default_max_tokens",
-          [&](auto& v2, auto& p) { assign(mc.default_max_tokens, r.uint(v2, p, 1)); }}});
+         {"default_max_tokens", [&](auto& v2, auto& p) { assign(mc.default_max_tokens, r.uint(v2, p, 1)); }},
+         {"retry", [&](auto& v2, auto& p) { read_retry(r, v2, p, mc.retry); }},
+         {"fallback_models", [&](auto& v2, auto&) { fallbacks.emplace_back(cfg.models.size(), v2); }}});
     if (!v.IsMap()) return;
     if (!has_routes) r.error(v, path + ": routes is required");
     cfg.model_index.emplace(name, cfg.models.size());
     cfg.models.push_back(std::move(mc));
   });
+  for (auto& [index, node] : fallbacks) {
+    auto& mc = cfg.models[index];
+    const auto path = "models." + mc.name + ".fallback_models";
+    r.items(node, path, [&](const YAML::Node& item, const std::string& ip) {
+      auto s = r.string(item, ip);
+      if (!s) return;
+      auto it = cfg.model_index.find(*s);
+      if (it == cfg.model_index.end()) r.error(item, ip + ": unknown model \"" + *s + "\"");
+      else if (it->second == index) r.error(item, ip + ": a model cannot be its own fallback");
+      else if (std::find(mc.fallback_models.begin(), mc.fallback_models.end(), it->second) != mc.fallback_models.end())
+        r.error(item, ip + ": listed twice");
+      else mc.fallback_models.push_back(it->second);
+    });
+  }
 }
 
 void read_tiers(YamlReader& r, const YAML::Node& n, Config& cfg) {

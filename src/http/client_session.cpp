@@ -238,6 +238,7 @@ awaitable<ClientSession::After> ClientSession::run_chain(proxy::Exchange& x) {
   if (watch) watch_.start();  // one watch for the whole request: queue wait and relay alike
   co_await chain_.run(x);
   if (watch) watch_.stop();
+  rec_.attempts = x.attempts;
   if (x.reply) co_return co_await reply(*x.reply, x.headers, x.after);
   if (writer_.committed())
     co_return writer_.reusable() && x.after == After::keep_alive ? After::keep_alive : After::close;

@@ -89,6 +89,11 @@ class Lease {
   // Answered from corral's cache: a request, no tokens (the reservation is given back), no cost.
   void settle_cache_hit(Time now, std::chrono::system_clock::time_point wall);
   const TenantLimiter::Ask& ask() const { return ask_; }
+  // Usage and cost go to another model than the one admitted (a fallback model answered).
+  void rebind(std::string model, std::optional<Price> price) {
+    model_ = std::move(model);
+    price_ = price;
+  }
 
  private:
   void release();

@@ -78,6 +78,8 @@ std::string AccessLog::format(const RequestRecord& r, std::string_view client_ad
   append_ms(out, "upstream_ms", r.upstream_s);
   append_ms(out, "total_ms", r.total_s);
   append_ms(out, "overhead_ms", r.overhead_s());
+  append_number(out, "attempts", r.attempts);
+  out.append(",\"retry_reasons\":[").append(r.retry_reasons).append("]");  // statuses and conditions only
   out += '}';
   return out;
 }

@@ -121,6 +121,28 @@ void provider_metrics(std::string& out, const Scrape& s) {
   }
   header(out, "corral_upstream_connects_total", "counter", "Upstream connections opened.");
   for (const auto& p : s.providers) sample(out, "corral_upstream_connects_total", {{"provider", p.name}}, p.connects_total);
+  header(out, "corral_upstream_attempts_total", "counter",
+         "Attempts at providers, by outcome: ok, retried (failed and tried again), failed (failed, the last), "
+         "skipped_open (passed over: circuit open).");
+  for (const auto& p : s.providers) {
+    sample(out, "corral_upstream_attempts_total", {{"provider", p.name}, {"outcome", "ok"}}, p.attempts_ok);
+    sample(out, "corral_upstream_attempts_total", {{"provider", p.name}, {"outcome", "retried"}}, p.attempts_retried);
+    sample(out, "corral_upstream_attempts_total", {{"provider", p.name}, {"outcome", "failed"}}, p.attempts_failed);
+    sample(out, "corral_upstream_attempts_total", {{"provider", p.name}, {"outcome", "skipped_open"}},
+           p.attempts_skipped_open);
+  }
+  header(out, "corral_route_state", "gauge", "Circuit state of each route: 0 closed, 1 half-open, 2 open.");
+  for (const auto& r : s.routes)
+    sample(out, "corral_route_state", {{"provider", r.provider}, {"model", r.model}}, r.state);
+  header(out, "corral_breaker_transitions_total", "counter", "Circuit breaker transitions of each route, by new state.");
+  for (const auto& r : s.routes) {
+    sample(out, "corral_breaker_transitions_total", {{"provider", r.provider}, {"model", r.model}, {"to", "closed"}},
+           r.to_closed);
+    sample(out, "corral_breaker_transitions_total", {{"provider", r.provider}, {"model", r.model}, {"to", "half_open"}},
+           r.to_half_open);
+    sample(out, "corral_breaker_transitions_total", {{"provider", r.provider}, {"model", r.model}, {"to", "open"}},
+           r.to_open);
+  }
 }
 
 }  // namespace

@@ -13,6 +13,14 @@ namespace corral::observability {
 struct ProviderSample {
   std::string name;
   std::uint64_t queue_depth = 0, active = 0, idle = 0, connects_total = 0;
+  std::uint64_t attempts_ok = 0, attempts_retried = 0, attempts_failed = 0, attempts_skipped_open = 0;
+};
+
+// One route (provider + its model name) and its circuit breaker.
+struct RouteSample {
+  std::string provider, model;
+  int state = 0;  // 0 closed, 1 half-open, 2 open
+  std::uint64_t to_closed = 0, to_half_open = 0, to_open = 0;
 };
 
 struct TenantCacheSample {
@@ -23,6 +31,7 @@ struct TenantCacheSample {
 struct Scrape {
   WorkerStats stats;  // all I/O threads merged
   std::vector<ProviderSample> providers;
+  std::vector<RouteSample> routes;
   std::vector<TenantCacheSample> cache;
   std::vector<std::pair<std::string, std::uint64_t>> redis_errors;  // by op
   std::uint64_t reloads_ok = 0, reloads_failed = 0;

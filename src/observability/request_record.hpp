@@ -46,16 +46,25 @@ struct RequestRecord {
   double upstream_s = 0;    // from the start of the relay to its end
   double first_byte_s = -1; // request start to the first byte of the answer; < 0: not recorded
   double total_s = 0;
+  std::uint32_t attempts = 0;  // at providers (more than 1: retried)
+  std::string retry_reasons;   // why, as JSON strings separated by commas: "502","connect_error"
+
+  void add_retry_reason(std::string_view reason) {
+    if (!retry_reasons.empty()) retry_reasons += ',';
+    retry_reasons.append(1, '"').append(reason).append(1, '"');
+  }
 
   // Starts a new request; the strings keep their buffers, so a connection's records stop
   // allocating after its first request.
   void reset() {
-    std::string p = std::move(path), m = std::move(model);
+    std::string p = std::move(path), m = std::move(model), r = std::move(retry_reasons);
     *this = RequestRecord{};
     p.clear();
     m.clear();
+    r.clear();
     path = std::move(p);
     model = std::move(m);
+    retry_reasons = std::move(r);
   }
   double overhead_s() const {
     const double upstream = upstream_called ? upstream_s : 0;

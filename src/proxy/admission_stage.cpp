@@ -30,12 +30,17 @@ awaitable<void> AdmissionStage::on_complete(Exchange& x) {
     x.lease = limits::Lease();
     co_return;
   }
-  x.lease.settle(*x.used, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  const auto* model = x.answer_model ? x.answer_model : x.model;
   auto& rec = *x.record;
+  if (model != x.model) {  // a fallback model answered: usage and cost are recorded under it
+    x.lease.rebind(model->name, model->price);
+    rec.model.assign(model->name);
+  }
+  x.lease.settle(*x.used, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
   rec.prompt_tokens = x.used->prompt_tokens;
   rec.completion_tokens = x.used->completion_tokens;
   rec.cached_tokens = x.used->cached_tokens;
-  rec.cost_usd = limits::cost_usd(*x.used, x.model->price);
+  rec.cost_usd = limits::cost_usd(*x.used, model->price);
 }
 
 }  // namespace corral::proxy

@@ -3,7 +3,7 @@
 namespace corral::proxy {
 
 Chain::Chain(Worker& worker)
-    : cache_(worker), forward_(worker), stages_{&local_, &validate_, &cache_, &admission_, &queue_, &forward_} {}
+    : cache_(worker), forward_(worker), stages_{&local_, &validate_, &cache_, &admission_, &forward_} {}
 
 std::shared_ptr<const StageConfigs> Chain::configs(const SnapshotPtr& snap) {
   if (snap != configs_of_) {

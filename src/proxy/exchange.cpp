@@ -23,9 +23,18 @@ void Exchange::reset() {
   fill_locked = false;
   lease = limits::Lease();
   headers.clear();
+  tries.clear();
+  candidates.clear();
+  forced_probe = false;
   route = nullptr;
   provider = nullptr;
+  answer_model = nullptr;
   slot.reset();
+  attempts = 0;
+  last_error = Errc::ok;
+  last_detail.clear();
+  upstream_body.clear();
+  upstream_body_model.clear();
   usage.reset();
   used.reset();
   relayed_bytes = 0;

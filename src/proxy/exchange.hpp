@@ -19,9 +19,12 @@
 #include "limits/tenant_limiter.hpp"
 #include "limits/token_estimate.hpp"
 #include "observability/request_record.hpp"
+#include "proxy/commit_sink.hpp"
 #include "proxy/sinks.hpp"
 #include "runtime.hpp"
 #include "scheduler/fair_queue.hpp"
+#include "upstream/route_health.hpp"
+#include "upstream/route_picker.hpp"
 
 namespace corral::proxy {
 
@@ -38,6 +41,16 @@ struct Reply {
 
 // What happens to the client connection after this request.
 enum class After { keep_alive, close, linger };
+
+// A route the request may take (of its model, or of a fallback model) and how it went so far.
+struct RouteTry {
+  const ModelConfig* model = nullptr;
+  const RouteConfig* config = nullptr;
+  upstream::RouteHealth* health = nullptr;
+  std::uint32_t failures = 0;           // attempts on it that failed, for the backoff
+  std::optional<Duration> retry_after;  // what its provider asked for after the last one
+  bool counted_open = false;            // passed over while open (counted once)
+};
 
 struct Exchange {
   using Clock = std::chrono::steady_clock;
@@ -72,10 +85,21 @@ struct Exchange {
   limits::Lease lease;        // the tenant's admission, held until the answer is settled
   limits::HeaderList headers; // added to the answer: rate limits, cache, queue and overhead times
 
-  // route and queue
+  // forward: the routes to try (candidates[i] is tries[i] as the route picker sees it)
+  std::vector<RouteTry> tries;
+  std::vector<upstream::RouteCandidate> candidates;
+  bool forced_probe = false;  // an open route was tried because every route was open
+
+  // forward: the attempt that answered
   const RouteConfig* route = nullptr;
   const ProviderConfig* provider = nullptr;
-  std::optional<scheduler::Ticket> slot;  // a provider slot held until the answer is relayed
+  const ModelConfig* answer_model = nullptr;  // the requested model, or a fallback model
+  std::optional<scheduler::Ticket> slot;      // a provider slot held until the answer is relayed
+  std::uint32_t attempts = 0;
+  Errc last_error = Errc::ok;  // of the last failed attempt
+  std::string last_detail;
+  std::string upstream_body;        // the body sent upstream when it differs from the client's
+  std::string upstream_body_model;  // the model name in it
 
   // forward: what the provider answered
   std::optional<api::Usage> usage;  // as the provider reported it
@@ -87,6 +111,7 @@ struct Exchange {
   std::string captured_content_type;
   std::string captured_body;  // a whole 200 answer, for the cache
   bool captured = false;
+  CommitSink commit;     // next to the relay: holds an answer back while a retry could replace it
   CaptureSink capture;   // between the relay and the tap: the answer as the provider sent it
   UsageTapSink tap;      // between the capture and the client
 

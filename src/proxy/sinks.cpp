@@ -42,6 +42,7 @@ awaitable<error_code> CaptureSink::write(std::string_view piece, bool last) {
 void UsageTapSink::reset(ResponseSink& next, bool strip_usage_chunk) {
   next_ = &next;
   strip_ = strip_usage_chunk;
+  sse_ = false;
   tap_.reset();
 }
 
@@ -50,6 +51,7 @@ void UsageTapSink::start(unsigned status, std::string_view reason, const http::f
   const auto it = fields.find(http::field::content_type);
   const bool sse = it != fields.end() && beast::iequals(it->value().substr(0, 17), "text/event-stream");
   // A chunk can be taken out only of a body whose length was not declared.
+  sse_ = sse;
   tap_.emplace(api::UsageTap::Options{.sse = sse, .strip_usage_chunk = strip_ && sse && !content_length});
   next_->start(status, reason, fields, content_length);
 }

@@ -42,10 +42,11 @@ class UsageTapSink final : public ResponseSink {
   bool committed() const override { return next_->committed(); }
   std::optional<api::Usage> usage() const { return tap_ ? tap_->usage() : std::nullopt; }
   std::uint64_t relayed_bytes() const { return tap_ ? tap_->relayed_bytes() : 0; }
+  bool is_stream() const { return sse_; }
 
  private:
   ResponseSink* next_ = nullptr;
-  bool strip_ = false;
+  bool strip_ = false, sse_ = false;
   std::optional<api::UsageTap> tap_;
   std::string tail_;
 };

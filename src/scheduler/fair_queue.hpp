@@ -92,6 +92,10 @@ class FairQueue {
   // A queued request leaves (client gone, waited too long). False if it was not queued.
   bool cancel(std::uint64_t id);
 
+  // A request submitted now would be dispatched at once: a free slot, nothing waiting, and the
+  // provider's rate allows one more.
+  bool available(Time now) { return queued_ == 0 && in_flight_ < slots_ && rate_.wait(0, now) == Duration::zero(); }
+
   std::uint64_t in_flight() const { return in_flight_; }
   std::uint64_t queued() const { return queued_; }
   std::uint64_t queued(const std::string& tenant) const;

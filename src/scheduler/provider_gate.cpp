@@ -23,6 +23,11 @@ void ProviderGate::configure(std::uint64_t slots, QueueBounds bounds, double req
   grant(wake);
 }
 
+bool ProviderGate::available_now() {
+  std::lock_guard lock(mu_);
+  return queue_.available(std::chrono::steady_clock::now());
+}
+
 std::uint64_t ProviderGate::queued() const {
   std::lock_guard lock(mu_);
   return queue_.queued();

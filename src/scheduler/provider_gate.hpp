@@ -43,6 +43,8 @@ class ProviderGate : public std::enable_shared_from_this<ProviderGate> {
   // Frees the slot of a finished request, with its real cost, and wakes the next ones.
   void release(const Ticket& t, double actual_cost);
 
+  // A request would go at once (for choosing among several accounts of a provider).
+  bool available_now();
   std::uint64_t queued() const;
   std::uint64_t queued(const std::string& tenant) const;
   std::uint64_t in_flight() const;

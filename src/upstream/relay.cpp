@@ -55,6 +55,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
   for (int attempt = 0;; ++attempt) {
     if (!conn) {
       if (!reserve_connection(pool, provider, *call.connections)) {
+        out.failure = RelayResult::Failure::pool_full;
         out.error = Errc::overloaded;
         out.detail = "provider " + provider.name + ": pool.max_connections reached";
         co_return out;
@@ -65,6 +66,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
         co_return out;
       }
       if (!made.connection) {
+        out.failure = RelayResult::Failure::connect;
         out.error = made.error;
         out.detail = std::move(made.detail);
         co_return out;
@@ -95,6 +97,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
       conn.reset();
       continue;
     }
+    out.failure = conn->timed_out() ? RelayResult::Failure::head_timeout : RelayResult::Failure::head_error;
     out.error = conn->timed_out() ? Errc::upstream_timeout : Errc::upstream_error;
     out.detail = "provider " + provider.name + ": " + ec.message();
     co_return out;
@@ -108,6 +111,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
   sink.start(out.status, {head.reason().data(), head.reason().size()}, head.base(),
              length ? std::optional<std::uint64_t>(*length) : std::nullopt);
   bool sink_ok = true, upstream_ok = true;
+  error_code sink_error;
   std::array<char, kPieceBytes> piece{};
   do {
     std::size_t got = 0;
@@ -130,11 +134,17 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     if (got == 0 && !upstream_ok) break;  // cut: nothing left to send (a 502 if nothing was sent)
     if (!out.response_started) out.first_byte_at = Clock::now();
     out.response_started = true;
-    sink_ok = !co_await sink.write({piece.data(), got}, last);
+    sink_error = co_await sink.write({piece.data(), got}, last);
+    sink_ok = !sink_error;
     if (last) break;
   } while (sink_ok && upstream_ok);
   conn->clear_deadline();
-  out.client_gone = cancelled.gone || !sink_ok;
+  out.refused = sink_error == Errc::upstream_error;
+  out.client_gone = cancelled.gone || (!sink_ok && !out.refused);
+  if (!upstream_ok && !out.response_started) {  // cut before any of the body
+    out.failure = RelayResult::Failure::body;
+    out.error = Errc::upstream_error;
+  }
 
   out.complete = upstream_ok && sink_ok && parser->is_done() && !conn->aborted();
   cancelled.connection = nullptr;

@@ -3,7 +3,8 @@
 // head within first_byte_timeout, then the body piece by piece with backpressure (each piece is
 // taken by the sink before the next is read), gaps bounded by stream_idle_timeout. When the
 // `cancel` slot is emitted (the client went away) the upstream request is cut at once. The relay
-// knows nothing of the client: the sink decides framing, headers and keep-alive.
+// knows nothing of the client: the sink decides framing, headers and keep-alive. A sink that
+// returns Errc::upstream_error from a write refuses the rest of the answer (it failed).
 #pragma once
 
 #include <memory>
@@ -28,11 +29,15 @@ struct UpstreamCall {
 };
 
 struct RelayResult {
+  // Where it failed before any of the answer reached the sink.
+  enum class Failure { none, pool_full, connect, head_timeout, head_error, body };
+  Failure failure = Failure::none;
   Errc error = Errc::ok;          // set when nothing reached the sink: the caller answers it
   std::string detail;             // why, for the log
   bool response_started = false;  // something of the answer went to the sink
   bool complete = false;          // the whole answer went to the sink
   bool client_gone = false;       // cancelled, or the sink could not be written to
+  bool refused = false;           // the sink refused the answer (Errc::upstream_error from a write)
   unsigned status = 0;            // the provider's status
   bool reused_connection = false;
   std::chrono::steady_clock::time_point first_byte_at{};  // the first write to the sink

@@ -44,7 +44,7 @@ bool is_private_request_header(std::string_view n) noexcept {
 }
 
 UpstreamRequest build_request(const http::fields& client, std::string_view api_path,
-                              std::string body, const ProviderConfig& provider,
+                              std::string_view body, const ProviderConfig& provider,
                               std::string_view request_id) {
   UpstreamRequest req;
   req.method(http::verb::post);
@@ -69,7 +69,7 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   req.set("x-request-id", request_id);
   req.set(http::field::content_type, "application/json");
   req.keep_alive(true);
-  req.body() = std::move(body);
+  req.body() = {body.data(), body.size()};
   req.prepare_payload();
   return req;
 }

@@ -11,7 +11,8 @@
 
 namespace corral::upstream {
 
-using UpstreamRequest = http::request<http::string_body>;
+// The body is a view: the same bytes serve every attempt of a request (the Exchange owns them).
+using UpstreamRequest = http::request<http::span_body<const char>>;
 
 // True for request headers that must not be forwarded (before Connection-listed names).
 bool is_private_request_header(std::string_view lowercase_name) noexcept;
@@ -19,7 +20,7 @@ bool is_private_request_header(std::string_view lowercase_name) noexcept;
 // Builds the upstream request from the client's head, the (possibly rewritten) body and the
 // provider. `api_path` is the route's path after /v1, e.g. "/chat/completions".
 UpstreamRequest build_request(const http::fields& client_fields, std::string_view api_path,
-                              std::string body, const ProviderConfig& provider,
+                              std::string_view body, const ProviderConfig& provider,
                               std::string_view request_id);
 
 // Response headers a proxy must not relay (hop-by-hop and those the Connection header names).

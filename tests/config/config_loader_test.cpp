@@ -131,6 +131,62 @@ TEST(ConfigLoader, EveryKeyOfTheExampleIsDocumented) {
   for (const auto& p : paths) EXPECT_NE(doc.find("`" + p + "`"), std::string::npos) << p << " is not documented";
 }
 
+TEST(ConfigLoader, RetryPoliciesBreakersPrioritiesAndFallbackModels) {
+  const std::string yaml = R"(retry:
+  max_attempts: 4
+  retry_on: [connect_error, 503, 529]
+  backoff_base: 50ms
+  max_retry_after: 2s
+providers:
+  a:
+    base_url: "http://127.0.0.1:1/v1"
+    breaker: {consecutive_failures: 3, open_for: 20s, failure_rate: 0.25, min_requests: 8, window: 5s}
+  b:
+    base_url: "http://127.0.0.1:2/v1"
+models:
+  big:
+    routes: [{provider: a}, {provider: b, priority: 1}]
+    fallback_models: [small]
+    retry: {max_attempts: 2, budget: 0.5}
+  small:
+    routes: [{provider: b}]
+)";
+  auto r = load(yaml);
+  ASSERT_TRUE(r.config) << r.errors[0].to_string();
+  const auto& c = *r.config;
+  EXPECT_EQ(c.retry.max_attempts, 4u);
+  EXPECT_TRUE(c.retry.retry_on.connect_error);
+  EXPECT_FALSE(c.retry.retry_on.reset);  // a list replaces the default one
+  EXPECT_TRUE(c.retry.retry_on.status(529));
+  EXPECT_FALSE(c.retry.retry_on.status(500));
+  EXPECT_EQ(c.retry.backoff_base, std::chrono::milliseconds(50));
+  EXPECT_EQ(c.retry.backoff_max, std::chrono::seconds(2));  // the default
+  const auto& big = c.models[c.model_index.at("big")];
+  EXPECT_EQ(big.retry.max_attempts, 2u);                   // the model's own
+  EXPECT_DOUBLE_EQ(big.retry.budget, 0.5);
+  EXPECT_EQ(big.retry.max_retry_after, std::chrono::seconds(2));  // the top level's
+  EXPECT_TRUE(big.retry.retry_on.status(503));
+  EXPECT_EQ(big.routes[1].priority, 1);
+  ASSERT_EQ(big.fallback_models.size(), 1u);
+  EXPECT_EQ(c.models[big.fallback_models[0]].name, "small");
+  EXPECT_EQ(c.models[c.model_index.at("small")].retry.max_attempts, 4u);
+  EXPECT_EQ(c.providers[0].breaker.consecutive_failures, 3u);
+  EXPECT_EQ(c.providers[0].breaker.open_for, std::chrono::seconds(20));
+  EXPECT_EQ(c.providers[1].breaker.consecutive_failures, 5u);  // the default
+  EXPECT_EQ(c.providers[1].breaker.half_open_requests, 1u);
+
+  EXPECT_THAT(only_error(std::string("retry:\n  max_attempts: 0\n") + kMinimal), HasSubstr("2:17: retry.max_attempts"));
+  EXPECT_THAT(only_error(std::string("retry:\n  retry_on: [teapot]\n") + kMinimal), HasSubstr("2:14: retry.retry_on[0]"));
+  EXPECT_THAT(only_error(std::string("retry:\n  budget: 2\n") + kMinimal), HasSubstr("2:11: retry.budget"));
+  EXPECT_THAT(only_error(std::string("retry:\n  backoff_base: 3s\n") + kMinimal), HasSubstr("backoff_max is below backoff_base"));
+  EXPECT_THAT(only_error(std::string(kMinimal) + "    fallback_models: [nope]\n"),
+              HasSubstr("models.gpt-4.1.fallback_models[0]: unknown model \"nope\""));
+  EXPECT_THAT(only_error(std::string(kMinimal) + "    fallback_models: [gpt-4.1]\n"), HasSubstr("its own fallback"));
+  EXPECT_THAT(only_error(std::string("providers:\n  mock:\n    base_url: \"http://127.0.0.1:9001/v1\"\n"
+                                     "    breaker: {open_for: 10m}\nmodels:\n  gpt-4.1:\n    routes: [{provider: mock}]\n")),
+              HasSubstr("breaker.open_for: at most 5m"));
+}
+
 TEST(ConfigLoader, UnknownKeyIsAnErrorAtItsPosition) {
   EXPECT_EQ(only_error(std::string("server:\n  listn: \"127.0.0.1:1\"\n") + kMinimal),
             "2:3: unknown key \"listn\" in server (expected one of: listen, threads, tls, max_connections, max_connections_per_client, "

@@ -38,6 +38,8 @@ const sha = (k) => 'sha256:' + createHash('sha256').update(k).digest('hex');
 before(async () => {
   assert.ok(CORRAL && MOCK, 'CORRAL_BIN and CORRAL_MOCK_BIN must be set');
   const mockPort = await start(MOCK, ['--listen', '127.0.0.1:0', '--threads', '1', '--chunks', '4']);
+  // A provider account that answers every request 503: routes through it fail over.
+  const downPort = await start(MOCK, ['--listen', '127.0.0.1:0', '--threads', '1', '--fail-status', '503']);
   const dir = mkdtempSync(join(tmpdir(), 'corral-e2e-'));
   const config = join(dir, 'corral.yaml');
   writeFileSync(config, `server:
@@ -47,9 +49,13 @@ providers:
   mock:
     base_url: "http://127.0.0.1:${mockPort}/v1"
     api_key: "provider-key"
+  down:
+    base_url: "http://127.0.0.1:${downPort}/v1"
 models:
   gpt-4.1:
     routes: [{provider: mock}]
+  gpt-4.1-failover:
+    routes: [{provider: down, model: gpt-4.1}, {provider: mock, model: gpt-4.1, priority: 1}]
   text-embedding-3-small:
     routes: [{provider: mock}]
 tenants:
@@ -110,7 +116,20 @@ test('embeddings.create', async () => {
 test('models.list', async () => {
   const ids = [];
   for await (const m of client().models.list()) ids.push(m.id);
-  assert.deepEqual(ids.sort(), ['gpt-4.1', 'text-embedding-3-small']);
+  assert.deepEqual(ids.sort(), ['gpt-4.1', 'gpt-4.1-failover', 'text-embedding-3-small']);
+});
+
+test('a failover is a normal answer, whole or streamed', async () => {
+  const ask = { model: 'gpt-4.1-failover', messages: [{ role: 'user', content: 'Say hello' }] };
+  const { data, response } = await client().chat.completions.create(ask).withResponse();
+  assert.equal(data.object, 'chat.completion');
+  assert.ok(data.choices[0].message.content.length > 0);
+  assert.equal(response.headers.get('x-corral-attempts'), '2');
+
+  const stream = await client().chat.completions.create({ ...ask, stream: true });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  assert.ok(text.split(' ').length >= 4, text);
 });
 
 test('responses.create', async () => {

@@ -251,6 +251,19 @@ nlohmann::json Mock::stats() const {
   return nlohmann::json::parse(res.body());
 }
 
+void Mock::configure(const nlohmann::json& faults) const {
+  const auto res = request(port, http::verb::post, "/mock/config", faults.dump(), {{"content-type", "application/json"}});
+  if (res.result_int() != 200) throw std::runtime_error("POST /mock/config: " + res.body());
+}
+
+void Mock::reset() const {
+  if (request(port, http::verb::get, "/mock/reset").result_int() != 200) throw std::runtime_error("GET /mock/reset");
+}
+
+std::uint64_t Mock::chats() const {
+  return stats()["by_path"].value("/v1/chat/completions", std::uint64_t{0});
+}
+
 std::string with_mock_port(std::string config, std::uint16_t mock_port) {
   for (std::size_t at; (at = config.find("@MOCK_PORT@")) != std::string::npos;)
     config.replace(at, 11, std::to_string(mock_port));

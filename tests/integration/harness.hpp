@@ -56,6 +56,11 @@ struct Mock {
   std::uint16_t port = 0;
   bool tls = false;  // started with --tls-cert: stats are fetched over TLS
   nlohmann::json stats() const;
+  // Failures injected into every request from now on (POST /mock/config): fail_status, fail_rate,
+  // fault, retry_after_ms, retry_after.
+  void configure(const nlohmann::json& faults) const;
+  void reset() const;            // the counters to zero
+  std::uint64_t chats() const;   // chat completions received
 };
 
 // A real redis-server on a free loopback port, in its own directory, persisting nothing.

@@ -261,10 +261,10 @@ TEST_F(Stages, AClientGoneWhileQueuedLeavesTheQueueAtOnce) {
   observability::RequestRecord rec;
   auto x = exchange(sink, body, rec);
   ValidateStage validate;
-  QueueStage queue;
+  ForwardStage forward(*worker);
   run(validate.on_request(*x));
   std::optional<Verdict> verdict;
-  asio::co_spawn(worker->io, queue.on_request(*x), [&](std::exception_ptr, Verdict v) { verdict = v; });
+  asio::co_spawn(worker->io, forward.on_request(*x), [&](std::exception_ptr, Verdict v) { verdict = v; });
   worker->io.restart();
   worker->io.poll();
   ASSERT_FALSE(verdict);
@@ -279,6 +279,7 @@ TEST_F(Stages, AClientGoneWhileQueuedLeavesTheQueueAtOnce) {
   EXPECT_FALSE(x->slot);
   EXPECT_EQ(gate().queued(), 0u);
   EXPECT_TRUE(rec.queued);
+  EXPECT_EQ(x->attempts, 0u);  // it never reached the provider
   gate().release(holder, 0);
 }
 
@@ -307,6 +308,86 @@ TEST_F(Stages, ARefusalCarriesTheRateLimitHeadersAndRetryAfter) {
   EXPECT_NE(header(refused->headers, "retry-after-ms"), "(absent)");
   EXPECT_FALSE(refused->lease);  // a refusal takes nothing
   EXPECT_EQ(status().in_flight, 60u);
+}
+
+// The commit sink holds an answer back while another attempt could still replace it.
+class CommitSinkTest : public ::testing::Test {
+ protected:
+  template <class T>
+  T run(awaitable<T> a) {
+    std::optional<T> out;
+    asio::co_spawn(io, std::move(a), [&](std::exception_ptr e, T v) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(v);
+    });
+    io.restart();
+    io.run();
+    return *out;
+  }
+  http::fields sse() {
+    http::fields f;
+    f.set(http::field::content_type, "text/event-stream");
+    return f;
+  }
+  asio::io_context io;
+  FakeSink client;
+  CommitSink commit;
+  RetryPolicy policy;
+};
+
+TEST_F(CommitSinkTest, AStreamIsHeldUntilItsFirstContent) {
+  commit.reset(client, true, policy, std::chrono::seconds(30));
+  commit.start(200, "OK", sse(), std::nullopt);
+  const std::string role = R"(data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})" "\n\n";
+  const std::string text = R"(data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]})" "\n\n";
+  EXPECT_FALSE(run(commit.write(role, false)));
+  EXPECT_EQ(client.status, 0u);  // nothing sent yet
+  EXPECT_TRUE(commit.holding());
+  EXPECT_FALSE(run(commit.write(text, false)));
+  EXPECT_TRUE(commit.committed());
+  EXPECT_EQ(client.status, 200u);
+  EXPECT_EQ(client.body, role + text);  // the held bytes, then on as they come
+  EXPECT_FALSE(run(commit.write("data: [DONE]\n\n", true)));
+  EXPECT_TRUE(client.ended);
+}
+
+TEST_F(CommitSinkTest, AnErrorEventBeforeContentFailsTheAttempt) {
+  commit.reset(client, true, policy, std::chrono::seconds(30));
+  commit.start(200, "OK", sse(), std::nullopt);
+  const auto ec = run(commit.write("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n", false));
+  EXPECT_EQ(ec, Errc::upstream_error);  // refused: the relay stops, nothing reached the client
+  EXPECT_TRUE(commit.error_event());
+  EXPECT_FALSE(commit.committed());
+  EXPECT_EQ(client.status, 0u);
+}
+
+TEST_F(CommitSinkTest, ARetryableFailureIsHeldWholeAndReleasedWhenNoAttemptFollows) {
+  commit.reset(client, true, policy, std::chrono::seconds(30));
+  http::fields f;
+  f.set("retry-after-ms", "300");
+  commit.start(503, "Service Unavailable", f, 20);
+  EXPECT_FALSE(run(commit.write(R"({"error":"busy...."})", true)));
+  EXPECT_TRUE(commit.holding());
+  EXPECT_TRUE(commit.ended());
+  EXPECT_EQ(commit.status(), 503u);
+  EXPECT_EQ(commit.retry_after(), Duration(300));
+  EXPECT_EQ(client.status, 0u);
+  EXPECT_FALSE(run(commit.release()));  // the last attempt's answer goes to the client unchanged
+  EXPECT_EQ(client.status, 503u);
+  EXPECT_EQ(client.body, R"({"error":"busy...."})");
+  EXPECT_TRUE(client.ended);
+}
+
+TEST_F(CommitSinkTest, NothingIsHeldOnTheLastAttemptOrForAnswersNotRetried) {
+  commit.reset(client, false, policy, std::chrono::seconds(30));
+  commit.start(503, "Service Unavailable", {}, 4);
+  EXPECT_TRUE(commit.committed());
+  EXPECT_EQ(client.status, 503u);
+  FakeSink other;
+  commit.reset(other, true, policy, std::chrono::seconds(30));
+  commit.start(400, "Bad Request", {}, 4);  // the request's fault: passed through at once
+  EXPECT_TRUE(commit.committed());
+  EXPECT_EQ(other.status, 400u);
 }
 
 }  // namespace

@@ -1,0 +1,16 @@
+// What a streamed answer's events mean to corral (OpenAI's chat and text completions, the
+// responses API; Anthropic's content deltas), for holding a stream back until its first content:
+// before that an error or a cut can still be retried on another route.
+#pragma once
+
+#include "api/sse_parser.hpp"
+
+namespace corral::api {
+
+// The event carries generated content: text, a tool call or its arguments, a refusal.
+bool carries_content(const SseEvent& e);
+// The event reports an error (`event: error`, or a JSON object with an "error" member or of
+// "type": "error").
+bool is_error_event(const SseEvent& e);
+
+}  // namespace corral::api

@@ -1,0 +1,88 @@
+#include "proxy/commit_sink.hpp"
+
+#include "api/stream_events.hpp"
+#include "corral/error.hpp"
+#include "upstream/attempt.hpp"
+
+namespace corral::proxy {
+
+void CommitSink::reset(ResponseSink& next, bool hold, const RetryPolicy& policy, Duration commit_time) {
+  next_ = &next;
+  hold_ = hold;
+  policy_ = &policy;
+  commit_time_ = commit_time;
+  mode_ = Mode::pass;
+  started_ = committed_ = error_event_ = ended_ = false;
+  status_ = 0;
+  held_.clear();
+  events_.reset();
+}
+
+void CommitSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+                       std::optional<std::uint64_t> content_length) {
+  started_ = true;
+  status_ = status;
+  mode_ = Mode::pass;
+  if (hold_) {
+    const auto type = fields.find(http::field::content_type);
+    const bool sse = type != fields.end() && beast::iequals(type->value().substr(0, 17), "text/event-stream");
+    const auto outcome = upstream::outcome_of_status(status, *policy_, std::nullopt);
+    if (outcome.kind == upstream::AttemptOutcome::Kind::ok && status < 400 && sse) mode_ = Mode::hold_stream;
+    else if (upstream::retryable(outcome, *policy_)) mode_ = Mode::hold_answer;
+  }
+  if (mode_ == Mode::pass) {
+    committed_ = true;
+    next_->start(status, reason, fields, content_length);
+    return;
+  }
+  reason_.assign(reason);
+  fields_ = fields;
+  length_ = content_length;
+  since_ = std::chrono::steady_clock::now();
+  if (mode_ == Mode::hold_stream) events_.emplace(1 << 20);
+}
+
+awaitable<error_code> CommitSink::commit(bool last) {
+  committed_ = true;
+  next_->start(status_, reason_, fields_, length_);
+  std::string held = std::move(held_);
+  held_.clear();
+  co_return co_await next_->write(held, last);
+}
+
+awaitable<error_code> CommitSink::write(std::string_view piece, bool last) {
+  if (committed_) co_return co_await next_->write(piece, last);
+  held_.append(piece);
+  if (mode_ == Mode::hold_stream) {
+    bool content = false;
+    events_->feed(piece, [&](const api::SseEvent& e) {
+      if (content || error_event_) return;
+      if (api::is_error_event(e)) error_event_ = true;
+      else content = api::carries_content(e);
+    });
+    if (error_event_) co_return make_error_code(Errc::upstream_error);  // refused: the attempt failed
+    const bool too_long = held_.size() > policy_->stream_commit_bytes ||
+                          std::chrono::steady_clock::now() - since_ > commit_time_;
+    if (content || too_long || last) co_return co_await commit(last);
+    co_return error_code{};
+  }
+  // hold_answer: a failed answer, kept whole unless it grows beyond the bound.
+  if (held_.size() > policy_->stream_commit_bytes) co_return co_await commit(last);
+  ended_ = last;
+  co_return error_code{};
+}
+
+awaitable<error_code> CommitSink::release() {
+  if (!holding()) co_return error_code{};
+  co_return co_await commit(ended_);
+}
+
+std::optional<Duration> CommitSink::retry_after() const {
+  auto value = [&](std::string_view name) {
+    auto it = fields_.find(name);
+    return it == fields_.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+  };
+  return upstream::parse_retry_after(value("retry-after-ms"), value("retry-after"));
+}
+
+}  // namespace corral::proxy

@@ -1,0 +1,57 @@
+// Holds an answer back while another attempt could still replace it (docs/resilience.md: "never
+// retry once any byte of the answer has been written to the client"):
+//  - a stream (200, text/event-stream) until its first event with content; an error event before
+//    that ends the attempt (retryable), a cut before it too; more than `commit_bytes` held, or
+//    `commit_time` waited, and it goes out as it is;
+//  - a failed answer the policy would retry (a 503, a 429...) whole, so that the next attempt can
+//    replace it, or, when none follows, it is released to the client unchanged;
+//  - anything else goes through at once.
+// When `hold` is off (the last possible attempt) everything goes through at once.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/sse_parser.hpp"
+#include "corral/config.hpp"
+#include "corral/response_sink.hpp"
+
+namespace corral::proxy {
+
+class CommitSink final : public ResponseSink {
+ public:
+  void reset(ResponseSink& next, bool hold, const RetryPolicy& policy, Duration commit_time);
+  void start(unsigned status, std::string_view reason, const http::fields& fields,
+             std::optional<std::uint64_t> content_length) override;
+  awaitable<error_code> write(std::string_view piece, bool last) override;
+  bool committed() const override { return committed_; }
+
+  // After the attempt: what was held back.
+  bool holding() const { return started_ && !committed_; }
+  bool error_event() const { return error_event_; }
+  bool ended() const { return ended_; }  // the held answer arrived whole
+  unsigned status() const { return status_; }
+  std::optional<Duration> retry_after() const;  // the held answer's retry-after[-ms]
+  // Sends what is held (no further attempt replaces it).
+  awaitable<error_code> release();
+
+ private:
+  enum class Mode { pass, hold_stream, hold_answer };
+  awaitable<error_code> commit(bool last);
+
+  ResponseSink* next_ = nullptr;
+  bool hold_ = false;
+  const RetryPolicy* policy_ = nullptr;
+  Duration commit_time_{};
+  Mode mode_ = Mode::pass;
+  bool started_ = false, committed_ = false, error_event_ = false, ended_ = false;
+  unsigned status_ = 0;
+  std::string reason_;
+  http::fields fields_;
+  std::optional<std::uint64_t> length_;
+  std::string held_;
+  std::optional<api::SseParser> events_;
+  SteadyTime since_{};
+};
+
+}  // namespace corral::proxy

@@ -1,0 +1,59 @@
+// The health of one route (a provider account and its name for a model) as every I/O thread sees
+// it: its circuit breaker behind a mutex held for a few arithmetic operations. Kept across reloads
+// for routes that remain (Runtime keys them by provider and model).
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "upstream/route_breaker.hpp"
+
+namespace corral::upstream {
+
+class RouteHealth {
+ public:
+  RouteHealth(std::string provider, std::string model) : provider_(std::move(provider)), model_(std::move(model)) {}
+
+  void configure(const BreakerConfig& c) {
+    std::lock_guard lock(mu_);
+    breaker_.configure(c);
+  }
+  bool allow(SteadyTime now) {
+    std::lock_guard lock(mu_);
+    return breaker_.allow(now);
+  }
+  bool force_probe(SteadyTime now) {
+    std::lock_guard lock(mu_);
+    return breaker_.probe_now(now);
+  }
+  void record(RouteBreaker::Result r, SteadyTime now) {
+    std::lock_guard lock(mu_);
+    breaker_.record(r, now);
+  }
+  void hold_off(Duration d, SteadyTime now) {
+    std::lock_guard lock(mu_);
+    breaker_.hold_off(d, now);
+  }
+
+  struct View {
+    RouteBreaker::State state = RouteBreaker::State::closed;
+    double failure_rate = 0;
+    SteadyTime reopens_at{};
+    std::uint64_t to_closed = 0, to_half_open = 0, to_open = 0;  // transitions so far
+  };
+  View view(SteadyTime now) const {
+    std::lock_guard lock(mu_);
+    return {breaker_.state(now), breaker_.failure_rate(now), breaker_.reopens_at(),
+            breaker_.transitions(RouteBreaker::State::closed), breaker_.transitions(RouteBreaker::State::half_open),
+            breaker_.transitions(RouteBreaker::State::open)};
+  }
+  const std::string& provider() const { return provider_; }
+  const std::string& model() const { return model_; }
+
+ private:
+  const std::string provider_, model_;
+  mutable std::mutex mu_;
+  RouteBreaker breaker_;
+};
+
+}  // namespace corral::upstream

@@ -1,0 +1,359 @@
+// Retries, failover across routes and fallback models, and circuit breaking, against two or three
+// real corral-mock providers whose failures are injected while corral runs.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "api/sse_parser.hpp"
+#include "integration/harness.hpp"
+
+namespace corral::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+const std::string kChat = R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hello there"}]})";
+const std::string kStream = R"({"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"hello"}]})";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int attempts_of(const Response& r) {
+  const auto v = r["x-corral-attempts"];
+  return v.empty() ? 0 : std::stoi(std::string(v));
+}
+
+// Two providers "a" and "b", each a corral-mock of its own; `models` and the providers' extra keys
+// come from the test. Tenant "acme" may use every model, "limited" only gpt-4.1.
+class Resilience : public ::testing::Test {
+ protected:
+  void start(const std::string& models, const std::string& a_extra = {}, const std::string& b_extra = {},
+             const std::string& top = {}) {
+    log_path = temp_dir() + "/access.log";
+    config_text = top + "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  access_log: \"" + log_path + "\"\n" +
+                  admin_config() +
+                  "providers:\n"
+                  "  a:\n    base_url: \"http://127.0.0.1:" + std::to_string(a.port) + "/v1\"\n    api_key: \"key-a\"\n" +
+                  a_extra +
+                  "  b:\n    base_url: \"http://127.0.0.1:" + std::to_string(b.port) + "/v1\"\n    api_key: \"key-b\"\n" +
+                  b_extra + "models:\n" + models +
+                  "tenants:\n  acme:\n    api_keys: [" + key_ref("sk-acme") + "]\n"
+                  "  limited:\n    api_keys: [" + key_ref("sk-limited") + "]\n    models: [gpt-4.1]\n";
+    corral = std::make_unique<Corral>(config_text, a.port);
+  }
+  // GET /admin/providers: the route of `provider` (as JSON).
+  json route_of(const std::string& provider) {
+    auto res = request(corral->admin_port, http::verb::get, "/admin/providers", {},
+                       {{"authorization", "Bearer admin-secret"}});
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    const auto all = json::parse(res.body());
+    for (const auto& r : all["routes"])
+      if (r["provider"] == provider) return r;
+    return json();
+  }
+  double metric(const std::string& sample) {
+    auto m = scrape(corral->admin_port);
+    auto it = m.find(sample);
+    return it == m.end() ? -1 : it->second;
+  }
+  // The access log's lines of chat completions, once there are `n`.
+  std::vector<json> chat_log_lines(std::size_t n) {
+    std::vector<json> lines;
+    EXPECT_TRUE(eventually([&] {
+      lines.clear();
+      std::istringstream in(read_file(log_path));
+      for (std::string l; std::getline(in, l);) {
+        auto j = json::parse(l);
+        if (j["path"] == "/v1/chat/completions") lines.push_back(std::move(j));
+      }
+      return lines.size() >= n;
+    })) << read_file(log_path);
+    return lines;
+  }
+
+  Mock a, b;
+  std::unique_ptr<Corral> corral;
+  std::string log_path, config_text;
+};
+
+const std::string kFailover = "  gpt-4.1:\n    routes: [{provider: a}, {provider: b, priority: 1}]\n";
+
+TEST_F(Resilience, AFailingRouteIsReplacedByTheNextAndTheTenantIsChargedOnce) {
+  start(kFailover + "    price_per_mtok: {input: 2, output: 8}\n");
+  a.configure({{"fail_status", 503}});
+  // B answers slowly, so that its attempt can be watched while it runs.
+  auto pending = std::async(std::launch::async, [&] {
+    return chat(corral->port, "sk-acme", kChat, {{"x-mock-latency-ms", "400"}});
+  });
+  ASSERT_TRUE(eventually([&] { return b.stats()["in_flight"] == 1; }));
+  auto providers = json::parse(request(corral->admin_port, http::verb::get, "/admin/providers", {},
+                                       {{"authorization", "Bearer admin-secret"}}).body())["providers"];
+  for (const auto& p : providers) {
+    if (p["provider"] == "a") {
+      EXPECT_EQ(p["in_flight"], 0) << "a's slot is freed before b's is taken";
+    } else {
+      EXPECT_EQ(p["in_flight"], 1);
+    }
+  }
+  auto res = pending.get();
+  ASSERT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_EQ(attempts_of(res), 2);
+  EXPECT_EQ(a.chats(), 1u);
+  EXPECT_EQ(b.chats(), 1u);
+
+  // Charged once, for what b reported.
+  const auto usage = json::parse(res.body())["usage"];
+  auto report = json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", {},
+                                    {{"authorization", "Bearer sk-acme"}}).body());
+  const auto m = report["usage"]["by_model"]["gpt-4.1"];
+  EXPECT_EQ(m["requests"], 1);
+  EXPECT_EQ(m["prompt_tokens"], usage["prompt_tokens"]);
+  EXPECT_EQ(m["completion_tokens"], usage["completion_tokens"]);
+
+  const auto line = chat_log_lines(1).back();
+  EXPECT_EQ(line["attempts"], 2);
+  EXPECT_EQ(line["retry_reasons"], json::array({"503"}));
+  EXPECT_EQ(line["provider"], "b");
+  EXPECT_EQ(metric(R"(corral_upstream_attempts_total{provider="a",outcome="retried"})"), 1);
+  EXPECT_EQ(metric(R"(corral_upstream_attempts_total{provider="b",outcome="ok"})"), 1);
+}
+
+TEST_F(Resilience, ARetryOnTheSameRouteFreesItsSlotFirst) {
+  // One slot at the only provider: a retry that kept the failed attempt's slot would wait for itself.
+  start("  gpt-4.1:\n    routes: [{provider: a}]\n", "    max_concurrency: 1\n",
+        {}, "scheduler:\n  max_queue_wait: 2s\n");
+  auto res = chat(corral->port, "sk-acme", kChat, {{"x-mock-fail-times", "1"}});
+  EXPECT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_EQ(attempts_of(res), 2);
+  EXPECT_EQ(a.chats(), 2u);
+  EXPECT_EQ(a.stats()["retries"], 1);  // the same request id, twice
+}
+
+TEST_F(Resilience, AStreamIsRetriedOnlyBeforeItsFirstContent) {
+  start(kFailover);
+  for (const char* fault : {"error-event", "close-before-content"}) {
+    a.reset();
+    b.reset();
+    a.configure({{"fault", fault}});
+    auto res = chat(corral->port, "sk-acme", kStream);
+    ASSERT_EQ(res.result_int(), 200) << fault;
+    EXPECT_EQ(attempts_of(res), 2) << fault;
+    // One clean stream: b's, whole, with no trace of a's attempt.
+    api::SseParser sse;
+    int roles = 0, errors = 0;
+    sse.feed(res.body(), [&](const api::SseEvent& e) {
+      errors += e.event == "error";
+      roles += e.data.find(R"("role":"assistant")") != std::string::npos;
+    });
+    EXPECT_TRUE(sse.done()) << fault;
+    EXPECT_EQ(roles, 1) << fault;
+    EXPECT_EQ(errors, 0) << fault;
+    EXPECT_EQ(a.chats(), 1u) << fault;
+    EXPECT_EQ(b.chats(), 1u) << fault;
+  }
+  // Cut after content went out: relayed as cut, never sent again.
+  a.reset();
+  b.reset();
+  a.configure({{"fault", "close-mid-stream"}});
+  auto res = chat(corral->port, "sk-acme", kStream, {{"x-mock-chunks", "6"}});
+  ASSERT_EQ(res.result_int(), 200);
+  EXPECT_EQ(attempts_of(res), 1);
+  EXPECT_THAT(res.body(), HasSubstr("chat.completion.chunk"));
+  EXPECT_THAT(res.body(), HasSubstr("event: error"));
+  EXPECT_EQ(res.body().find("[DONE]"), std::string::npos);
+  EXPECT_EQ(b.chats(), 0u);
+}
+
+TEST_F(Resilience, TimeoutsAndTheRequestsOwnErrorsAreNotRetried) {
+  start(kFailover, "    first_byte_timeout: 300ms\n");
+  auto res = chat(corral->port, "sk-acme", kChat, {{"x-mock-latency-ms", "3000"}});
+  EXPECT_EQ(res.result_int(), 504);  // the provider may still run and bill it
+  EXPECT_EQ(attempts_of(res), 1);
+  EXPECT_EQ(b.chats(), 0u);
+  for (int status : {400, 401, 404, 422}) {
+    res = chat(corral->port, "sk-acme", kChat, {{"x-mock-status", std::to_string(status)}});
+    EXPECT_EQ(res.result_int(), status);
+    EXPECT_EQ(json::parse(res.body())["error"]["message"], "mock: injected error") << status;  // unchanged
+    EXPECT_EQ(attempts_of(res), 1) << status;
+  }
+  EXPECT_EQ(b.chats(), 0u);
+}
+
+TEST_F(Resilience, AShortRetryAfterIsWaitedALongOneSkipsAndOpensTheRoute) {
+  start("  gpt-4.1:\n    routes: [{provider: a}]\n");
+  const auto t0 = Clock::now();
+  auto res = chat(corral->port, "sk-acme", kChat,
+                  {{"x-mock-fail-times", "1"}, {"x-mock-fail-status", "429"}, {"x-mock-retry-after-ms", "300"}});
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(attempts_of(res), 2);
+  EXPECT_GE(Clock::now() - t0, 300ms);  // the provider's wait, honoured
+
+  a.configure({{"fail_status", 429}, {"retry_after", 60}});
+  res = chat(corral->port, "sk-acme", kChat);
+  EXPECT_EQ(res.result_int(), 429);  // the provider's own answer
+  EXPECT_EQ(res["retry-after"], "60");
+  EXPECT_EQ(attempts_of(res), 1);
+  const auto route = route_of("a");
+  EXPECT_EQ(route["state"], "open");
+  EXPECT_GT(route["recloses"]["in_ms"].get<int>(), 55'000);
+  EXPECT_EQ(metric(R"(corral_route_state{provider="a",model="gpt-4.1"})"), 2);
+}
+
+TEST_F(Resilience, TheBreakerOpensProbesAndClosesOrReopensForTwiceAsLong) {
+  start(kFailover, "    breaker: {consecutive_failures: 5, open_for: 2s}\n");
+  a.configure({{"fail_status", 500}});
+  for (int i = 0; i < 5; ++i) {
+    auto res = chat(corral->port, "sk-acme", kChat);
+    ASSERT_EQ(res.result_int(), 200);
+    EXPECT_EQ(attempts_of(res), 2);
+  }
+  EXPECT_EQ(a.chats(), 5u);
+  EXPECT_EQ(route_of("a")["state"], "open");
+  EXPECT_EQ(metric(R"(corral_route_state{provider="a",model="gpt-4.1"})"), 2);
+  // While open, a receives nothing.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(attempts_of(chat(corral->port, "sk-acme", kChat)), 1);
+  EXPECT_EQ(a.chats(), 5u);
+  EXPECT_EQ(metric(R"(corral_upstream_attempts_total{provider="a",outcome="skipped_open"})"), 5);
+
+  // After open_for, one request probes it; the probe fails: open again, for twice as long.
+  ASSERT_TRUE(eventually([&] {
+    chat(corral->port, "sk-acme", kChat);
+    return a.chats() == 6;
+  }, 5s));
+  auto route = route_of("a");
+  EXPECT_EQ(route["state"], "open");
+  EXPECT_GT(route["recloses"]["in_ms"].get<int>(), 2'500);
+  EXPECT_LE(route["recloses"]["in_ms"].get<int>(), 4'000);
+  EXPECT_EQ(a.chats(), 6u);  // one probe, not one per request
+  EXPECT_EQ(metric(R"(corral_breaker_transitions_total{provider="a",model="gpt-4.1",to="open"})"), 2);
+
+  // a recovers: the next probe succeeds and closes it; requests go to a again.
+  a.configure({{"fail_status", 0}});
+  ASSERT_TRUE(eventually([&] {
+    chat(corral->port, "sk-acme", kChat);
+    return a.chats() == 7;
+  }, 8s));
+  EXPECT_EQ(route_of("a")["state"], "closed");
+  EXPECT_EQ(metric(R"(corral_route_state{provider="a",model="gpt-4.1"})"), 0);
+  const auto b_before = b.chats();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(attempts_of(chat(corral->port, "sk-acme", kChat)), 1);
+  EXPECT_EQ(a.chats(), 10u);
+  EXPECT_EQ(b.chats(), b_before);
+}
+
+TEST_F(Resilience, WhenEveryRouteIsOpenTheOneThatReopensFirstIsTriedOnce) {
+  start(kFailover + "    retry: {max_attempts: 2}\n", "    breaker: {consecutive_failures: 1, open_for: 60s}\n",
+        "    breaker: {consecutive_failures: 1, open_for: 2s}\n");
+  a.configure({{"fail_status", 500}});
+  b.configure({{"fail_status", 502}});
+  auto res = chat(corral->port, "sk-acme", kChat);
+  EXPECT_EQ(res.result_int(), 502);  // the last error
+  EXPECT_EQ(attempts_of(res), 2);
+  ASSERT_EQ(route_of("a")["state"], "open");
+  ASSERT_EQ(route_of("b")["state"], "open");
+  // Both open: b re-opens first, so b is tried (and fails again); a is left alone.
+  res = chat(corral->port, "sk-acme", kChat);
+  EXPECT_EQ(res.result_int(), 502);
+  EXPECT_EQ(attempts_of(res), 1);
+  EXPECT_EQ(a.chats(), 1u);
+  EXPECT_EQ(b.chats(), 2u);
+}
+
+TEST_F(Resilience, RetriesStayWithinTheBudgetAndOtherProvidersTenantsAreUnaffected) {
+  // a fails everything, slowly, and its breaker never opens: only the retry budget limits retries.
+  start("  gpt-4.1:\n    routes: [{provider: a}]\n  other-model:\n    routes: [{provider: b}]\n",
+        "    breaker: {consecutive_failures: 1000000, min_requests: 1000000}\n");
+  a.configure({{"fail_status", 500}});
+  auto failing = std::async(std::launch::async, [&] {
+    return concurrent_chats(corral->port, "sk-acme", kChat, 40, {{"x-mock-latency-ms", "200"}});
+  });
+  auto healthy = std::async(std::launch::async, [&] {
+    return concurrent_chats(corral->port, "sk-acme", R"({"model":"other-model","messages":[]})", 20,
+                            {{"x-mock-latency-ms", "200"}});
+  });
+  int retried = 0;
+  for (const auto& r : failing.get()) {
+    EXPECT_EQ(r.result_int(), 500);
+    EXPECT_GE(attempts_of(r), 1);
+    EXPECT_LE(attempts_of(r), 3);
+    retried += attempts_of(r) > 1;
+  }
+  for (const auto& r : healthy.get()) {
+    EXPECT_EQ(r.result_int(), 200);
+    EXPECT_EQ(attempts_of(r), 1);
+  }
+  const auto s = a.stats();
+  EXPECT_GT(retried, 0);
+  EXPECT_GT(s["retries"].get<int>(), 0);
+  // At most 20% of the (at most 40) attempts in flight are retries: 8.
+  EXPECT_LE(s["max_retries_in_flight"].get<int>(), 8) << s.dump();
+  EXPECT_LT(s["retries"].get<int>(), 80);  // far from 40 requests x 2 retries
+}
+
+TEST_F(Resilience, FallbackModelsAnswerWhenEveryRouteOfTheModelFailed) {
+  start("  gpt-4.1:\n    routes: [{provider: a}]\n    fallback_models: [gpt-4.1-mini]\n"
+        "    price_per_mtok: {input: 2, output: 8}\n"
+        "  gpt-4.1-mini:\n    routes: [{provider: b}]\n    price_per_mtok: {input: 0.4, output: 1.6}\n");
+  a.configure({{"fail_status", 503}});
+  auto res = chat(corral->port, "sk-acme", kChat);
+  ASSERT_EQ(res.result_int(), 200) << res.body();
+  EXPECT_EQ(attempts_of(res), 2);
+  EXPECT_EQ(b.stats()["by_model"]["gpt-4.1-mini"], 1);
+  const auto usage = json::parse(res.body())["usage"];
+  auto report = json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", {},
+                                    {{"authorization", "Bearer sk-acme"}}).body());
+  const auto by_model = report["usage"]["by_model"];
+  EXPECT_FALSE(by_model.contains("gpt-4.1")) << by_model.dump();
+  ASSERT_TRUE(by_model.contains("gpt-4.1-mini")) << by_model.dump();
+  EXPECT_EQ(by_model["gpt-4.1-mini"]["prompt_tokens"], usage["prompt_tokens"]);
+  const double cost = (usage["prompt_tokens"].get<double>() * 0.4 + usage["completion_tokens"].get<double>() * 1.6) / 1e6;
+  EXPECT_NEAR(by_model["gpt-4.1-mini"]["cost_usd"].get<double>(), cost, 1e-12);
+  EXPECT_EQ(chat_log_lines(1).back()["model"], "gpt-4.1-mini");
+
+  // A tenant that may not use the fallback model gets the original error.
+  res = chat(corral->port, "sk-limited", kChat);
+  EXPECT_EQ(res.result_int(), 503);
+  EXPECT_EQ(b.chats(), 1u);
+}
+
+TEST_F(Resilience, SeveralAccountsActAsOnePool) {
+  // Two accounts of equal priority and weight; a allows one request a second (one at a time).
+  start("  gpt-4.1:\n    routes: [{provider: a}, {provider: b}]\n", "    requests_per_minute: 60\n");
+  for (int i = 0; i < 20; ++i) {
+    auto res = chat(corral->port, "sk-acme", kChat);
+    ASSERT_EQ(res.result_int(), 200);
+    // Never queued behind the exhausted account while the other has room.
+    EXPECT_LT(std::stod(std::string(res["x-corral-queue-ms"])), 500) << i;
+  }
+  EXPECT_GE(b.chats(), 15u);
+  EXPECT_EQ(a.chats() + b.chats(), 20u);
+}
+
+TEST_F(Resilience, AReloadKeepsTheBreakerStateOfRoutesThatRemain) {
+  start(kFailover, "    breaker: {consecutive_failures: 2, open_for: 60s}\n");
+  a.configure({{"fail_status", 500}});
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(chat(corral->port, "sk-acme", kChat).result_int(), 200);
+  ASSERT_EQ(route_of("a")["state"], "open");
+  // Reload with a new tenant: a stays open.
+  std::ofstream(corral->config_path) << config_text << "  newcomer:\n    api_keys: [" << key_ref("sk-new") << "]\n";
+  ::kill(corral->process->pid(), SIGHUP);
+  ASSERT_TRUE(corral->process->wait_for_log("configuration reloaded", 5s));
+  EXPECT_EQ(route_of("a")["state"], "open");
+  auto res = chat(corral->port, "sk-new", kChat);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(attempts_of(res), 1);
+  EXPECT_EQ(a.chats(), 2u);
+}
+
+}  // namespace
+}  // namespace corral::testing
