@@ -112,6 +112,7 @@ struct Exchange {
   std::string captured_body;  // a whole 200 answer, for the cache
   bool captured = false;
   CommitSink commit;     // next to the relay: holds an answer back while a retry could replace it
+  RenameSink rename;     // after the commit, for an answer of a fallback model
   CaptureSink capture;   // between the relay and the tap: the answer as the provider sent it
   UsageTapSink tap;      // between the capture and the client
 

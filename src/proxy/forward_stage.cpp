@@ -219,8 +219,8 @@ awaitable<ForwardStage::Step> ForwardStage::try_route(Exchange& x, std::size_t i
   co_return co_await attempt(x, i, *slot.ticket, a);
 }
 
-// One attempt: the upstream request through relay → commit (held while another attempt could
-// replace it) → capture → usage tap → client, and what follows from how it ended.
+// One attempt: the upstream request through the sinks into the client writer, and what follows
+// from how it ended.
 awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, const scheduler::Ticket& ticket,
                                                      Attempts& a) {
   const auto& cfg = x.config();
@@ -243,11 +243,16 @@ awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, 
   call.pool_key = upstream::ConnectionPool::key(x.tenant->id, route.model->name, provider.origin);
   call.request =
       upstream::build_request(*x.fields, api::upstream_path(x.op), body_for(x, *route.config), provider, x.request_id);
+  // relay → commit → (rename, for a fallback model) → (capture, for the cache) → usage tap → client
   const bool keep = x.cache_plan.store || x.flight;
   x.tap.reset(*x.client, x.strip_usage_chunk);
   x.capture.reset(x.tap, keep ? cfg.cache.max_entry_bytes : 0, x.captured_body, x.captured_content_type);
-  x.commit.reset(keep ? static_cast<ResponseSink&>(x.capture) : static_cast<ResponseSink&>(x.tap),
-                 x.attempts < policy.max_attempts, policy, provider.first_byte_timeout);
+  ResponseSink* next = keep ? static_cast<ResponseSink*>(&x.capture) : &x.tap;
+  if (route.model != x.model) {  // the answer keeps the name of the model the client asked for
+    x.rename.reset(*next, x.body.model);
+    next = &x.rename;
+  }
+  x.commit.reset(*next, x.attempts < policy.max_attempts, policy, provider.first_byte_timeout);
   state.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
   auto result = co_await upstream::relay(worker_.pool, worker_.dns, call, x.commit, x.client_gone);
   state.attempts_in_flight.fetch_sub(1, std::memory_order_relaxed);

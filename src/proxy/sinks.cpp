@@ -5,6 +5,26 @@ namespace {
 awaitable<error_code> nothing_to_write() { co_return error_code{}; }
 }  // namespace
 
+void RenameSink::reset(ResponseSink& next, std::string name) {
+  next_ = &next;
+  rename_.emplace(std::move(name));
+}
+
+void RenameSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+                       std::optional<std::uint64_t>) {
+  next_->start(status, reason, fields, std::nullopt);
+}
+
+awaitable<error_code> RenameSink::write(std::string_view piece, bool last) {
+  std::string_view send = rename_->feed(piece);
+  if (last) {
+    tail_.assign(send).append(rename_->finish());
+    send = tail_;
+  }
+  if (send.empty() && !last) return nothing_to_write();  // held back: a member not yet decided
+  return next_->write(send, last);
+}
+
 void CaptureSink::reset(ResponseSink& next, std::size_t limit, std::string& body, std::string& content_type) {
   next_ = &next;
   limit_ = limit;

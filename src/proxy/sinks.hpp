@@ -1,4 +1,5 @@
 // Sinks the forward stage puts between the relay and the client writer:
+//  - RenameSink gives an answer from a fallback model the name of the model the client asked for;
 //  - CaptureSink keeps a copy of a whole 200 answer, as the provider sent it, for the cache;
 //  - UsageTapSink finds the usage the provider reports and, for a stream whose usage chunk corral
 //    asked for itself, takes that chunk out of what the client receives.
@@ -9,10 +10,26 @@
 #include <optional>
 #include <string>
 
+#include "api/model_rename.hpp"
 #include "api/usage_tap.hpp"
 #include "corral/response_sink.hpp"
 
 namespace corral::proxy {
+
+class RenameSink final : public ResponseSink {
+ public:
+  // Every "model" member of the answer becomes `name` (the answer's length changes: none is declared).
+  void reset(ResponseSink& next, std::string name);
+  void start(unsigned status, std::string_view reason, const http::fields& fields,
+             std::optional<std::uint64_t> content_length) override;
+  awaitable<error_code> write(std::string_view piece, bool last) override;
+  bool committed() const override { return next_->committed(); }
+
+ private:
+  ResponseSink* next_ = nullptr;
+  std::optional<api::ModelRename> rename_;
+  std::string tail_;
+};
 
 class CaptureSink final : public ResponseSink {
  public:

@@ -309,6 +309,7 @@ TEST_F(Resilience, FallbackModelsAnswerWhenEveryRouteOfTheModelFailed) {
   ASSERT_EQ(res.result_int(), 200) << res.body();
   EXPECT_EQ(attempts_of(res), 2);
   EXPECT_EQ(b.stats()["by_model"]["gpt-4.1-mini"], 1);
+  EXPECT_EQ(json::parse(res.body())["model"], "gpt-4.1");  // the model the client asked for
   const auto usage = json::parse(res.body())["usage"];
   auto report = json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", {},
                                     {{"authorization", "Bearer sk-acme"}}).body());
@@ -320,10 +321,17 @@ TEST_F(Resilience, FallbackModelsAnswerWhenEveryRouteOfTheModelFailed) {
   EXPECT_NEAR(by_model["gpt-4.1-mini"]["cost_usd"].get<double>(), cost, 1e-12);
   EXPECT_EQ(chat_log_lines(1).back()["model"], "gpt-4.1-mini");
 
+  // Streamed: every event carries the name the client asked for.
+  res = chat(corral->port, "sk-acme", kStream);
+  ASSERT_EQ(res.result_int(), 200);
+  EXPECT_THAT(res.body(), HasSubstr(R"("model":"gpt-4.1")"));
+  EXPECT_EQ(res.body().find("gpt-4.1-mini"), std::string::npos);
+  EXPECT_THAT(res.body(), HasSubstr("[DONE]"));
+
   // A tenant that may not use the fallback model gets the original error.
   res = chat(corral->port, "sk-limited", kChat);
   EXPECT_EQ(res.result_int(), 503);
-  EXPECT_EQ(b.chats(), 1u);
+  EXPECT_EQ(b.chats(), 2u);
 }
 
 TEST_F(Resilience, SeveralAccountsActAsOnePool) {
