@@ -91,6 +91,33 @@ TEST_F(AdminRoutesTest, TenantsListAndDetail) {
   EXPECT_EQ(tenant_detail(*snap, "gamma", std::chrono::steady_clock::now(), kWall).status, 404u);
 }
 
+TEST_F(AdminRoutesTest, ProvidersShowEachRouteAndWhenAnOpenOneIsTriedAgain) {
+  EXPECT_EQ(match("GET", "/admin/providers").route, AdminRoute::providers);
+  EXPECT_TRUE(needs_token(AdminRoute::providers));
+  const auto now = std::chrono::steady_clock::now();
+  auto& health = *snap->routes[0][0];
+  for (int i = 0; i < 5; ++i) health.record(upstream::RouteBreaker::Result::failure, now);  // 5 in a row: open
+  snap->providers[0].state->attempts_retried += 5;
+  const auto r = providers(*snap, now, kWall);
+  ASSERT_EQ(r.status, 200u);
+  const auto d = Json::parse(r.body);
+  ASSERT_EQ(d["routes"].size(), 1u);
+  const auto route = d["routes"][0];
+  EXPECT_EQ(route["provider"], "p");
+  EXPECT_EQ(route["model"], "m");
+  EXPECT_EQ(route["state"], "open");
+  EXPECT_DOUBLE_EQ(route["failure_rate"].get<double>(), 1.0);
+  EXPECT_EQ(route["recloses"]["in_ms"], 10'000);  // open_for's default
+  EXPECT_EQ(route["recloses"]["at"], "2026-11-21T12:00:10Z");
+  EXPECT_EQ(route["transitions"]["open"], 1);
+  EXPECT_EQ(d["providers"][0]["provider"], "p");
+  EXPECT_EQ(d["providers"][0]["attempts"]["retried"], 5);
+  // A probe after open_for succeeds: closed again, no re-closing time.
+  ASSERT_TRUE(health.allow(now + std::chrono::seconds(10)));
+  health.record(upstream::RouteBreaker::Result::success, now + std::chrono::seconds(10));
+  EXPECT_TRUE(Json::parse(providers(*snap, now, kWall).body)["routes"][0]["recloses"].is_null());
+}
+
 TEST_F(AdminRoutesTest, UsageByTenantModelAndDay) {
   use("alpha", 0, 100, 50);
   use("alpha", -1, 10, 5);

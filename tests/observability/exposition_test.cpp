@@ -45,7 +45,8 @@ TEST(Exposition, EveryContractMetricWithLabels) {
   r.error = Errc::insufficient_quota;
   r.upstream_called = r.queued = false;
   s.stats.record(r);
-  s.providers.push_back({"openai", 3, 2, 5, 9});
+  s.providers.push_back({"openai", 3, 2, 5, 9, 11, 4, 1, 6});
+  s.routes.push_back({"openai", "gpt-4.1", 2, 1, 2, 3});
   s.cache.push_back({"acme", 1, 2, 3, 4});
   s.redis_errors = {{"get", 6}};
   s.reloads_ok = 2;
@@ -72,6 +73,14 @@ TEST(Exposition, EveryContractMetricWithLabels) {
   EXPECT_EQ(m.at(R"(corral_upstream_connections{provider="openai",state="idle"})"), "5");
   EXPECT_EQ(m.at(R"(corral_upstream_connects_total{provider="openai"})"), "9");
   EXPECT_EQ(m.at(R"(corral_redis_errors_total{op="get"})"), "6");
+  EXPECT_EQ(m.at(R"(corral_upstream_attempts_total{provider="openai",outcome="ok"})"), "11");
+  EXPECT_EQ(m.at(R"(corral_upstream_attempts_total{provider="openai",outcome="retried"})"), "4");
+  EXPECT_EQ(m.at(R"(corral_upstream_attempts_total{provider="openai",outcome="failed"})"), "1");
+  EXPECT_EQ(m.at(R"(corral_upstream_attempts_total{provider="openai",outcome="skipped_open"})"), "6");
+  EXPECT_EQ(m.at(R"(corral_route_state{provider="openai",model="gpt-4.1"})"), "2");
+  EXPECT_EQ(m.at(R"(corral_breaker_transitions_total{provider="openai",model="gpt-4.1",to="closed"})"), "1");
+  EXPECT_EQ(m.at(R"(corral_breaker_transitions_total{provider="openai",model="gpt-4.1",to="half_open"})"), "2");
+  EXPECT_EQ(m.at(R"(corral_breaker_transitions_total{provider="openai",model="gpt-4.1",to="open"})"), "3");
   EXPECT_EQ(m.at(R"(corral_config_reloads_total{result="failure"})"), "1");
   EXPECT_EQ(m.at(R"(corral_build_info{version="1.2.3"})"), "1");
   // Buckets are cumulative and end at +Inf = count.
