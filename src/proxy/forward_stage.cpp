@@ -116,6 +116,15 @@ void count_skipped_open(Exchange& x, std::int64_t chosen_group) {
   }
 }
 
+// Whether a provider already failed an attempt of this request: another attempt there is a retry
+// against it, within its retry budget. (A failover to a provider that has not failed the request
+// is not held back: that is what a backup route is for.)
+bool failed_before(const Exchange& x, std::size_t provider) {
+  for (const auto& t : x.tries)
+    if (t.failures > 0 && t.config->provider == provider) return true;
+  return false;
+}
+
 // A place among a provider's retries in flight, which stay within `budget` of all its attempts in
 // flight so that an outage does not multiply the load on it. Taken when the retry is decided (so
 // that retries deciding at once cannot all pass), held through its pause and attempt.
@@ -181,7 +190,7 @@ awaitable<ForwardStage::Step> ForwardStage::try_route(Exchange& x, std::size_t i
   const auto& provider = x.config().providers[route.config->provider];
   auto& state = *x.snap->provider(provider).state;
   RetryPlace place;
-  if (x.attempts > 0 && !place.take(state, policy.budget)) {  // not this provider; maybe another
+  if (failed_before(x, provider.index) && !place.take(state, policy.budget)) {  // not this provider; maybe another
     candidate.skipped = true;
     co_return Step::again;
   }
