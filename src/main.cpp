@@ -13,6 +13,7 @@
 #include "corral/logging.hpp"
 #include "http/server.hpp"
 #include "runtime.hpp"
+#include "state/state_writer.hpp"
 
 using namespace corral;
 
@@ -70,6 +71,26 @@ int main(int argc, char** argv) {
     std::cerr << opt.config_path << ": " << *err << "\n";
     return 2;
   }
+  // Durable usage: read back before anything is served, written from a thread of its own.
+  std::unique_ptr<state::StateWriter> state_writer;
+  if (const auto& path = loaded.config->state.path; !path.empty()) {
+    std::string error;
+    auto db = state::UsageDb::open(path, error);
+    if (db && !state::load_usage(*db, std::chrono::system_clock::now(),
+                                 [&](const std::string& tenant, const auto& rows) {
+                                   runtime.restore_usage(tenant, rows, std::chrono::system_clock::now());
+                                 },
+                                 error))
+      db.reset();
+    if (!db) {
+      std::cerr << "corral: state.path: " << error << "\n";
+      return 2;
+    }
+    state_writer = std::make_unique<state::StateWriter>(
+        std::move(db), [&runtime] { return runtime.tenant_limiters(); },
+        [&runtime] { return runtime.snapshot()->config->state.flush_interval; }, runtime.state_errors());
+    state_writer->start();
+  }
   http_server::Server server(runtime);
   if (auto err = server.listen()) {
     spdlog::critical("{}", *err);
@@ -104,6 +125,7 @@ int main(int argc, char** argv) {
     const auto timeout = runtime.snapshot()->config->server.drain_timeout;
     spdlog::info("signal {}: draining (up to {} ms)", sig, timeout.count());
     server.drain(timeout);  // the admin listener keeps answering meanwhile (/readyz: 503)
+    if (state_writer) state_writer->stop();  // the usage of the last requests is written
     if (admin_server) admin_server->stop();
     spdlog::info("stopped");
   };

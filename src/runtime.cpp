@@ -41,6 +41,25 @@ SnapshotPtr Runtime::snapshot() const {
   return cached.snapshot;
 }
 
+std::vector<std::pair<std::string, std::shared_ptr<limits::TenantLimiter>>> Runtime::tenant_limiters() {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, std::shared_ptr<limits::TenantLimiter>>> out;
+  out.reserve(tenant_states_.size());
+  for (const auto& [id, state] : tenant_states_)
+    if (state.limiter) out.emplace_back(id, state.limiter);
+  return out;
+}
+
+void Runtime::restore_usage(const std::string& tenant,
+                            const std::vector<std::pair<limits::UsageLedger::Key, limits::UsageRow>>& rows,
+                            std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto& state = tenant_states_[tenant];
+  if (!state.limiter) state.limiter = std::make_shared<limits::TenantLimiter>();
+  if (!state.cache) state.cache = std::make_shared<cache::TenantCounters>();
+  state.limiter->restore(rows, limits::month_of_day(limits::utc_day(now)));
+}
+
 std::optional<std::string> Runtime::apply(ConfigPtr config) {
   auto snap = std::make_shared<Snapshot>();
   snap->config = config;

@@ -74,6 +74,16 @@ class Runtime {
   // The access log's writer thread and queue (kept across reloads; lines dropped are counted).
   const observability::AccessLog::Pool& log_pool() const { return log_pool_; }
 
+  // Every tenant's limiter since start (also of tenants a reload removed, or known only from the
+  // state file), by id: what the state writer keeps durable.
+  std::vector<std::pair<std::string, std::shared_ptr<limits::TenantLimiter>>> tenant_limiters();
+  // Usage read back from the state file at start.
+  void restore_usage(const std::string& tenant,
+                     const std::vector<std::pair<limits::UsageLedger::Key, limits::UsageRow>>& rows,
+                     std::chrono::system_clock::time_point now);
+  // Failed writes of the state file (corral_state_errors_total).
+  std::atomic<std::uint64_t>& state_errors() { return state_errors_; }
+
  private:
   mutable std::mutex snapshot_mu_;  // guards current_ (held to copy or swap one pointer)
   SnapshotPtr current_;
@@ -85,6 +95,7 @@ class Runtime {
   std::shared_ptr<cache::MemoryStore> memory_cache_ = std::make_shared<cache::MemoryStore>(CacheConfig{}.memory_bytes);
   cache::SingleFlight flights_;
   observability::AccessLog::Pool log_pool_ = observability::AccessLog::make_pool();
+  std::atomic<std::uint64_t> state_errors_{0};
 };
 
 // A client TLS context verifying peers against the system store (and `ca_file`).

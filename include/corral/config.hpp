@@ -52,6 +52,12 @@ struct AdminConfig {
   std::optional<Sha256> token_hash;       // absent: /admin/* refused
 };
 
+// state: — durable usage and spend (docs/scale-out.md).
+struct StateConfig {
+  std::string path = "/var/lib/corral/state.db";  // SQLite file; "" = off (a restart loses usage)
+  Duration flush_interval = 1s;                   // usage is written at least this often, and at drain
+};
+
 struct RedisConfig {
   enum class OnFailure { open, closed };
   std::string url;                       // redis://[:password@]host:port[/db] or unix:///path
@@ -60,6 +66,8 @@ struct RedisConfig {
   Duration connect_timeout = 1s;
   bool shared_limits = false;            // limits enforced across instances through Redis
   OnFailure on_failure = OnFailure::open;
+  Duration instance_ttl = 15s;           // an instance silent this long is dead: its slots are freed
+  double lease = 0;                      // share of a per-minute limit taken from Redis at once (0: none)
 };
 
 // A provider's base URL, split once at load.
@@ -210,6 +218,7 @@ struct Config {
   std::vector<TenantConfig> tenants;
   CacheConfig cache;
   RetryPolicy retry;  // defaults for every model
+  StateConfig state;
 
   // Lookups derived at load.
   std::unordered_map<std::string, std::size_t> provider_index;

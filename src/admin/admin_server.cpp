@@ -130,7 +130,8 @@ awaitable<Reply> AdminServer::metrics() {
   SharedCounts counts{reloader_.succeeded(), reloader_.failed(),
                       observability::AccessLog::dropped(runtime_.log_pool()), server_.clients().total(),
                       server_.clients().refused(http_server::ClientConnections::Admit::over_total),
-                      server_.clients().refused(http_server::ClientConnections::Admit::over_per_client)};
+                      server_.clients().refused(http_server::ClientConnections::Admit::over_per_client),
+                      runtime_.state_errors().load(std::memory_order_relaxed)};
   co_return Reply{200, "text/plain; version=0.0.4; charset=utf-8",
                   observability::render(build_scrape(samples, *snap, counts))};
 }

@@ -100,6 +100,7 @@ observability::Scrape build_scrape(const std::vector<WorkerSample>& samples, con
   s.reloads_ok = counts.reloads_ok;
   s.reloads_failed = counts.reloads_failed;
   s.access_log_dropped = counts.access_log_dropped;
+  s.state_errors = counts.state_errors;
   s.client_connections = counts.client_connections;
   s.connections_refused_total = counts.refused_over_total;
   s.connections_refused_per_client = counts.refused_per_client;

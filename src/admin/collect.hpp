@@ -29,6 +29,7 @@ awaitable<std::vector<WorkerSample>> collect(const std::vector<std::unique_ptr<W
 struct SharedCounts {
   std::uint64_t reloads_ok = 0, reloads_failed = 0, access_log_dropped = 0, client_connections = 0;
   std::uint64_t refused_over_total = 0, refused_per_client = 0;  // connections closed at accept
+  std::uint64_t state_errors = 0;
 };
 
 // The whole scrape: the workers' samples merged, with the gauges read from shared state.

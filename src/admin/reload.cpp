@@ -27,6 +27,7 @@ std::vector<std::string> restart_only_changes(const Config& before, const Config
     out.push_back("server.tls takes effect only after a restart");
   if (!same(before.admin.listen, after.admin.listen))
     out.push_back("admin.listen takes effect only after a restart");
+  if (before.state.path != after.state.path) out.push_back("state.path takes effect only after a restart");
   return out;
 }
 

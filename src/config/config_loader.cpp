@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -56,14 +57,14 @@ ConfigLoadResult build(const YAML::Node& root, const std::string& path, const En
     return {nullptr, r.take_errors()};
   }
   // Sections are read in dependency order, whatever their order in the file.
-  std::optional<YAML::Node> server, admin, redis, providers, models, tiers, scheduler, tenants, cache, retry;
+  std::optional<YAML::Node> server, admin, redis, providers, models, tiers, scheduler, tenants, cache, retry, state;
   auto keep = [](std::optional<YAML::Node>& into) {
     return [&into](const YAML::Node& v, const std::string&) { into = v; };
   };
   r.fields(root, "",
            {{"server", keep(server)}, {"admin", keep(admin)}, {"redis", keep(redis)}, {"providers", keep(providers)},
             {"models", keep(models)}, {"tiers", keep(tiers)}, {"scheduler", keep(scheduler)},
-            {"tenants", keep(tenants)}, {"cache", keep(cache)}, {"retry", keep(retry)}});
+            {"tenants", keep(tenants)}, {"cache", keep(cache)}, {"retry", keep(retry)}, {"state", keep(state)}});
 
   config::read_server(r, server ? *server : YAML::Node(YAML::NodeType::Map), cfg->server);
   if (admin) config::read_admin(r, *admin, cfg->admin);
@@ -84,6 +85,11 @@ ConfigLoadResult build(const YAML::Node& root, const std::string& path, const En
   if (scheduler) config::read_scheduler(r, *scheduler, cfg->scheduler);
   if (tenants) config::read_tenants(r, *tenants, *cfg);
   if (cache) config::read_cache(r, *cache, cfg->cache);
+  if (state) {
+    std::error_code ec;
+    const auto dir = std::filesystem::path(path).parent_path();
+    config::read_state(r, *state, dir.empty() ? std::string() : std::filesystem::absolute(dir, ec).string(), cfg->state);
+  }
 
   auto errors = r.take_errors();
   if (!errors.empty()) return {nullptr, std::move(errors)};

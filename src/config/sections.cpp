@@ -169,14 +169,36 @@ void read_redis(YamlReader& r, const YAML::Node& n, RedisConfig& c) {
        {"command_timeout", [&](auto& v, auto& p) { assign(c.command_timeout, r.duration(v, p)); }},
        {"connect_timeout", [&](auto& v, auto& p) { assign(c.connect_timeout, r.duration(v, p)); }},
        {"shared_limits", [&](auto& v, auto& p) { assign(c.shared_limits, r.boolean(v, p)); }},
-       {"on_failure", [&](auto& v, auto& p) {
+       {"on_failure",
+        [&](auto& v, auto& p) {
           auto s = r.string(v, p);
           if (!s) return;
           if (*s == "open") c.on_failure = RedisConfig::OnFailure::open;
           else if (*s == "closed") c.on_failure = RedisConfig::OnFailure::closed;
           else r.error(v, p + ": expected open or closed");
-        }}});
+        }},
+       {"instance_ttl",
+        [&](auto& v, auto& p) {
+          auto d = r.duration(v, p);
+          if (d && *d < std::chrono::seconds(1)) r.error(v, p + ": at least 1s");
+          else assign(c.instance_ttl, std::move(d));
+        }},
+       {"lease", [&](auto& v, auto& p) { assign(c.lease, r.number(v, p, 0, 0.5)); }}});
   if (n.IsMap() && !has_url) r.error(n, "redis: url is required");
+}
+
+void read_state(YamlReader& r, const YAML::Node& n, const std::string& config_dir, StateConfig& c) {
+  r.fields(n, "state",
+           {{"path",
+             [&](auto& v, auto& p) {
+               auto s = r.string(v, p);
+               if (!s) return;
+               if (s->empty()) r.error(v, p + ": expected a file path or off");
+               else if (*s == "off") c.path.clear();
+               else if ((*s)[0] == '/' || config_dir.empty()) c.path = *s;
+               else c.path = config_dir + "/" + *s;  // relative to the configuration file
+             }},
+            {"flush_interval", [&](auto& v, auto& p) { assign(c.flush_interval, r.duration(v, p)); }}});
 }
 
 namespace {

@@ -14,6 +14,8 @@ void read_models(YamlReader& r, const YAML::Node& n, Config& out);
 void read_tiers(YamlReader& r, const YAML::Node& n, Config& out);
 void read_scheduler(YamlReader& r, const YAML::Node& n, SchedulerConfig& out);
 void read_cache(YamlReader& r, const YAML::Node& n, CacheConfig& out);
+// A relative path is taken relative to `config_dir` (the configuration file's directory).
+void read_state(YamlReader& r, const YAML::Node& n, const std::string& config_dir, StateConfig& out);
 void read_retry(YamlReader& r, const YAML::Node& n, const std::string& path, RetryPolicy& out);
 void read_breaker(YamlReader& r, const YAML::Node& n, const std::string& path, BreakerConfig& out);
 // Needs models and tiers read first.

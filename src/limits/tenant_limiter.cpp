@@ -81,6 +81,25 @@ TenantLimiter::Status TenantLimiter::status(Time now, int month) {
           budget_usd_, spent_usd_, reserved_usd_};
 }
 
+void TenantLimiter::restore(const std::vector<std::pair<UsageLedger::Key, UsageRow>>& rows, int month) {
+  std::lock_guard lock(mu_);
+  roll_month(month);
+  for (const auto& [key, row] : rows) {
+    ledger_.restore(key.first, key.second, row);
+    if (month_of_day(key.first) == month) spent_usd_ += row.cost_usd;
+  }
+}
+
+std::vector<std::pair<UsageLedger::Key, UsageRow>> TenantLimiter::take_changed_usage() {
+  std::lock_guard lock(mu_);
+  return ledger_.take_changed();
+}
+
+void TenantLimiter::mark_usage_changed(const std::vector<UsageLedger::Key>& keys) {
+  std::lock_guard lock(mu_);
+  ledger_.mark_changed(keys);
+}
+
 std::map<std::string, UsageRow> TenantLimiter::month_usage(int month) const {
   std::lock_guard lock(mu_);
   return ledger_.month(month);

@@ -55,6 +55,11 @@ class TenantLimiter {
               bool record, bool cache_hit, Time now, int day);
 
   Status status(Time now, int month);
+  // Usage read back from durable storage at start: the ledger's rows, and this month's spend.
+  void restore(const std::vector<std::pair<UsageLedger::Key, UsageRow>>& rows, int month);
+  // For the state writer: the usage rows changed since it last asked, and those to ask for again.
+  std::vector<std::pair<UsageLedger::Key, UsageRow>> take_changed_usage();
+  void mark_usage_changed(const std::vector<UsageLedger::Key>& keys);
   std::map<std::string, UsageRow> month_usage(int month) const;
   // Rows with from <= day <= to, keyed (day, model).
   std::map<std::pair<int, std::string>, UsageRow> usage_range(int from_day, int to_day) const;

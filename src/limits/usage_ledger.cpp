@@ -66,9 +66,35 @@ void UsageLedger::record(const std::string& model, int day, const Usage& u, doub
   row.cached_tokens += u.cached_tokens;
   row.cache_hits += cache_hit ? 1 : 0;
   row.cost_usd += cost;
-  // Bounded: drop whole days older than the newest kMaxDays.
-  while (!rows_.empty() && rows_.rbegin()->first.first - rows_.begin()->first.first >= static_cast<int>(kMaxDays))
+  changed_.emplace(day, model);
+  drop_old_days();
+}
+
+// Bounded: whole days older than the newest kMaxDays go.
+void UsageLedger::drop_old_days() {
+  while (!rows_.empty() && rows_.rbegin()->first.first - rows_.begin()->first.first >= static_cast<int>(kMaxDays)) {
+    changed_.erase(rows_.begin()->first);
     rows_.erase(rows_.begin());
+  }
+}
+
+void UsageLedger::restore(int day, const std::string& model, const UsageRow& row) {
+  rows_[{day, model}].add(row);
+  drop_old_days();
+}
+
+std::vector<std::pair<UsageLedger::Key, UsageRow>> UsageLedger::take_changed() {
+  std::vector<std::pair<Key, UsageRow>> out;
+  out.reserve(changed_.size());
+  for (const auto& key : changed_)
+    if (auto it = rows_.find(key); it != rows_.end()) out.emplace_back(key, it->second);
+  changed_.clear();
+  return out;
+}
+
+void UsageLedger::mark_changed(const std::vector<Key>& keys) {
+  for (const auto& k : keys)
+    if (rows_.contains(k)) changed_.insert(k);
 }
 
 std::map<std::string, UsageRow> UsageLedger::month(int month_key) const {

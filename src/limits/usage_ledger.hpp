@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "api/usage.hpp"
 #include "corral/config.hpp"
@@ -36,8 +38,15 @@ struct UsageRow {
 class UsageLedger {
  public:
   static constexpr std::size_t kMaxDays = 400;
+  using Key = std::pair<int, std::string>;  // (day, model)
 
   void record(const std::string& model, int day, const Usage& u, double cost, bool cache_hit);
+  // Adds a row read back from durable storage (not marked as changed).
+  void restore(int day, const std::string& model, const UsageRow& row);
+  // The rows changed since the last call, with their whole values; they count as unchanged after.
+  std::vector<std::pair<Key, UsageRow>> take_changed();
+  // Rows whose write failed: changed again, so that the next take_changed() has them.
+  void mark_changed(const std::vector<Key>& keys);
   // This month's rows summed per model.
   std::map<std::string, UsageRow> month(int month_key) const;
   // Rows with from <= day <= to, keyed (day, model).
@@ -45,7 +54,10 @@ class UsageLedger {
   std::size_t days() const;
 
  private:
-  std::map<std::pair<int, std::string>, UsageRow> rows_;  // ordered by day, then model
+  void drop_old_days();
+
+  std::map<Key, UsageRow> rows_;  // ordered by day, then model
+  std::set<Key> changed_;         // since the last take_changed()
 };
 
 }  // namespace corral::limits

@@ -177,6 +177,8 @@ std::string render(const Scrape& s) {
   sample(out, "corral_config_reloads_total", {{"result", "failure"}}, s.reloads_failed);
   header(out, "corral_access_log_dropped_total", "counter", "Access-log lines dropped because the writer fell behind.");
   sample(out, "corral_access_log_dropped_total", {}, s.access_log_dropped);
+  header(out, "corral_state_errors_total", "counter", "Failed writes of usage to the state file (retried).");
+  sample(out, "corral_state_errors_total", {}, s.state_errors);
   header(out, "corral_client_connections", "gauge", "Open client connections.");
   sample(out, "corral_client_connections", {}, s.client_connections);
   header(out, "corral_client_connections_refused_total", "counter",

@@ -36,6 +36,7 @@ struct Scrape {
   std::vector<std::pair<std::string, std::uint64_t>> redis_errors;  // by op
   std::uint64_t reloads_ok = 0, reloads_failed = 0;
   std::uint64_t access_log_dropped = 0;
+  std::uint64_t state_errors = 0;  // failed writes of the state file
   std::uint64_t client_connections = 0;
   std::uint64_t connections_refused_total = 0, connections_refused_per_client = 0;
   std::string version;

@@ -18,6 +18,22 @@ echo "$out" | grep -q "^$tmp/bad.yaml:3:3: unknown key \"bogus\"" || fail "secon
 "$corral" --config "$tmp/bad.yaml" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "daemon with invalid config exit $rc, want 2"
 
+# A state file that cannot be used stops the daemon at start: exit 2, the path and the reason.
+state_config() {
+  printf 'server:\n  listen: "127.0.0.1:0"\nproviders:\n  p:\n    base_url: "http://127.0.0.1:9/v1"\n'
+  printf 'models:\n  m:\n    routes: [{provider: p}]\nstate:\n  path: "%s"\n' "$1"
+}
+touch "$tmp/a-file"
+state_config "$tmp/a-file/state.db" >"$tmp/state1.yaml"
+out=$("$corral" --config "$tmp/state1.yaml" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "unusable state.path exit $rc, want 2"
+echo "$out" | grep -q "state.path: $tmp/a-file/state.db: cannot create the directory" || fail "no path or reason: $out"
+printf 'this is not a database, only some text that is long enough to be read as a header' >"$tmp/corrupt.db"
+state_config "$tmp/corrupt.db" >"$tmp/state2.yaml"
+out=$("$corral" --config "$tmp/state2.yaml" 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "corrupt state file exit $rc, want 2"
+echo "$out" | grep -q "state.path: $tmp/corrupt.db: file is not a database" || fail "corrupt file not named: $out"
+
 out=$(printf 'sk-acme-0001\n' | "$corral" hash-key) || fail "hash-key failed"
 [ "$out" = "sha256:f64df940e75359a440632480fb0bb219a66c8db9e108aa87fc8208436e460138" ] || fail "hash-key: $out"
 printf '' | "$corral" hash-key >/dev/null 2>&1 && fail "hash-key accepted an empty key"

@@ -45,6 +45,8 @@ before(async () => {
   writeFileSync(config, `server:
   listen: "127.0.0.1:0"
   threads: 2
+state:
+  path: "${join(dir, 'state.db')}"
 providers:
   mock:
     base_url: "http://127.0.0.1:${mockPort}/v1"

@@ -273,6 +273,9 @@ std::string with_mock_port(std::string config, std::uint16_t mock_port) {
 Corral::Corral(std::string config, std::uint16_t mock_port) {
   const auto dir = temp_dir();
   config = with_mock_port(std::move(config), mock_port);
+  // Usage is kept in a state file of the test's own, unless the test names one.
+  if (config.find("\nstate:") == std::string::npos && !config.starts_with("state:"))
+    config += "state:\n  path: \"" + dir + "/state.db\"\n";
   config_path = dir + "/corral.yaml";
   std::ofstream(config_path) << config;
   process = std::make_unique<Process>(CORRAL_BIN, std::vector<std::string>{"--config", config_path, "--log-level", "debug"},

@@ -23,6 +23,7 @@ want 'User=corral'
 want 'NoNewPrivileges=yes'
 want 'ProtectSystem=strict'
 want 'PrivateTmp=yes'
+want 'StateDirectory=corral'
 stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s\?$/\1/p' "$unit")
 drain=$(sed -n 's/^  drain_timeout: *\([0-9]*\)s$/\1/p' "$src/config/corral.yaml")
 [ -n "$stop" ] && [ -n "$drain" ] || fail "TimeoutStopSec or drain_timeout not found"
@@ -37,6 +38,10 @@ for f in usr/bin/corral usr/bin/corral-mock etc/corral/corral.yaml usr/lib/syste
 done
 grep -q '^ExecStart=/usr/bin/corral --config /etc/corral/corral.yaml$' "$work/root/usr/lib/systemd/system/corral.service" \
   || fail "the installed unit does not start /usr/bin/corral with /etc/corral/corral.yaml"
+grep -q '^  path: /var/lib/corral/state.db$' "$work/root/etc/corral/corral.yaml" \
+  || fail "the installed configuration does not keep its state in /var/lib/corral (the unit's StateDirectory)"
+"$build/corral" --check-config --config "$work/root/etc/corral/corral.yaml" >/dev/null \
+  || fail "the installed configuration does not load"
 
 # 4. cpack -G DEB from the build under test.
 (cd "$build" && cpack -G DEB -B "$work/deb" >/dev/null) || fail "cpack -G DEB failed"

@@ -5,7 +5,7 @@ set -u
 cd "$1/src" || exit 1
 fail=0
 # Folders that know nothing of the HTTP server, the stages, the admin listener or the worker.
-low="api upstream limits cache scheduler redis tenancy observability config common"
+low="api upstream limits cache scheduler redis tenancy observability state config common"
 for dir in $low; do
   bad=$(grep -HnE '#include "(http/|proxy/|admin/|worker\.hpp|runtime\.hpp)' "$dir"/*.hpp "$dir"/*.cpp 2>/dev/null)
   if [ -n "$bad" ]; then echo "FAIL: $dir/ includes a higher floor:"; echo "$bad"; fail=1; fi
