@@ -1,5 +1,8 @@
 #include "runtime.hpp"
 
+#include <cstdio>
+#include <random>
+
 namespace corral {
 
 std::shared_ptr<ssl::context> make_client_tls_context(const ProviderConfig& p, std::string& error) {
@@ -41,6 +44,67 @@ SnapshotPtr Runtime::snapshot() const {
   return cached.snapshot;
 }
 
+namespace {
+
+std::string random_instance_id() {
+  std::random_device rd;
+  std::uniform_int_distribution<std::uint64_t> d;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(d(rd)));
+  return buf;
+}
+
+// The part of `n` that instance `rank` of `count` takes: the whole divided as evenly as it goes,
+// the shares adding up to `n`.
+std::uint64_t share_of(std::uint64_t n, std::size_t rank, std::size_t count) {
+  return n / count + (rank < n % count ? 1 : 0);
+}
+
+}  // namespace
+
+Runtime::Runtime() : instance_id_(random_instance_id()) {}
+
+void Runtime::configure_gates(const Config& config) {
+  const auto& sc = config.scheduler;
+  scheduler::QueueBounds bounds;
+  bounds.max_queue = sc.max_queue;
+  bounds.max_queue_per_tenant = sc.max_queue_per_tenant;
+  bounds.min_share[1] = sc.min_share_high;
+  bounds.min_share[2] = sc.min_share_normal;
+  bounds.min_share[3] = sc.min_share_low;
+  bounds.fifo = sc.fifo;
+  bounds.headroom = sc.headroom;
+  const bool shared = config.redis && config.redis->shared_limits;
+  const auto rank = shared ? share_rank_ : 0, count = shared ? share_count_ : 1;
+  for (const auto& p : config.providers) {
+    const auto divided = [&](std::uint64_t per_minute) { return static_cast<double>(per_minute) / static_cast<double>(count); };
+    provider_states_[p.name]->gate->configure(share_of(p.max_concurrency, rank, count), bounds,
+                                              divided(p.requests_per_minute), divided(p.tokens_per_minute));
+  }
+}
+
+void Runtime::set_instance_share(std::size_t rank, std::size_t count) {
+  std::lock_guard lock(mu_);
+  count = std::max<std::size_t>(1, count);
+  if (rank == share_rank_ && count == share_count_) return;
+  share_rank_ = rank;
+  share_count_ = count;
+  if (auto snap = snapshot()) configure_gates(*snap->config);
+}
+
+std::pair<std::size_t, std::size_t> Runtime::instance_share() {
+  std::lock_guard lock(mu_);
+  return {share_rank_, share_count_};
+}
+
+std::vector<std::string> Runtime::tenants_holding_shared() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, state] : tenant_states_)
+    if (state.shared_held && state.shared_held->load(std::memory_order_relaxed) > 0) out.push_back(id);
+  return out;
+}
+
 std::vector<std::pair<std::string, std::shared_ptr<limits::TenantLimiter>>> Runtime::tenant_limiters() {
   std::lock_guard lock(mu_);
   std::vector<std::pair<std::string, std::shared_ptr<limits::TenantLimiter>>> out;
@@ -57,6 +121,7 @@ void Runtime::restore_usage(const std::string& tenant,
   auto& state = tenant_states_[tenant];
   if (!state.limiter) state.limiter = std::make_shared<limits::TenantLimiter>();
   if (!state.cache) state.cache = std::make_shared<cache::TenantCounters>();
+  if (!state.shared_held) state.shared_held = std::make_shared<std::atomic<std::int64_t>>(0);
   state.limiter->restore(rows, limits::month_of_day(limits::utc_day(now)));
 }
 
@@ -72,17 +137,6 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     auto& state = provider_states_[p.name];
     if (!state) state = std::make_shared<ProviderState>();
     pr.state = state;
-    const auto& sc = config->scheduler;
-    scheduler::QueueBounds bounds;
-    bounds.max_queue = sc.max_queue;
-    bounds.max_queue_per_tenant = sc.max_queue_per_tenant;
-    bounds.min_share[1] = sc.min_share_high;
-    bounds.min_share[2] = sc.min_share_normal;
-    bounds.min_share[3] = sc.min_share_low;
-    bounds.fifo = sc.fifo;
-    bounds.headroom = sc.headroom;
-    state->gate->configure(p.max_concurrency, bounds, static_cast<double>(p.requests_per_minute),
-                           static_cast<double>(p.tokens_per_minute));
     if (p.origin.tls) {
       std::string error;
       pr.tls = make_client_tls_context(p, error);
@@ -90,12 +144,14 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     }
     snap->providers.push_back(std::move(pr));
   }
+  configure_gates(*config);
   // Bucket levels, leases and usage survive a reload; changed limits apply from now on.
   const auto now = std::chrono::steady_clock::now();
   for (const auto& t : config->tenants) {
     auto& state = tenant_states_[t.id];
     if (!state.limiter) state.limiter = std::make_shared<limits::TenantLimiter>();
     if (!state.cache) state.cache = std::make_shared<cache::TenantCounters>();
+    if (!state.shared_held) state.shared_held = std::make_shared<std::atomic<std::int64_t>>(0);
     state.limiter->configure(t.rate_limits, t.budget_monthly_usd, now);
     snap->tenants.push_back(state);
   }

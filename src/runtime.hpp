@@ -43,6 +43,9 @@ struct ProviderRuntime {
 struct TenantState {
   std::shared_ptr<limits::TenantLimiter> limiter;
   std::shared_ptr<cache::TenantCounters> cache;
+  // Requests of this instance admitted through Redis (redis.shared_limits) and not settled yet:
+  // while there are any, the instance tells Redis it is alive for this tenant.
+  std::shared_ptr<std::atomic<std::int64_t>> shared_held;
 };
 
 struct Snapshot {
@@ -61,6 +64,7 @@ using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
 class Runtime {
  public:
+  Runtime();
   // Builds what the snapshot needs beyond the config (TLS contexts) and swaps it in.
   // Returns an error message and changes nothing when that fails.
   std::optional<std::string> apply(ConfigPtr config);
@@ -84,6 +88,15 @@ class Runtime {
   // Failed writes of the state file (corral_state_errors_total).
   std::atomic<std::uint64_t>& state_errors() { return state_errors_; }
 
+  // This process among the instances sharing one Redis: a random id, fixed for its life.
+  const std::string& instance_id() const { return instance_id_; }
+  // The live instances (redis.shared_limits) divide each provider account's max_concurrency and
+  // requests/tokens per minute: this one takes the share of `rank` among `count`.
+  void set_instance_share(std::size_t rank, std::size_t count);
+  std::pair<std::size_t, std::size_t> instance_share();
+  // Tenants with requests admitted through Redis and not settled yet (their ids).
+  std::vector<std::string> tenants_holding_shared();
+
  private:
   mutable std::mutex snapshot_mu_;  // guards current_ (held to copy or swap one pointer)
   SnapshotPtr current_;
@@ -96,6 +109,10 @@ class Runtime {
   cache::SingleFlight flights_;
   observability::AccessLog::Pool log_pool_ = observability::AccessLog::make_pool();
   std::atomic<std::uint64_t> state_errors_{0};
+  const std::string instance_id_;
+  std::size_t share_rank_ = 0, share_count_ = 1;  // guarded by mu_
+
+  void configure_gates(const Config& config);  // with mu_ held
 };
 
 // A client TLS context verifying peers against the system store (and `ca_file`).

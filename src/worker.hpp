@@ -13,6 +13,7 @@
 #include "corral/asio.hpp"
 #include "cache/worker_cache.hpp"
 #include "http/client_connections.hpp"
+#include "limits/shared_accounting.hpp"
 #include "observability/worker_stats.hpp"
 #include "runtime.hpp"
 #include "upstream/connection_pool.hpp"
@@ -55,6 +56,9 @@ struct Worker {
   std::unordered_set<Drainable*> sessions;  // live client sessions of this worker
   cache::WorkerCache cache;                 // this thread's cache backend (and Redis connection)
   observability::WorkerStats stats;         // this thread's request metrics (read by a scrape on this thread)
+  limits::SharedAccounting accounting;      // usage and settlements on their way to Redis
+  std::uint64_t leases = 0;                 // admissions through Redis so far (their ids)
+  std::size_t settling = 0;                 // settlements on their way to Redis
 };
 
 }  // namespace corral

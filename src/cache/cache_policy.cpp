@@ -17,7 +17,8 @@ std::string cache_key(std::string_view prefix, std::string_view tenant, std::str
                       const nlohmann::json& body) {
   std::string k;
   k.reserve(prefix.size() + tenant.size() + model.size() + 80);
-  k.append(prefix).append(":t:").append(tenant).append(":resp:").append(model).append(":");
+  // Under the tenant's hash tag, as every key of the tenant (one Redis Cluster slot per tenant).
+  k.append("{").append(prefix).append(":t:").append(tenant).append("}:resp:").append(model).append(":");
   k.append(to_hex(sha256(canonical_request(body))));
   return k;
 }

@@ -25,6 +25,12 @@ class WorkerCache {
     return *backend_;
   }
   redis::RedisClient* redis() const { return redis_.get(); }
+  // The thread's Redis connection for `cfg` (null without `redis`); held by whoever awaits on it,
+  // so that a reload replacing it cannot pull it away mid-command.
+  std::shared_ptr<redis::RedisClient> client(const ConfigPtr& cfg) {
+    refresh(cfg);
+    return redis_;
+  }
   void stop();
 
  private:

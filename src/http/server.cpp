@@ -4,6 +4,7 @@
 
 #include "corral/listener.hpp"
 #include "http/client_session.hpp"
+#include "limits/shared_scripts.hpp"
 
 namespace corral::http_server {
 namespace {
@@ -57,6 +58,7 @@ void Server::start() {
     guards_.push_back(asio::make_work_guard(w.io));
     asio::co_spawn(w.io, accept_loop(w, acceptors_[i]), asio::detached);
     asio::co_spawn(w.io, sweep_pools(w), asio::detached);
+    asio::co_spawn(w.io, redis_upkeep(w), asio::detached);
     asio::post(w.io, [this, &w] { w.cache.refresh(runtime_.snapshot()->config); });  // connect Redis now
     threads_.emplace_back([&w] { w.io.run(); });
   }
@@ -124,6 +126,49 @@ awaitable<void> Server::sweep_pools(Worker& w) {
   }
 }
 
+// Each thread's traffic with Redis for limits and usage: every state.flush_interval, the settlements
+// it owes and its usage batch. The first thread also renews this instance's presence every
+// instance_ttl / 3 (redis.shared_limits): the live instances divide the providers' capacity, and
+// the tenants' requests this instance holds stay held.
+awaitable<void> Server::redis_upkeep(Worker& w) {
+  asio::steady_timer timer(w.io);
+  auto presence_due = std::chrono::steady_clock::now();
+  while (!w.draining) {
+    const auto snap = runtime_.snapshot();
+    const auto& cfg = *snap->config;
+    timer.expires_after(cfg.state.flush_interval);
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec || w.draining || !cfg.redis) continue;
+    auto redis = w.cache.client(snap->config);
+    if (!redis) continue;
+    co_await w.accounting.flush(*redis, cfg.redis->key_prefix, runtime_.instance_id(),
+                                runtime_.instance_id() + ":" + std::to_string(w.index));
+    if (w.index == 0 && cfg.redis->shared_limits && std::chrono::steady_clock::now() >= presence_due) {
+      co_await renew_presence(*redis, *cfg.redis);
+      presence_due = std::chrono::steady_clock::now() + cfg.redis->instance_ttl / 3;
+    }
+  }
+}
+
+awaitable<void> Server::renew_presence(redis::RedisClient& redis, const RedisConfig& cfg, bool leaving) {
+  const auto& self = runtime_.instance_id();
+  const auto key = cfg.key_prefix + ":instances";
+  const auto ttl = std::to_string(leaving ? 0 : cfg.instance_ttl.count());
+  std::vector<std::string_view> keys{key}, args{self, ttl};  // (vectors built before co_await: GCC 12)
+  auto r = co_await redis::run(redis, limits::scripts::presence(), std::move(keys), std::move(args), redis::Op::limit);
+  if (leaving || !r.ok() || r.reply.type != redis::Reply::Type::array) co_return;
+  std::vector<std::string> live;
+  for (const auto& e : r.reply.elements) live.push_back(e.str);
+  std::sort(live.begin(), live.end());
+  const auto rank = static_cast<std::size_t>(std::lower_bound(live.begin(), live.end(), self) - live.begin());
+  if (rank == live.size() || live[rank] != self) live.insert(live.begin() + static_cast<std::ptrdiff_t>(rank), self);
+  const auto before = runtime_.instance_share();
+  runtime_.set_instance_share(rank, live.size());
+  if (before.second != live.size()) spdlog::info("{} instances share the providers' capacity", live.size());
+  for (const auto& tenant : runtime_.tenants_holding_shared())
+    co_await limits::shared_heartbeat(redis, limits::tenant_keys(cfg.key_prefix, tenant), self);
+}
+
 awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_point deadline) {
   w.draining = true;
   error_code ec;
@@ -135,6 +180,22 @@ awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_
     co_await poll.async_wait(use_nothrow);
   }
   if (!w.sessions.empty()) spdlog::warn("drain: closing {} connections still busy", w.sessions.size());
+  // What is owed to Redis goes out before the connection closes (settlements in flight first).
+  const auto snap = runtime_.snapshot();
+  if (snap->config->redis) {
+    if (auto redis = w.cache.client(snap->config)) {
+      const auto settled_by = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      while (w.settling > 0 && std::chrono::steady_clock::now() < settled_by) {
+        poll.expires_after(std::chrono::milliseconds(5));
+        co_await poll.async_wait(use_nothrow);
+      }
+      const auto& rc = *snap->config->redis;
+      if (!co_await w.accounting.flush(*redis, rc.key_prefix, runtime_.instance_id(),
+                                       runtime_.instance_id() + ":" + std::to_string(w.index)))
+        spdlog::warn("drain: usage or settlements not written to Redis ({} settlements owed)", w.accounting.owed());
+      if (w.index == 0 && rc.shared_limits) co_await renew_presence(*redis, rc, /*leaving=*/true);
+    }
+  }
   w.cache.stop();
   guards_[w.index].reset();
   w.io.stop();

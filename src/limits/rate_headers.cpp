@@ -39,10 +39,14 @@ nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, 
                          std::chrono::system_clock::time_point wall) {
   const int day = utc_day(wall);
   const int month = month_of_day(day);
-  const auto s = limiter.status(now, month);
+  return usage_report(tenant, tier, limiter.status(now, month), limiter.month_usage(month), day);
+}
+
+nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, const TenantLimiter::Status& s,
+                            const std::map<std::string, UsageRow>& by_model, int day) {
   nlohmann::json models = nlohmann::json::object();
   UsageRow total;
-  for (const auto& [model, row] : limiter.month_usage(month)) {
+  for (const auto& [model, row] : by_model) {
     models[model] = {{"requests", row.requests},           {"prompt_tokens", row.prompt_tokens},
                      {"completion_tokens", row.completion_tokens}, {"cached_tokens", row.cached_tokens},
                      {"cache_hits", row.cache_hits},       {"cost_usd", row.cost_usd}};

@@ -24,5 +24,8 @@ void add_retry_after(Duration wait, HeaderList& out);
 // model, the budget and what remains.
 nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter,
                          Time now, std::chrono::system_clock::time_point wall);
+// The same from where the limits stand and this month's usage by model (as Redis has them).
+nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, const TenantLimiter::Status& status,
+                            const std::map<std::string, UsageRow>& by_model, int day);
 
 }  // namespace corral::limits

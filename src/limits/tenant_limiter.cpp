@@ -36,23 +36,36 @@ TenantLimiter::Decision TenantLimiter::admit(const Ask& ask, Time now, int month
   return d;
 }
 
+TenantLimiter::Decision TenantLimiter::refusal(Errc e, Duration retry_after, double limit, double tokens_asked,
+                                               double capacity) {
+  const auto n = std::to_string(static_cast<long long>(limit));
+  switch (e) {
+    case Errc::rate_limit_concurrency:
+      return {e, retry_after, "Too many concurrent requests: limit " + n + "."};
+    case Errc::rate_limit_requests:
+      return {e, retry_after, "Rate limit reached for requests per minute: limit " + n + "."};
+    case Errc::rate_limit_tokens:
+      return {e, retry_after,
+              tokens_asked > capacity
+                  ? "Request too large for tokens per minute: it asks for " +
+                        std::to_string(static_cast<long long>(tokens_asked)) + " tokens."
+                  : "Rate limit reached for tokens per minute: limit " + n + "."};
+    default:
+      return {Errc::insufficient_quota, retry_after, "Monthly budget of $" + std::to_string(limit) + " would be exceeded."};
+  }
+}
+
 TenantLimiter::Decision TenantLimiter::decide(const Ask& ask, Time now) {
   if (concurrent_limit_ && in_flight_ >= concurrent_limit_)
-    return {Errc::rate_limit_concurrency, std::chrono::seconds(1),
-            "Too many concurrent requests: limit " + std::to_string(concurrent_limit_) + "."};
+    return refusal(Errc::rate_limit_concurrency, std::chrono::seconds(1), static_cast<double>(concurrent_limit_));
   if (requests_.limited() && requests_.level(now) < 1.0)
-    return {Errc::rate_limit_requests, requests_.time_until(1.0, now),
-            "Rate limit reached for requests per minute: limit " + std::to_string(static_cast<long long>(requests_.per_minute())) + "."};
+    return refusal(Errc::rate_limit_requests, requests_.time_until(1.0, now), requests_.per_minute());
   const double tokens = ask.charge_tokens ? ask.tokens : 0.0;
-  if (tokens_.limited() && tokens > 0 && tokens_.level(now) < tokens) {
-    std::string msg = tokens > tokens_.capacity()
-                          ? "Request too large for tokens per minute: it asks for " + std::to_string(static_cast<long long>(tokens)) + " tokens."
-                          : "Rate limit reached for tokens per minute: limit " + std::to_string(static_cast<long long>(tokens_.per_minute())) + ".";
-    return {Errc::rate_limit_tokens, tokens_.time_until(tokens, now), std::move(msg)};
-  }
+  if (tokens_.limited() && tokens > 0 && tokens_.level(now) < tokens)
+    return refusal(Errc::rate_limit_tokens, tokens_.time_until(tokens, now), tokens_.per_minute(), tokens,
+                   tokens_.capacity());
   if (budget_usd_ > 0 && spent_usd_ + reserved_usd_ + ask.max_cost_usd > budget_usd_)
-    return {Errc::insufficient_quota, std::chrono::hours(1),
-            "Monthly budget of $" + std::to_string(budget_usd_) + " would be exceeded."};
+    return refusal(Errc::insufficient_quota, std::chrono::hours(1), budget_usd_);
   ++in_flight_;
   requests_.try_take(1.0, now);
   if (tokens > 0) tokens_.adjust(-tokens, now);
@@ -79,6 +92,13 @@ TenantLimiter::Status TenantLimiter::status(Time now, int month) {
   roll_month(month);
   return {bucket_status(requests_, now), bucket_status(tokens_, now), concurrent_limit_, in_flight_,
           budget_usd_, spent_usd_, reserved_usd_};
+}
+
+void TenantLimiter::record(const std::string& model, int day, const Usage& used, double cost_usd, bool cache_hit) {
+  std::lock_guard lock(mu_);
+  roll_month(month_of_day(day));
+  spent_usd_ += cost_usd;
+  ledger_.record(model, day, used, cost_usd, cache_hit);
 }
 
 void TenantLimiter::restore(const std::vector<std::pair<UsageLedger::Key, UsageRow>>& rows, int month) {

@@ -43,6 +43,9 @@ class TenantLimiter {
     LimitStatus requests, tokens;  // where the buckets stand after the decision (for headers)
   };
 
+  // The refusal `e` (a rate_limit_* or insufficient_quota) as every limiter words it.
+  static Decision refusal(Errc e, Duration retry_after, double limit, double tokens_asked = 0, double capacity = 0);
+
   // Applies a tenant's (new) limits; bucket levels, leases and usage are kept.
   void configure(const RateLimits& limits, double budget_usd, Time now);
 
@@ -55,6 +58,8 @@ class TenantLimiter {
               bool record, bool cache_hit, Time now, int day);
 
   Status status(Time now, int month);
+  // Usage of a request admitted elsewhere (through Redis): into the ledger and this month's spend.
+  void record(const std::string& model, int day, const Usage& used, double cost_usd, bool cache_hit);
   // Usage read back from durable storage at start: the ledger's rows, and this month's spend.
   void restore(const std::vector<std::pair<UsageLedger::Key, UsageRow>>& rows, int month);
   // For the state writer: the usage rows changed since it last asked, and those to ask for again.

@@ -1,19 +1,57 @@
 #include "proxy/admission_stage.hpp"
 
-namespace corral::proxy {
+#include "proxy/stage_configs.hpp"
+#include "worker.hpp"
 
-bool AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::Ask& ask) {
+namespace corral::proxy {
+namespace {
+
+int this_day() { return limits::utc_day(std::chrono::system_clock::now()); }
+
+}  // namespace
+
+awaitable<bool> AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::Ask& ask) {
+  const auto& cfg = x.config();
+  const int month = limits::month_of_day(this_day());
+  if (cfg.redis && cfg.redis->shared_limits) {
+    if (auto redis = worker_.cache.client(x.snap->config)) {
+      auto keys = limits::tenant_keys(x.stage->cache_key_prefix, x.tenant->id);
+      auto lease = std::to_string(worker_.index) + "-" + std::to_string(++worker_.leases);
+      const auto d = co_await limits::shared_admit(*redis, keys, x.tenant->rate_limits, x.tenant->budget_monthly_usd,
+                                                   ask, worker_.runtime.instance_id(), lease,
+                                                   cfg.redis->instance_ttl, month);
+      if (d.reached) {
+        limits::add_ratelimit_headers(d.decision.requests, d.decision.tokens, x.headers);
+        if (d.decision.error != Errc::ok) {
+          limits::add_retry_after(d.decision.retry_after, x.headers);
+          x.fail(d.decision.error, d.decision.message);
+          co_return false;
+        }
+        const double tpm = static_cast<double>(x.tenant->rate_limits.tokens_per_minute);
+        x.shared = limits::Settlement{std::move(keys), std::move(lease), tpm,
+                                      tpm * std::max(1.0, x.tenant->rate_limits.burst_allowance),
+                                      ask.charge_tokens ? ask.tokens : 0.0, 0, month};
+        x.tenant_state->shared_held->fetch_add(1, std::memory_order_relaxed);
+        co_return true;
+      }
+    }
+    if (cfg.redis->on_failure == RedisConfig::OnFailure::closed) {
+      limits::add_retry_after(std::chrono::seconds(1), x.headers);
+      x.fail(Errc::unavailable, "The shared limits cannot be checked now; retry later.");
+      co_return false;
+    }
+    // on_failure: open — this instance's own limiter decides until Redis answers again.
+  }
   const auto& limiter = x.tenant_state->limiter;
-  const int month = limits::month_of_day(limits::utc_day(std::chrono::system_clock::now()));
   const auto d = limiter->admit(ask, std::chrono::steady_clock::now(), month);
   limits::add_ratelimit_headers(d.requests, d.tokens, x.headers);
   if (d.error != Errc::ok) {
     limits::add_retry_after(d.retry_after, x.headers);
     x.fail(d.error, d.message);
-    return false;
+    co_return false;
   }
   x.lease = limits::Lease(limiter, ask, x.body.model, x.model->price);
-  return true;
+  co_return true;
 }
 
 awaitable<Verdict> AdmissionStage::on_request(Exchange& x) {
@@ -21,22 +59,66 @@ awaitable<Verdict> AdmissionStage::on_request(Exchange& x) {
   const limits::TenantLimiter::Ask ask{
       static_cast<double>(x.estimate.total()),
       limits::cost_usd(limits::Usage{x.estimate.prompt_bound, x.estimate.output_bound, 0}, x.model->price)};
-  co_return admit(x, ask) ? Verdict::proceed : Verdict::stop;
+  co_return co_await admit(x, ask) ? Verdict::proceed : Verdict::stop;
+}
+
+// The usage goes to Redis too when Redis keeps usage (batched by this thread). `spend`: it counts
+// against the shared budget this way (it was admitted without Redis).
+void AdmissionStage::keep_usage(Exchange& x, const std::string& model, const limits::Usage& used, double cost,
+                                bool cache_hit, bool spend) {
+  const auto& redis = x.config().redis;
+  if (redis) worker_.accounting.usage.add(x.tenant->id, model, this_day(), used, cost, cache_hit, spend && redis->shared_limits);
+}
+
+void AdmissionStage::settle_shared(Exchange& x, const limits::Usage& used, const ModelConfig& model, bool answered,
+                                   bool cache_hit) {
+  auto s = std::move(*x.shared);
+  x.shared.reset();
+  x.tenant_state->shared_held->fetch_sub(1, std::memory_order_relaxed);
+  const double cost = answered ? limits::cost_usd(used, model.price) : 0.0;
+  if (s.tokens_back > 0) s.tokens_back -= static_cast<double>(used.prompt_tokens + used.completion_tokens);
+  s.cost_micro = limits::to_micro(cost);
+  if (answered || cache_hit) {
+    x.tenant_state->limiter->record(model.name, this_day(), used, cost, cache_hit);
+    keep_usage(x, model.name, used, cost, cache_hit, false);
+  }
+  // Settled without holding up the connection; what Redis cannot take now is sent again later.
+  ++worker_.settling;
+  asio::co_spawn(
+      worker_.io,
+      [&w = worker_, redis = worker_.cache.client(x.snap->config), s = std::move(s)]() mutable -> awaitable<void> {
+        if (!redis || !co_await limits::shared_settle(*redis, w.runtime.instance_id(), s))
+          w.accounting.settle_later(std::move(s));
+        --w.settling;
+      },
+      asio::detached);
+}
+
+void AdmissionStage::settle_cache_hit(Exchange& x) {
+  if (x.shared) {
+    settle_shared(x, {}, *x.model, false, true);
+    return;
+  }
+  x.lease.settle_cache_hit(std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  keep_usage(x, x.body.model, {}, 0.0, true, true);
 }
 
 awaitable<void> AdmissionStage::on_complete(Exchange& x) {
-  if (!x.lease) co_return;  // answered from the cache (settled there), or never admitted
-  if (!x.used) {            // no provider answered: the lease gives everything back now
-    x.lease = limits::Lease();
-    co_return;
-  }
   const auto* model = x.answer_model ? x.answer_model : x.model;
   auto& rec = *x.record;
-  if (model != x.model) {  // a fallback model answered: usage and cost are recorded under it
-    x.lease.rebind(model->name, model->price);
-    rec.model.assign(model->name);
+  if (model != x.model && x.used) rec.model.assign(model->name);  // a fallback model answered: its usage and cost
+  if (x.shared) {
+    settle_shared(x, x.used.value_or(limits::Usage{}), *model, x.used.has_value(), false);
+  } else if (x.lease) {       // (no lease: answered from the cache, and settled there, or never admitted)
+    if (!x.used) {            // no provider answered: the lease gives everything back now
+      x.lease = limits::Lease();
+      co_return;
+    }
+    if (model != x.model) x.lease.rebind(model->name, model->price);
+    x.lease.settle(*x.used, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+    keep_usage(x, model->name, *x.used, limits::cost_usd(*x.used, model->price), false, true);
   }
-  x.lease.settle(*x.used, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  if (!x.used) co_return;
   rec.prompt_tokens = x.used->prompt_tokens;
   rec.completion_tokens = x.used->completion_tokens;
   rec.cached_tokens = x.used->cached_tokens;

@@ -1,24 +1,41 @@
 // Admission: the tenant's concurrency, requests and tokens per minute and monthly budget, checked
-// in that order by its TenantLimiter. The lease taken here is held until the answer has been
-// relayed; the completion hook settles it with what the request used (the provider's usage, an
-// estimate of an answer cut short, or nothing for a request no provider answered).
+// in that order — by its TenantLimiter, or, with redis.shared_limits, by one script in Redis for
+// all instances together (when Redis cannot be asked: this instance's limiter, or 503, as
+// redis.on_failure says). What is taken here is held until the answer has been relayed; the
+// completion hook settles it with what the request used (the provider's usage, an estimate of an
+// answer cut short, or nothing for a request no provider answered) and hands the usage to the
+// usage batch when Redis keeps usage.
 #pragma once
 
 #include "proxy/stage.hpp"
+
+namespace corral {
+struct Worker;
+}
 
 namespace corral::proxy {
 
 class AdmissionStage final : public Stage {
  public:
+  explicit AdmissionStage(Worker& worker) : worker_(worker) {}
   std::string_view name() const override { return "admission"; }
   awaitable<Verdict> on_request(Exchange& x) override;
   bool completes() const override { return true; }
   awaitable<void> on_complete(Exchange& x) override;
 
-  // Admits `ask` for the exchange's tenant: the lease goes to x.lease and the rate-limit headers to
-  // x.headers; a refusal becomes x.reply (429 with retry-after). Also used by the cache stage for
-  // answers from the cache (a request, no tokens).
-  static bool admit(Exchange& x, const limits::TenantLimiter::Ask& ask);
+  // Admits `ask` for the exchange's tenant: the lease goes to x.lease (or x.shared) and the
+  // rate-limit headers to x.headers; a refusal becomes x.reply (429 with retry-after, or 503 when
+  // shared limits cannot be checked). Also used by the cache stage for answers from the cache (a
+  // request, no tokens), which settle_cache_hit() then settles.
+  awaitable<bool> admit(Exchange& x, const limits::TenantLimiter::Ask& ask);
+  void settle_cache_hit(Exchange& x);
+
+ private:
+  void settle_shared(Exchange& x, const limits::Usage& used, const ModelConfig& model, bool answered, bool cache_hit);
+  void keep_usage(Exchange& x, const std::string& model, const limits::Usage& used, double cost, bool cache_hit,
+                  bool spend);
+
+  Worker& worker_;
 };
 
 }  // namespace corral::proxy

@@ -64,7 +64,7 @@ awaitable<Verdict> CacheStage::on_request(Exchange& x) {
 }
 
 awaitable<Verdict> CacheStage::answer_hit(Exchange& x, const cache::CachedAnswer& a) {
-  if (!AdmissionStage::admit(x, {0, 0, false})) co_return Verdict::stop;
+  if (!co_await admission_.admit(x, {0, 0, false})) co_return Verdict::stop;
   auto& counters = *x.tenant_state->cache;
   counters.hits.fetch_add(1, std::memory_order_relaxed);
   counters.bytes.fetch_add(a.body.size(), std::memory_order_relaxed);
@@ -91,7 +91,7 @@ awaitable<Verdict> CacheStage::answer_hit(Exchange& x, const cache::CachedAnswer
   x.record->cache = observability::CacheResult::hit;
   x.client->start(200, "OK", fields, body.size());
   co_await x.client->write(body, true);
-  x.lease.settle_cache_hit(std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+  admission_.settle_cache_hit(x);
   co_return Verdict::stop;
 }
 

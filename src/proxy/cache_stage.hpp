@@ -4,6 +4,7 @@
 // provider again, and, when the answer is in, sharing it with the waiters and storing it.
 #pragma once
 
+#include "proxy/admission_stage.hpp"
 #include "proxy/stage.hpp"
 
 namespace corral {
@@ -14,7 +15,8 @@ namespace corral::proxy {
 
 class CacheStage final : public Stage {
  public:
-  explicit CacheStage(Worker& worker) : worker_(worker) {}
+  // Answers from the cache are admitted (and settled) by `admission`.
+  CacheStage(Worker& worker, AdmissionStage& admission) : worker_(worker), admission_(admission) {}
   std::string_view name() const override { return "cache"; }
   awaitable<Verdict> on_request(Exchange& x) override;
   bool completes() const override { return true; }
@@ -32,6 +34,7 @@ class CacheStage final : public Stage {
   awaitable<cache::AnswerPtr> wait_for_other_instance(Exchange& x, cache::Backend& backend);
 
   Worker& worker_;
+  AdmissionStage& admission_;
 };
 
 }  // namespace corral::proxy

@@ -3,7 +3,8 @@
 namespace corral::proxy {
 
 Chain::Chain(Worker& worker)
-    : cache_(worker), forward_(worker), stages_{&local_, &validate_, &cache_, &admission_, &forward_} {}
+    : local_(worker), cache_(worker, admission_), admission_(worker), forward_(worker),
+      stages_{&local_, &validate_, &cache_, &admission_, &forward_} {}
 
 std::shared_ptr<const StageConfigs> Chain::configs(const SnapshotPtr& snap) {
   if (snap != configs_of_) {

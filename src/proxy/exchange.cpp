@@ -22,6 +22,7 @@ void Exchange::reset() {
   flight = cache::FlightLead();
   fill_locked = false;
   lease = limits::Lease();
+  shared.reset();
   headers.clear();
   tries.clear();
   candidates.clear();

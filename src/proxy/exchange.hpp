@@ -16,6 +16,7 @@
 #include "corral/asio.hpp"
 #include "corral/response_sink.hpp"
 #include "limits/rate_headers.hpp"
+#include "limits/shared_limits.hpp"
 #include "limits/tenant_limiter.hpp"
 #include "limits/token_estimate.hpp"
 #include "observability/request_record.hpp"
@@ -83,6 +84,7 @@ struct Exchange {
   cache::FlightLead flight;   // this request fills the key for identical ones
   bool fill_locked = false;   // and holds the cross-instance fill lock
   limits::Lease lease;        // the tenant's admission, held until the answer is settled
+  std::optional<limits::Settlement> shared;  // or its admission through Redis (redis.shared_limits)
   limits::HeaderList headers; // added to the answer: rate limits, cache, queue and overhead times
 
   // forward: the routes to try (candidates[i] is tries[i] as the route picker sees it)

@@ -2,6 +2,7 @@
 
 #include "cache/backend.hpp"
 #include "proxy/stage_configs.hpp"
+#include "worker.hpp"
 
 namespace corral::proxy {
 
@@ -14,9 +15,7 @@ awaitable<Verdict> LocalRoutes::on_request(Exchange& x) {
       x.reply = Reply{200, Errc::ok, {}, {}, x.stage->models[x.tenant->index]};
       co_return Verdict::stop;
     case api::Operation::usage: {
-      const auto& cfg = x.config();
-      auto report = limits::usage_report(*x.tenant, cfg.tiers[x.tenant->tier], *x.tenant_state->limiter,
-                                         std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+      auto report = co_await usage(x);
       if (x.tenant->cache_mode != CacheMode::off) report["cache"] = cache::counters_json(*x.tenant_state->cache);
       x.reply = Reply{200, Errc::ok, {}, {}, report.dump()};
       co_return Verdict::stop;
@@ -24,6 +23,34 @@ awaitable<Verdict> LocalRoutes::on_request(Exchange& x) {
     default:
       co_return Verdict::proceed;
   }
+}
+
+awaitable<nlohmann::json> LocalRoutes::usage(Exchange& x) {
+  const auto& cfg = x.config();
+  const auto& tier = cfg.tiers[x.tenant->tier];
+  auto& limiter = *x.tenant_state->limiter;
+  const auto now = std::chrono::steady_clock::now();
+  const auto wall = std::chrono::system_clock::now();
+  const int day = limits::utc_day(wall), month = limits::month_of_day(day);
+  if (cfg.redis) {
+    if (auto redis = worker_.cache.client(x.snap->config)) {
+      const auto keys = limits::tenant_keys(x.stage->cache_key_prefix, x.tenant->id);
+      if (auto shared = co_await limits::shared_status(*redis, keys, x.tenant->rate_limits, month)) {
+        auto s = limiter.status(now, month);
+        if (cfg.redis->shared_limits) {  // the limits as every instance shares them
+          s.requests = shared->requests;
+          s.tokens = shared->tokens;
+          s.in_flight = shared->in_flight;
+          s.spent_usd = shared->spent_usd;
+          s.reserved_usd = shared->reserved_usd;
+        }
+        std::map<std::string, limits::UsageRow> by_model;
+        for (const auto& [key, row] : shared->rows) by_model[key.second].add(row);
+        co_return limits::usage_report(*x.tenant, tier, s, by_model, day);
+      }
+    }
+  }
+  co_return limits::usage_report(*x.tenant, tier, limiter, now, wall);
 }
 
 }  // namespace corral::proxy

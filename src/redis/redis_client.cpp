@@ -16,6 +16,8 @@ std::string_view to_string(Op op) {
     case Op::set: return "set";
     case Op::lock: return "lock";
     case Op::del: return "del";
+    case Op::limit: return "limit";
+    case Op::usage: return "usage";
     default: return "other";
   }
 }
@@ -200,8 +202,12 @@ void RedisClient::on_reply(redisAsyncContext*, void* r, void* privdata) {
 }
 
 awaitable<Result> RedisClient::command(std::vector<std::string_view> args) {
-  auto self = shared_from_this();
   const Op op = args.empty() ? Op::other : op_of(args.front(), args.size());
+  co_return co_await command(std::move(args), op);
+}
+
+awaitable<Result> RedisClient::command(std::vector<std::string_view> args, Op op) {
+  auto self = shared_from_this();
   const auto now = std::chrono::steady_clock::now();
   if (breaker_.open(now)) {
     count_error(op);

@@ -21,8 +21,9 @@
 
 namespace corral::redis {
 
-// The commands whose failures are counted apart (corral_redis_errors_total{op}).
-enum class Op { get, set, lock, del, other, count_ };
+// The commands whose failures are counted apart (corral_redis_errors_total{op}): the cache's
+// get/set/lock/del, the shared limits' scripts (limit), usage counters (usage), the rest.
+enum class Op { get, set, lock, del, limit, usage, other, count_ };
 std::string_view to_string(Op op);
 
 struct ClientOptions {
@@ -47,6 +48,8 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
   // Sends one command (arguments are binary-safe). Fails at once when not connected or while the
   // breaker is open.
   awaitable<Result> command(std::vector<std::string_view> args);
+  // The same, counting a failure under `op`.
+  awaitable<Result> command(std::vector<std::string_view> args, Op op);
 
   bool connected() const { return connected_; }
   const ClientOptions& options() const { return o_; }

@@ -30,8 +30,8 @@ TEST(CachePolicy, CanonicalFormIgnoresKeyOrderAndFieldsThatCannotChangeTheAnswer
 TEST(CachePolicy, KeyCarriesPrefixTenantAndModel) {
   auto body = json::parse(R"({"model":"gpt-4.1","seed":1})");
   const auto k = cache_key("corral", "acme", "gpt-4.1", body);
-  EXPECT_EQ(k.rfind("corral:t:acme:resp:gpt-4.1:", 0), 0u) << k;
-  EXPECT_EQ(k.size(), std::string("corral:t:acme:resp:gpt-4.1:").size() + 64);
+  EXPECT_EQ(k.rfind("{corral:t:acme}:resp:gpt-4.1:", 0), 0u) << k;
+  EXPECT_EQ(k.size(), std::string("{corral:t:acme}:resp:gpt-4.1:").size() + 64);
   EXPECT_NE(k, cache_key("corral", "other", "gpt-4.1", body));
 }
 

@@ -82,10 +82,10 @@ TEST_P(Cache, TenantsNeverShareAnswers) {
   EXPECT_EQ(cache_header(chat(corral->port, "sk-other", kBody)), "miss");  // same body, other tenant
   EXPECT_EQ(upstream_requests(mock), 2);
   if (redis) {
-    auto keys = redis->keys("corral:*");
+    auto keys = redis->keys("*:resp:*");
     ASSERT_EQ(keys.size(), 2u);
-    EXPECT_THAT(keys[0], ::testing::StartsWith("corral:t:acme:resp:gpt-4.1:"));
-    EXPECT_THAT(keys[1], ::testing::StartsWith("corral:t:other:resp:gpt-4.1:"));
+    EXPECT_THAT(keys[0], ::testing::StartsWith("{corral:t:acme}:resp:gpt-4.1:"));
+    EXPECT_THAT(keys[1], ::testing::StartsWith("{corral:t:other}:resp:gpt-4.1:"));
   }
   // A client cannot reach another tenant's entries by naming it: that key may not act for acme.
   auto named = chat(corral->port, "sk-other", kBody, {{"x-tenant-id", "acme"}});
@@ -170,7 +170,7 @@ TEST_P(Cache, EntriesExpireAfterTheTenantsTtl) {
   ASSERT_EQ(cache_header(chat(corral->port, "sk-acme", kBody)), "miss");
   ASSERT_EQ(cache_header(chat(corral->port, "sk-acme", kBody, {{"cache-control", "no-store"}})), "hit");
   if (redis) {
-    auto keys = redis->keys("corral:t:acme:*");
+    auto keys = redis->keys("{corral:t:acme}:resp:*");
     ASSERT_EQ(keys.size(), 1u);
     const auto pttl = std::stoll(redis->cmd({"PTTL", keys[0]}));
     EXPECT_GT(pttl, 0);

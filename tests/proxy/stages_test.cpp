@@ -176,7 +176,8 @@ TEST_F(Stages, AnIdenticalRequestWaitsForTheFirstAndGetsItsAnswer) {
   auto first = exchange(sink1, body1, rec1);
   auto second = exchange(sink2, body2, rec2);
   ValidateStage validate;
-  CacheStage cache(*worker);
+  AdmissionStage admission(*worker);
+  CacheStage cache(*worker, admission);
   ASSERT_EQ(run(validate.on_request(*first)), Verdict::proceed);
   ASSERT_EQ(run(cache.on_request(*first)), Verdict::proceed);  // a miss: the first leads
   EXPECT_TRUE(first->flight);
@@ -209,7 +210,7 @@ TEST_F(Stages, AnAnswerCutShortIsChargedAnEstimateOfWhatWasRelayed) {
   observability::RequestRecord rec;
   auto x = exchange(sink, body, rec);
   ValidateStage validate;
-  AdmissionStage admission;
+  AdmissionStage admission(*worker);
   ForwardStage forward(*worker);
   ASSERT_EQ(run(validate.on_request(*x)), Verdict::proceed);
   ASSERT_EQ(run(admission.on_request(*x)), Verdict::proceed);
@@ -238,7 +239,7 @@ TEST_F(Stages, AnswersNoProviderGaveAreNotCharged) {
   observability::RequestRecord rec;
   auto x = exchange(sink, body, rec);
   ValidateStage validate;
-  AdmissionStage admission;
+  AdmissionStage admission(*worker);
   ForwardStage forward(*worker);
   run(validate.on_request(*x));
   run(admission.on_request(*x));
@@ -288,7 +289,7 @@ TEST_F(Stages, ARefusalCarriesTheRateLimitHeadersAndRetryAfter) {
   std::string body = kBody;
   FakeSink sink;
   observability::RequestRecord rec;
-  AdmissionStage admission;
+  AdmissionStage admission(*worker);
   ValidateStage validate;
   std::vector<std::unique_ptr<Exchange>> admitted;
   std::unique_ptr<Exchange> refused;

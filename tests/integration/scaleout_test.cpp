@@ -1,0 +1,262 @@
+// Several corral instances sharing one redis-server (redis.shared_limits): a tenant's limits,
+// concurrency and budget hold across all of them together, a provider account's capacity is
+// divided among the live instances, a killed instance's slots come back, usage is the same seen
+// from any instance and survives restarts, and a failing Redis degrades as redis.on_failure says.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "integration/harness.hpp"
+
+namespace corral::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+const std::string kChat = R"({"model":"gpt-4.1","max_tokens":20,"messages":[{"role":"user","content":"hi"}]})";
+
+json usage_of(std::uint16_t port, const std::string& key) {
+  auto res = request(port, http::verb::get, "/v1/corral/usage", {}, {{"authorization", "Bearer " + key}});
+  EXPECT_EQ(res.result_int(), 200) << res.body();
+  return json::parse(res.body(), nullptr, false);
+}
+
+class ScaleOut : public ::testing::Test {
+ protected:
+  // `tenant` is acme's settings (indented under it), `provider` the mock's.
+  std::string config(const std::string& tenant, const std::string& provider = {}, const std::string& redis_extra = {}) {
+    return "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n"
+           "redis:\n  url: \"" + redis.url() + "\"\n  shared_limits: true\n  instance_ttl: 2s\n" + redis_extra +
+           "state:\n  path: \"off\"\n  flush_interval: 200ms\n"
+           "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n" + provider +
+           "models:\n  gpt-4.1:\n    routes: [{provider: mock}]\n    price_per_mtok: {input: 20, output: 80}\n"
+           "tenants:\n  acme:\n    api_keys: [" + key_ref("sk-acme") + "]\n" + tenant +
+           "  other:\n    api_keys: [" + key_ref("sk-other") + "]\n";
+  }
+  void start(int n, const std::string& cfg) {
+    for (int i = 0; i < n; ++i) instances.push_back(std::make_unique<Corral>(cfg, mock.port));
+  }
+  // Every instance counts the others (the providers' capacity is divided by then).
+  void wait_for_each_other() {
+    for (auto& c : instances)
+      ASSERT_TRUE(c->process->wait_for_log(std::to_string(instances.size()) + " instances share", 10s)) << c->process->log();
+  }
+  std::uint16_t port(int i) { return instances[static_cast<std::size_t>(i) % instances.size()]->port; }
+
+  RedisServer redis;
+  Mock mock;
+  std::vector<std::unique_ptr<Corral>> instances;
+};
+
+TEST_F(ScaleOut, RequestsPerMinuteHoldAcrossThreeInstances) {
+  start(3, config("    rate_limits: {requests_per_minute: 60}\n"));
+  int admitted = 0;
+  Response refused;
+  for (int i = 0; i < 120; ++i) {
+    auto r = chat(port(i), "sk-acme", kChat);
+    if (r.result_int() == 200) ++admitted;
+    else refused = r;
+  }
+  // 60 in the bucket, and whatever refilled (one a second) while the requests went out.
+  EXPECT_GE(admitted, 60);
+  EXPECT_LE(admitted, 63);
+  ASSERT_EQ(refused.result_int(), 429);
+  const auto err = json::parse(refused.body())["error"];
+  EXPECT_EQ(err["code"], "rate_limit_exceeded");
+  EXPECT_EQ(err["type"], "requests");
+  EXPECT_EQ(err["message"], "Rate limit reached for requests per minute: limit 60.");
+  EXPECT_EQ(refused["x-ratelimit-limit-requests"], "60");
+  EXPECT_EQ(refused["x-ratelimit-remaining-requests"], "0");
+  EXPECT_FALSE(refused["retry-after"].empty());
+  EXPECT_FALSE(refused["retry-after-ms"].empty());
+  EXPECT_EQ(chat(port(0), "sk-other", kChat).result_int(), 200);  // another tenant is not touched
+}
+
+TEST_F(ScaleOut, TokensPerMinuteHoldAcrossInstancesWithUsageCorrections) {
+  start(3, config("    rate_limits: {tokens_per_minute: 3000}\n"));
+  // Each request reserves about its prompt and 200 tokens of output, and uses 150 of them.
+  const std::string body = R"({"model":"gpt-4.1","max_tokens":200,"messages":[{"role":"user","content":"hi"}]})";
+  std::uint64_t used = 0;
+  int admitted = 0, refused = 0;
+  const auto t0 = Clock::now();
+  for (int i = 0; i < 60; ++i) {
+    auto r = chat(port(i), "sk-acme", body, {{"x-mock-completion-tokens", "150"}});
+    if (r.result_int() == 200) {
+      ++admitted;
+      used += json::parse(r.body())["usage"]["total_tokens"].get<std::uint64_t>();
+    } else {
+      EXPECT_EQ(json::parse(r.body())["error"]["type"], "tokens");
+      ++refused;
+    }
+  }
+  const double minutes = std::chrono::duration<double, std::ratio<60>>(Clock::now() - t0).count();
+  // Refunds make room for more than 3000 / 210 requests, but never more tokens are used than the
+  // bucket held and refilled (and one request's reservation).
+  EXPECT_GT(admitted, 3000 / 210);
+  EXPECT_GT(refused, 0);
+  EXPECT_LE(static_cast<double>(used), 3000 + 3000 * minutes + 210);
+}
+
+TEST_F(ScaleOut, ConcurrencyHoldsAcrossInstances) {
+  start(3, config("    rate_limits: {concurrent_requests: 4}\n"));
+  std::vector<std::future<std::vector<Response>>> waves;
+  for (int i = 0; i < 3; ++i)
+    waves.push_back(std::async(std::launch::async, [&, i] {
+      return concurrent_chats(port(i), "sk-acme", kChat, 8, {{"x-mock-latency-ms", "300"}});
+    }));
+  int ok = 0, concurrency = 0;
+  for (auto& w : waves)
+    for (const auto& r : w.get()) {
+      ok += r.result_int() == 200;
+      if (r.result_int() == 429) concurrency += json::parse(r.body())["error"]["type"] == "concurrency";
+    }
+  EXPECT_GE(ok, 4);
+  EXPECT_EQ(ok + concurrency, 24);
+  EXPECT_LE(mock.stats()["max_in_flight"].get<int>(), 4);
+  EXPECT_EQ(usage_of(port(0), "sk-acme")["limits"]["concurrent_requests"]["in_flight"], 0);  // all settled
+}
+
+TEST_F(ScaleOut, ABudgetIsOverspentByAtMostOneRequestAcrossInstances) {
+  // A budget that fits about six of these requests (reservations are upper bounds of the cost).
+  start(3, config("    budget: {monthly_usd: 0.02}\n"));
+  std::vector<std::future<std::vector<Response>>> waves;
+  for (int i = 0; i < 3; ++i)
+    waves.push_back(std::async(std::launch::async, [&, i] {
+      return concurrent_chats(port(i), "sk-acme", kChat, 14, {{"x-mock-latency-ms", "100"}});
+    }));
+  double spent = 0, largest = 0;
+  int ok = 0;
+  for (auto& w : waves)
+    for (const auto& r : w.get()) {
+      if (r.result_int() != 200) {
+        EXPECT_EQ(json::parse(r.body())["error"]["code"], "insufficient_quota");
+        continue;
+      }
+      ++ok;
+      const auto u = json::parse(r.body())["usage"];
+      const double cost = (u["prompt_tokens"].get<double>() * 20 + u["completion_tokens"].get<double>() * 80) / 1e6;
+      spent += cost;
+      largest = std::max(largest, cost);
+    }
+  EXPECT_GT(ok, 0);
+  EXPECT_LE(spent, 0.02 + largest);
+  // Every instance sees the same spend.
+  ASSERT_TRUE(eventually([&] {
+    auto b = usage_of(port(0), "sk-acme")["budget"];
+    return b.is_object() && std::abs(b["spent_usd"].get<double>() - spent) < 1e-5;
+  })) << usage_of(port(0), "sk-acme").dump();
+  for (int i = 1; i < 3; ++i) EXPECT_NEAR(usage_of(port(i), "sk-acme")["budget"]["spent_usd"].get<double>(), spent, 1e-5);
+}
+
+TEST_F(ScaleOut, AProvidersConcurrencyIsTheAccountsNotEachInstances) {
+  start(3, config("", "    max_concurrency: 8\n"));
+  wait_for_each_other();
+  std::vector<std::future<std::vector<Response>>> floods;
+  for (int i = 0; i < 3; ++i)
+    floods.push_back(std::async(std::launch::async, [&, i] {
+      return concurrent_chats(port(i), "sk-acme", kChat, 20, {{"x-mock-latency-ms", "200"}});
+    }));
+  int ok = 0;
+  for (auto& f : floods)
+    for (const auto& r : f.get()) ok += r.result_int() == 200;
+  EXPECT_EQ(ok, 60);  // queued, then served
+  EXPECT_LE(mock.stats()["max_in_flight"].get<int>(), 8);
+}
+
+TEST_F(ScaleOut, AProvidersRequestsPerMinuteAreTheAccounts) {
+  start(3, config("", "    requests_per_minute: 240\n"));
+  wait_for_each_other();
+  const auto t0 = Clock::now();
+  std::vector<std::future<std::vector<Response>>> floods;
+  for (int i = 0; i < 3; ++i)
+    floods.push_back(std::async(std::launch::async, [&, i] { return concurrent_chats(port(i), "sk-acme", kChat, 6); }));
+  for (auto& f : floods)
+    for (const auto& r : f.get()) EXPECT_EQ(r.result_int(), 200);
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  // 4 a second for the account, whatever the instances: 18 requests take about 4.5 s (each
+  // instance with the whole account's rate would send them in 1.5 s).
+  EXPECT_GE(seconds, 3.0);
+}
+
+TEST_F(ScaleOut, AKilledInstancesSlotsComeBackWithinInstanceTtl) {
+  start(2, config("    rate_limits: {concurrent_requests: 2}\n"));
+  // Instance 0 holds both slots with requests that would take a minute.
+  auto held = std::async(std::launch::async, [&] {
+    return concurrent_chats(port(0), "sk-acme", kChat, 2, {{"x-mock-latency-ms", "60000"}});
+  });
+  ASSERT_TRUE(eventually([&] { return mock.stats()["in_flight"] == 2; }));
+  EXPECT_EQ(chat(port(1), "sk-acme", kChat).result_int(), 429);
+  ASSERT_EQ(instances[0]->process->stop(SIGKILL, 5s), 128 + SIGKILL);
+  const auto killed = Clock::now();
+  ASSERT_TRUE(eventually([&] { return chat(port(1), "sk-acme", kChat).result_int() == 200; }, 6s));
+  EXPECT_LE(Clock::now() - killed, 2s + 1s + 500ms);  // instance_ttl + 1 s (and a request's time)
+  held.get();
+}
+
+TEST_F(ScaleOut, EveryInstanceShowsTheSameUsage) {
+  start(3, config(""));
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(chat(port(i), "sk-acme", kChat).result_int(), 200);
+  ASSERT_TRUE(eventually([&] {
+    return usage_of(port(0), "sk-acme")["usage"]["total"]["requests"] == 30 &&
+           usage_of(port(1), "sk-acme")["usage"]["total"] == usage_of(port(0), "sk-acme")["usage"]["total"] &&
+           usage_of(port(2), "sk-acme")["usage"]["total"] == usage_of(port(0), "sk-acme")["usage"]["total"];
+  })) << usage_of(port(0), "sk-acme").dump() << usage_of(port(2), "sk-acme").dump();
+}
+
+TEST_F(ScaleOut, UsageAndSpendSurviveARestartInRedis) {
+  const auto cfg = config("    budget: {monthly_usd: 100}\n");
+  start(1, cfg);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(chat(port(0), "sk-acme", kChat).result_int(), 200);
+  json before;
+  ASSERT_TRUE(eventually([&] {
+    before = usage_of(port(0), "sk-acme");
+    return before["usage"]["total"]["requests"] == 5;
+  }));
+  ASSERT_EQ(instances[0]->process->stop(SIGKILL, 5s), 128 + SIGKILL);  // what Redis has is kept
+  instances.clear();
+  start(1, cfg);
+  const auto after = usage_of(port(0), "sk-acme");
+  EXPECT_EQ(after["usage"], before["usage"]);
+  EXPECT_EQ(after["budget"]["spent_usd"], before["budget"]["spent_usd"]);
+}
+
+TEST_F(ScaleOut, WithRedisDownAndOnFailureOpenLimitsAreLocalAndUsageReachesRedisLater) {
+  start(1, config("    rate_limits: {requests_per_minute: 5}\n", "", "  command_timeout: 100ms\n"));
+  int answered = 0;
+  for (const bool paused : {false, true}) {
+    if (paused) redis.pause();
+    else redis.kill();
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 8; ++i) {
+      auto r = chat(port(0), "sk-acme", kChat);
+      ok += r.result_int() == 200;
+      limited += r.result_int() == 429;
+    }
+    EXPECT_EQ(ok + limited, 8) << "every request answered";
+    EXPECT_GT(limited, 0) << "the limit still holds, locally";
+    answered += ok;
+    if (paused) redis.resume();
+    else redis.start();
+  }
+  // What was used while Redis was away is in Redis now.
+  EXPECT_GE(answered, 5);
+  ASSERT_TRUE(eventually([&] { return usage_of(port(0), "sk-acme")["usage"]["total"]["requests"] == answered; }, 10s))
+      << usage_of(port(0), "sk-acme").dump();
+}
+
+TEST_F(ScaleOut, WithRedisDownAndOnFailureClosedRequestsGet503) {
+  start(1, config("", "", "  on_failure: closed\n"));
+  ASSERT_EQ(chat(port(0), "sk-acme", kChat).result_int(), 200);
+  redis.kill();
+  auto r = chat(port(0), "sk-acme", kChat);
+  EXPECT_EQ(r.result_int(), 503);
+  EXPECT_EQ(json::parse(r.body())["error"]["code"], "unavailable");
+  EXPECT_FALSE(r["retry-after"].empty());
+}
+
+}  // namespace
+}  // namespace corral::testing

@@ -1,0 +1,175 @@
+// The shared limits' scripts against a real redis-server, driven directly (no daemon): refill, the
+// order of checks, refunds, the budget, settling once, freeing a dead instance's requests, loading
+// a script again after NOSCRIPT, usage batches applied once, presence.
+#include <gtest/gtest.h>
+
+#include "integration/redis_loop.hpp"
+#include "limits/shared_limits.hpp"
+#include "limits/shared_scripts.hpp"
+#include "limits/usage_batch.hpp"
+
+namespace corral::testing {
+namespace {
+
+using limits::TenantLimiter;
+
+class SharedScripts : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    c = client(l, redis.url());
+    ASSERT_TRUE(l.until([&] { return c->connected(); }));
+  }
+  limits::SharedDecision admit(const RateLimits& r, double budget, TenantLimiter::Ask ask, const std::string& lease,
+                               const std::string& instance = "inst-a", Duration ttl = 15s) {
+    return l.run(limits::shared_admit(*c, keys, r, budget, ask, instance, lease, ttl, kMonth));
+  }
+  bool settle(const std::string& lease, double tokens_back, double cost, const RateLimits& r = {},
+              const std::string& instance = "inst-a") {
+    limits::Settlement s{keys, lease, static_cast<double>(r.tokens_per_minute),
+                         static_cast<double>(r.tokens_per_minute) * std::max(1.0, r.burst_allowance), tokens_back,
+                         limits::to_micro(cost), kMonth};
+    return l.run(limits::shared_settle(*c, instance, s));
+  }
+  limits::SharedStatus status(const RateLimits& r = {}) { return *l.run(limits::shared_status(*c, keys, r, kMonth)); }
+
+  static constexpr int kMonth = 202611;
+  RedisServer redis;
+  Loop l;
+  std::shared_ptr<redis::RedisClient> c;
+  limits::TenantKeys keys = limits::tenant_keys("corral", "acme");
+};
+
+TEST_F(SharedScripts, KeysOfATenantShareOneHashTag) {
+  EXPECT_EQ(keys.buckets, "{corral:t:acme}:b");
+  EXPECT_EQ(keys.leases, "{corral:t:acme}:l");
+  EXPECT_EQ(keys.month(202611), "{corral:t:acme}:u:202611");
+}
+
+TEST_F(SharedScripts, ChecksRunInTheLocalLimitersOrderAndARefusalTakesNothing) {
+  RateLimits r;
+  r.requests_per_minute = 2;
+  r.concurrent_requests = 2;
+  auto d = admit(r, 0, {10, 0}, "1");
+  ASSERT_TRUE(d.reached);
+  EXPECT_EQ(d.decision.error, Errc::ok);
+  EXPECT_EQ(d.decision.requests.limit, 2);
+  EXPECT_EQ(d.decision.requests.remaining, 1);
+  EXPECT_EQ(admit(r, 0, {10, 0}, "2").decision.error, Errc::ok);
+  // Both the concurrency and the requests are spent: concurrency is checked first.
+  d = admit(r, 0, {10, 0}, "3");
+  EXPECT_EQ(d.decision.error, Errc::rate_limit_concurrency);
+  EXPECT_EQ(d.decision.message, "Too many concurrent requests: limit 2.");
+  EXPECT_EQ(status(r).in_flight, 2u);
+  ASSERT_TRUE(settle("1", 0, 0));
+  // A slot is free, the requests are not: one comes back every 30 s.
+  d = admit(r, 0, {10, 0}, "4");
+  EXPECT_EQ(d.decision.error, Errc::rate_limit_requests);
+  EXPECT_GT(d.decision.retry_after, 25s);
+  EXPECT_LE(d.decision.retry_after, 30s);
+  EXPECT_EQ(d.decision.requests.remaining, 0);
+  EXPECT_EQ(status(r).in_flight, 1u);  // the refusals took nothing
+}
+
+TEST_F(SharedScripts, TokensAreChargedWithTheEstimateAndCorrectedWhenSettled) {
+  RateLimits r;
+  r.tokens_per_minute = 1000;
+  EXPECT_EQ(admit(r, 0, {600, 0}, "1").decision.tokens.remaining, 400);
+  auto d = admit(r, 0, {600, 0}, "2");
+  EXPECT_EQ(d.decision.error, Errc::rate_limit_tokens);
+  EXPECT_GT(d.decision.retry_after, 11s);  // 200 tokens at 1000/min
+  ASSERT_TRUE(settle("1", 500, 0, r));     // it used 100 of the 600
+  d = admit(r, 0, {600, 0}, "3");
+  EXPECT_EQ(d.decision.error, Errc::ok);
+  EXPECT_LE(d.decision.tokens.remaining, 302);
+  EXPECT_GE(d.decision.tokens.remaining, 300);
+  // A request larger than the bucket says so.
+  d = admit(r, 0, {5000, 0}, "4");
+  EXPECT_EQ(d.decision.error, Errc::rate_limit_tokens);
+  EXPECT_EQ(d.decision.message, "Request too large for tokens per minute: it asks for 5000 tokens.");
+}
+
+TEST_F(SharedScripts, TheBudgetCountsSpendAndReservationsAndASettlementCountsOnce) {
+  RateLimits r;
+  EXPECT_EQ(admit(r, 1.0, {0, 0.4}, "1").decision.error, Errc::ok);
+  EXPECT_EQ(admit(r, 1.0, {0, 0.4}, "2").decision.error, Errc::ok);
+  EXPECT_EQ(admit(r, 1.0, {0, 0.4}, "3").decision.error, Errc::insufficient_quota);
+  EXPECT_DOUBLE_EQ(status().reserved_usd, 0.8);
+  ASSERT_TRUE(settle("1", 0, 0.1));
+  ASSERT_TRUE(settle("1", 0, 0.1));  // again (a reply that was lost): nothing more
+  auto s = status();
+  EXPECT_DOUBLE_EQ(s.spent_usd, 0.1);
+  EXPECT_DOUBLE_EQ(s.reserved_usd, 0.4);
+  EXPECT_EQ(admit(r, 1.0, {0, 0.4}, "4").decision.error, Errc::ok);  // 0.1 + 0.4 + 0.4 <= 1
+}
+
+TEST_F(SharedScripts, ADeadInstancesRequestsAreFreedAndItsLateSettlementStillCounts) {
+  RateLimits r;
+  r.concurrent_requests = 2;
+  const Duration ttl = 500ms;
+  EXPECT_EQ(admit(r, 0, {0, 0}, "1", "dead", ttl).decision.error, Errc::ok);
+  EXPECT_EQ(admit(r, 0, {0, 0}, "2", "dead", ttl).decision.error, Errc::ok);
+  const auto t0 = Clock::now();
+  EXPECT_EQ(admit(r, 0, {0, 0}, "1", "alive", ttl).decision.error, Errc::rate_limit_concurrency);
+  // "dead" says nothing more: after instance_ttl its slots are free.
+  ASSERT_TRUE(eventually([&] { return admit(r, 0, {0, 0}, "1", "alive", ttl).decision.error == Errc::ok; }, 3s));
+  EXPECT_GE(Clock::now() - t0, ttl - 50ms);
+  EXPECT_EQ(status().in_flight, 1u);
+  // It was only slow: its settlement adds its cost, and frees nothing twice.
+  ASSERT_TRUE(settle("1", 0, 0.25, {}, "dead"));
+  auto s = status();
+  EXPECT_EQ(s.in_flight, 1u);
+  EXPECT_DOUBLE_EQ(s.spent_usd, 0.25);
+}
+
+TEST_F(SharedScripts, AScriptRedisForgotIsLoadedAgain) {
+  ASSERT_TRUE(admit({}, 0, {0, 0}, "1").reached);
+  ASSERT_EQ(l.run(cmd(c, {"SCRIPT", "FLUSH"})).reply.str, "OK");
+  EXPECT_TRUE(admit({}, 0, {0, 0}, "2").reached);
+  EXPECT_EQ(l.run(cmd(c, {"SCRIPT", "EXISTS", limits::scripts::admit().sha()})).reply.elements.at(0).integer, 1);
+}
+
+TEST_F(SharedScripts, UsageBatchesAreAppliedOnceAndMoneyDoesNotDrift) {
+  limits::UsageBatch batch;
+  const int day = 20416;  // 2025-11-24
+  for (int i = 0; i < 3; ++i) batch.add("acme", "gpt", day, limits::Usage{10, 5, 2}, 0.0000004, false, true);
+  ASSERT_TRUE(l.run(batch.flush(*c, "corral", "w1")));
+  auto s = l.run(limits::shared_status(*c, keys, {}, limits::month_of_day(day)));
+  ASSERT_TRUE(s);
+  const auto& row = s->rows.at({day, "gpt"});
+  EXPECT_EQ(row.requests, 3u);
+  EXPECT_EQ(row.prompt_tokens, 30u);
+  EXPECT_EQ(row.cached_tokens, 6u);
+  EXPECT_DOUBLE_EQ(row.cost_usd, 0.000001);  // 1.2 micro-dollars: 1 now, the rest later
+  EXPECT_DOUBLE_EQ(s->spent_usd, 0.000001);
+  batch.add("acme", "gpt", day, limits::Usage{1, 1, 0}, 0.0000009, false, false);
+  ASSERT_TRUE(l.run(batch.flush(*c, "corral", "w1")));
+  s = l.run(limits::shared_status(*c, keys, {}, limits::month_of_day(day)));
+  EXPECT_DOUBLE_EQ(s->rows.at({day, "gpt"}).cost_usd, 0.000002);  // 0.2 + 0.9 + 0.2 (spend) carried
+  EXPECT_EQ(s->rows.at({day, "gpt"}).requests, 4u);
+
+  // A batch sent twice under one sequence number (its reply was lost) counts once.
+  const auto month_key = keys.month(limits::month_of_day(day));
+  std::vector<std::string_view> k{month_key}, a{"w2", "7", "1000000", "24|gpt|r", "5"};
+  EXPECT_EQ(l.run(redis::run(*c, limits::scripts::add_usage(), k, a)).reply.integer, 1);
+  EXPECT_EQ(l.run(redis::run(*c, limits::scripts::add_usage(), k, a)).reply.integer, 0);
+  s = l.run(limits::shared_status(*c, keys, {}, limits::month_of_day(day)));
+  EXPECT_EQ(s->rows.at({day, "gpt"}).requests, 9u);
+}
+
+TEST_F(SharedScripts, PresenceListsTheLiveInstances) {
+  auto live = [&](const std::string& id, const std::string& ttl) {
+    std::vector<std::string_view> k{"corral:instances"}, a{id, ttl};
+    std::vector<std::string> out;
+    for (const auto& e : l.run(redis::run(*c, limits::scripts::presence(), k, a)).reply.elements) out.push_back(e.str);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(live("b", "15000"), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(live("a", "15000"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(live("b", "0"), (std::vector<std::string>{"a"}));  // b leaves
+  EXPECT_EQ(live("c", "1"), (std::vector<std::string>{"a", "c"}));
+  ASSERT_TRUE(eventually([&] { return live("a", "15000") == std::vector<std::string>{"a"}; }, 2s));  // c's time ran out
+}
+
+}  // namespace
+}  // namespace corral::testing
