@@ -122,6 +122,7 @@ void Runtime::restore_usage(const std::string& tenant,
   if (!state.limiter) state.limiter = std::make_shared<limits::TenantLimiter>();
   if (!state.cache) state.cache = std::make_shared<cache::TenantCounters>();
   if (!state.shared_held) state.shared_held = std::make_shared<std::atomic<std::int64_t>>(0);
+  if (!state.allowance) state.allowance = std::make_shared<limits::SharedAllowance>();
   state.limiter->restore(rows, limits::month_of_day(limits::utc_day(now)));
 }
 
@@ -152,6 +153,7 @@ std::optional<std::string> Runtime::apply(ConfigPtr config) {
     if (!state.limiter) state.limiter = std::make_shared<limits::TenantLimiter>();
     if (!state.cache) state.cache = std::make_shared<cache::TenantCounters>();
     if (!state.shared_held) state.shared_held = std::make_shared<std::atomic<std::int64_t>>(0);
+    if (!state.allowance) state.allowance = std::make_shared<limits::SharedAllowance>();
     state.limiter->configure(t.rate_limits, t.budget_monthly_usd, now);
     snap->tenants.push_back(state);
   }

@@ -15,6 +15,7 @@
 #include "corral/config.hpp"
 #include "cache/backend.hpp"
 #include "cache/single_flight.hpp"
+#include "limits/shared_allowance.hpp"
 #include "limits/tenant_limiter.hpp"
 #include "observability/access_log.hpp"
 #include "scheduler/provider_gate.hpp"
@@ -46,6 +47,8 @@ struct TenantState {
   // Requests of this instance admitted through Redis (redis.shared_limits) and not settled yet:
   // while there are any, the instance tells Redis it is alive for this tenant.
   std::shared_ptr<std::atomic<std::int64_t>> shared_held;
+  // Requests and tokens taken from the shared buckets in batches (redis.lease).
+  std::shared_ptr<limits::SharedAllowance> allowance;
 };
 
 struct Snapshot {

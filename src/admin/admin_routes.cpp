@@ -117,12 +117,14 @@ Reply tenants_list(const Snapshot& snap, std::chrono::steady_clock::time_point n
 }
 
 Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::steady_clock::time_point now,
-                    std::chrono::system_clock::time_point wall) {
+                    std::chrono::system_clock::time_point wall, const limits::SharedStatus* shared) {
   const auto& cfg = *snap.config;
   const auto* t = cfg.find_tenant(id);
   if (!t) return admin_error(404, "tenant_not_found", "No tenant with this id.");
   const auto& state = snap.tenant(*t);
-  auto report = limits::usage_report(*t, cfg.tiers[t->tier], *state.limiter, now, wall);
+  auto report = shared ? limits::usage_report(*t, cfg.tiers[t->tier], *state.limiter, now, wall, *shared,
+                                              cfg.redis && cfg.redis->shared_limits)
+                       : limits::usage_report(*t, cfg.tiers[t->tier], *state.limiter, now, wall);
   report["object"] = "corral.admin.tenant";
   report["weight"] = t->weight;
   report["configured_limits"] = limits_json(*t);
@@ -139,7 +141,8 @@ Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::stea
   return json_reply(200, report);
 }
 
-Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_clock::time_point wall) {
+std::variant<UsageQuery, Reply> usage_query(const Snapshot& snap, std::string_view query,
+                                            std::chrono::system_clock::time_point wall) {
   const auto& cfg = *snap.config;
   const int today = limits::utc_day(wall);
   int to = today;
@@ -166,11 +169,25 @@ Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_cl
   if (from > to) return error_reply(Errc::invalid_request, "'from' is after 'to'.");
   const TenantConfig* only = tenant ? cfg.find_tenant(*tenant) : nullptr;
   if (tenant && !only) return admin_error(404, "tenant_not_found", "No tenant with this id.");
+  return UsageQuery{from, to, only};
+}
+
+Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_clock::time_point wall) {
+  auto q = usage_query(snap, query, wall);
+  if (auto* refused = std::get_if<Reply>(&q)) return std::move(*refused);
+  return usage(snap, std::get<UsageQuery>(q));
+}
+
+Reply usage(const Snapshot& snap, const UsageQuery& q, const SharedRows* shared) {
+  const auto& cfg = *snap.config;
+  const auto [from, to, only] = q;
   nlohmann::json data = nlohmann::json::array();
   limits::UsageRow total;
   for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
     if (only && i != only->index) continue;
-    for (const auto& [key, row] : snap.tenants[i].limiter->usage_range(from, to)) {
+    const bool from_redis = shared && i < shared->size() && (*shared)[i];
+    const auto rows = from_redis ? *(*shared)[i] : snap.tenants[i].limiter->usage_range(from, to);
+    for (const auto& [key, row] : rows) {
       auto j = row_json(row);
       j["tenant"] = cfg.tenants[i].id;
       j["day"] = limits::day_string(key.first);

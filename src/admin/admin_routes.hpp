@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <string>
+#include <variant>
 #include <string_view>
 
 #include "admin/reload.hpp"
 #include "corral/error.hpp"
+#include "limits/shared_limits.hpp"
 #include "runtime.hpp"
 
 namespace corral::admin {
@@ -37,9 +39,20 @@ std::optional<Reply> check_token(const AdminConfig& admin, std::string_view auth
 Reply error_reply(Errc e, std::string_view message = {});
 Reply tenants_list(const Snapshot& snap, std::chrono::steady_clock::time_point now,
                    std::chrono::system_clock::time_point wall);
+// With Redis keeping usage, `shared` is the tenant as every instance sees it (and, with shared
+// limits, where its limits stand); otherwise this instance's own view.
 Reply tenant_detail(const Snapshot& snap, std::string_view id, std::chrono::steady_clock::time_point now,
-                    std::chrono::system_clock::time_point wall);
+                    std::chrono::system_clock::time_point wall, const limits::SharedStatus* shared = nullptr);
 // ?tenant=&from=&to= (days as YYYY-MM-DD, both included; default: this month up to today).
+struct UsageQuery {
+  int from = 0, to = 0;
+  const TenantConfig* only = nullptr;  // one tenant, or all
+};
+std::variant<UsageQuery, Reply> usage_query(const Snapshot& snap, std::string_view query,
+                                            std::chrono::system_clock::time_point wall);
+// Rows by TenantConfig::index as Redis has them (an empty slot: the tenant's own ledger).
+using SharedRows = std::vector<std::optional<std::map<limits::UsageLedger::Key, limits::UsageRow>>>;
+Reply usage(const Snapshot& snap, const UsageQuery& q, const SharedRows* shared = nullptr);
 Reply usage(const Snapshot& snap, std::string_view query, std::chrono::system_clock::time_point wall);
 Reply reload_reply(const Reloader::Outcome& o);
 // Every route (provider and its model name): circuit state, failure rate in the breaker's window,

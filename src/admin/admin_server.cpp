@@ -28,6 +28,7 @@ std::optional<std::string> AdminServer::listen(const HostPort& at) {
 
 void AdminServer::start() {
   asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::post(io_, [this] { redis_.refresh(runtime_.snapshot()->config); });  // connect Redis now
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -36,6 +37,7 @@ void AdminServer::stop() {
   asio::post(io_, [this] {
     error_code ec;
     acceptor_.close(ec);
+    redis_.stop();
     io_.stop();
   });
   thread_.join();
@@ -105,7 +107,38 @@ awaitable<Reply> AdminServer::answer(const http::request<http::string_body>& req
   }
   if (m.route == AdminRoute::metrics) co_return co_await metrics();
   if (m.route == AdminRoute::readyz) co_return co_await readiness();
+  if (m.route == AdminRoute::usage || m.route == AdminRoute::tenant)
+    if (auto shared = co_await shared_answer(m)) co_return std::move(*shared);
   co_return answer_now(m);
+}
+
+awaitable<std::optional<Reply>> AdminServer::shared_answer(const AdminMatch& m) {
+  const auto snap = runtime_.snapshot();
+  const auto& cfg = *snap->config;
+  if (!cfg.redis) co_return std::nullopt;
+  auto redis = redis_.client(snap->config);
+  if (!redis) co_return std::nullopt;
+  const auto wall = std::chrono::system_clock::now();
+  if (m.route == AdminRoute::tenant) {
+    const auto* t = cfg.find_tenant(m.tenant);
+    if (!t) co_return std::nullopt;
+    const auto month = limits::month_of_day(limits::utc_day(wall));
+    auto shared = co_await limits::shared_status(*redis, limits::tenant_keys(cfg.redis->key_prefix, t->id),
+                                                 t->rate_limits, month);
+    if (!shared) co_return std::nullopt;  // Redis cannot be asked: this instance's view
+    co_return tenant_detail(*snap, m.tenant, std::chrono::steady_clock::now(), wall, &*shared);
+  }
+  auto q = usage_query(*snap, m.query, wall);
+  if (auto* refused = std::get_if<Reply>(&q)) co_return std::move(*refused);
+  const auto& query = std::get<UsageQuery>(q);
+  SharedRows rows(cfg.tenants.size());
+  for (const auto& t : cfg.tenants) {
+    if (query.only && query.only != &t) continue;
+    rows[t.index] = co_await limits::shared_usage(*redis, limits::tenant_keys(cfg.redis->key_prefix, t.id),
+                                                  query.from, query.to);
+    if (!rows[t.index]) co_return std::nullopt;
+  }
+  co_return usage(*snap, query, &rows);
 }
 
 Reply AdminServer::answer_now(const AdminMatch& m) {

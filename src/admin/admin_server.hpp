@@ -9,6 +9,7 @@
 
 #include "admin/admin_routes.hpp"
 #include "admin/reload.hpp"
+#include "cache/worker_cache.hpp"
 #include "http/server.hpp"
 
 namespace corral::admin {
@@ -38,6 +39,8 @@ class AdminServer {
   Reply answer_now(const AdminMatch& m);  // the routes that need no I/O thread
   awaitable<Reply> metrics();
   awaitable<Reply> readiness();
+  // /admin/usage and /admin/tenants/{id} as every instance sees them, when Redis keeps usage.
+  awaitable<std::optional<Reply>> shared_answer(const AdminMatch& m);
 
   Runtime& runtime_;
   http_server::Server& server_;
@@ -47,6 +50,7 @@ class AdminServer {
   tcp::endpoint endpoint_;
   std::thread thread_;
   std::size_t connections_ = 0;  // admin thread only
+  cache::WorkerCache redis_{io_.get_executor(), runtime_.memory_cache()};  // this thread's Redis connection
 };
 
 }  // namespace corral::admin

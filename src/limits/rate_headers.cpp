@@ -42,6 +42,22 @@ nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, 
   return usage_report(tenant, tier, limiter.status(now, month), limiter.month_usage(month), day);
 }
 
+nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter, Time now,
+                            std::chrono::system_clock::time_point wall, const SharedStatus& shared, bool shared_limits) {
+  const int day = utc_day(wall);
+  auto s = limiter.status(now, month_of_day(day));
+  if (shared_limits) {
+    s.requests = shared.requests;
+    s.tokens = shared.tokens;
+    s.in_flight = shared.in_flight;
+    s.spent_usd = shared.spent_usd;
+    s.reserved_usd = shared.reserved_usd;
+  }
+  std::map<std::string, UsageRow> by_model;
+  for (const auto& [key, row] : shared.rows) by_model[key.second].add(row);
+  return usage_report(tenant, tier, s, by_model, day);
+}
+
 nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, const TenantLimiter::Status& s,
                             const std::map<std::string, UsageRow>& by_model, int day) {
   nlohmann::json models = nlohmann::json::object();

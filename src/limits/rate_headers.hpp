@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "corral/config.hpp"
+#include "limits/shared_limits.hpp"
 #include "limits/tenant_limiter.hpp"
 
 namespace corral::limits {
@@ -24,8 +25,12 @@ void add_retry_after(Duration wait, HeaderList& out);
 // model, the budget and what remains.
 nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter,
                          Time now, std::chrono::system_clock::time_point wall);
-// The same from where the limits stand and this month's usage by model (as Redis has them).
+// The same from where the limits stand and this month's usage by model.
 nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, const TenantLimiter::Status& status,
                             const std::map<std::string, UsageRow>& by_model, int day);
+// With Redis keeping usage: this month's usage as every instance sees it, and, with shared limits,
+// where the limits and the budget stand for all instances together.
+nlohmann::json usage_report(const TenantConfig& tenant, const TierConfig& tier, TenantLimiter& limiter, Time now,
+                            std::chrono::system_clock::time_point wall, const SharedStatus& shared, bool shared_limits);
 
 }  // namespace corral::limits

@@ -114,6 +114,21 @@ awaitable<std::optional<SharedStatus>> shared_status(redis::RedisClient& redis, 
   co_return s;
 }
 
+awaitable<std::optional<std::map<UsageLedger::Key, UsageRow>>> shared_usage(redis::RedisClient& redis,
+                                                                             const TenantKeys& keys, int from_day,
+                                                                             int to_day) {
+  std::map<UsageLedger::Key, UsageRow> rows;
+  for (int month = month_of_day(from_day); month <= month_of_day(to_day); month = month % 100 == 12 ? month + 89 : month + 1) {
+    const auto key = keys.month(month);
+    std::vector<std::string_view> args{"HGETALL", key};
+    auto r = co_await redis.command(std::move(args), redis::Op::usage);
+    if (!r.ok() || r.reply.type != redis::Reply::Type::array) co_return std::nullopt;
+    parse_month(r.reply.elements, 0, month, rows);
+  }
+  std::erase_if(rows, [&](const auto& kv) { return kv.first.first < from_day || kv.first.first > to_day; });
+  co_return rows;
+}
+
 void parse_month(const std::vector<redis::Reply>& flat, std::size_t from, int month,
                  std::map<UsageLedger::Key, UsageRow>& rows, double* spent) {
   for (std::size_t i = from; i + 1 < flat.size(); i += 2) {

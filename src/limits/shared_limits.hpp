@@ -66,6 +66,12 @@ struct SharedStatus {
 awaitable<std::optional<SharedStatus>> shared_status(redis::RedisClient& redis, const TenantKeys& keys,
                                                      const RateLimits& limits, int month);
 
+// The usage rows of days from_day..to_day (every month's hash they fall in); nothing when Redis
+// could not be asked.
+awaitable<std::optional<std::map<UsageLedger::Key, UsageRow>>> shared_usage(redis::RedisClient& redis,
+                                                                             const TenantKeys& keys, int from_day,
+                                                                             int to_day);
+
 // The usage rows of a month's hash (flat field, value list as HGETALL gives it); `spent` gets the
 // month's spend in dollars when asked for.
 void parse_month(const std::vector<redis::Reply>& flat, std::size_t from, int month,

@@ -152,6 +152,43 @@ return 1
   return s;
 }
 
+// KEYS: buckets. ARGV: requests/min, requests capacity, tokens/min, tokens capacity, requests
+// wanted, tokens wanted, requests needed, tokens needed (all in thousandths). Takes what is wanted,
+// or as much as there is, for an instance to spend locally (redis.lease); refuses (taking nothing)
+// when even what is needed is not there.
+// Reply: {code, wait_ms, requests granted, tokens granted, requests level, requests reset ms,
+// tokens level, tokens reset ms}; code 0 granted, 2 requests, 3 tokens.
+const redis::Script& take() {
+  static const redis::Script s = script(kPrelude, R"(
+local rrate, rcap = tonumber(ARGV[1]), tonumber(ARGV[2]) * 1000
+local trate, tcap = tonumber(ARGV[3]), tonumber(ARGV[4]) * 1000
+local want_r, want_t, need_r, need_t = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local rl, tl = level(KEYS[1], 'r', rrate, rcap), level(KEYS[1], 't', trate, tcap)
+local function reply(code, w, gr, gt)
+  return {code, w, gr, gt, rl, wait(rl, rcap, rrate), tl, wait(tl, tcap, trate)}
+end
+if rrate > 0 and rl < need_r then return reply(2, wait(rl, need_r, rrate), 0, 0) end
+if trate > 0 and need_t > 0 and tl < need_t then return reply(3, wait(tl, need_t, trate), 0, 0) end
+local gr, gt = 0, 0
+local keep = 60000
+if rrate > 0 then
+  gr = math.max(need_r, math.min(want_r, rl))
+  rl = rl - gr
+  redis.call('HSET', KEYS[1], 'rl', rl, 'rt', now)
+  keep = math.max(keep, math.ceil(rcap * 60 / rrate) + 60000)
+end
+if trate > 0 then
+  gt = math.max(need_t, math.min(want_t, tl))
+  tl = tl - gt
+  redis.call('HSET', KEYS[1], 'tl', tl, 'tt', now)
+  keep = math.max(keep, math.ceil(tcap * 60 / trate) + 60000)
+end
+if rrate > 0 or trate > 0 then redis.call('PEXPIRE', KEYS[1], keep) end
+return reply(0, 0, gr, gt)
+)");
+  return s;
+}
+
 // KEYS: leases. ARGV: instance. The instance is alive (its requests stay held).
 const redis::Script& heartbeat() {
   static const redis::Script s = script(kPrelude, R"(

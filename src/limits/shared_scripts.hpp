@@ -8,6 +8,7 @@ namespace corral::limits::scripts {
 const redis::Script& admit();
 const redis::Script& settle();
 const redis::Script& heartbeat();
+const redis::Script& take();
 const redis::Script& status();
 const redis::Script& add_usage();
 const redis::Script& presence();

@@ -12,29 +12,13 @@ int this_day() { return limits::utc_day(std::chrono::system_clock::now()); }
 
 awaitable<bool> AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::Ask& ask) {
   const auto& cfg = x.config();
-  const int month = limits::month_of_day(this_day());
-  if (cfg.redis && cfg.redis->shared_limits) {
-    if (auto redis = worker_.cache.client(x.snap->config)) {
-      auto keys = limits::tenant_keys(x.stage->cache_key_prefix, x.tenant->id);
-      auto lease = std::to_string(worker_.index) + "-" + std::to_string(++worker_.leases);
-      const auto d = co_await limits::shared_admit(*redis, keys, x.tenant->rate_limits, x.tenant->budget_monthly_usd,
-                                                   ask, worker_.runtime.instance_id(), lease,
-                                                   cfg.redis->instance_ttl, month);
-      if (d.reached) {
-        limits::add_ratelimit_headers(d.decision.requests, d.decision.tokens, x.headers);
-        if (d.decision.error != Errc::ok) {
-          limits::add_retry_after(d.decision.retry_after, x.headers);
-          x.fail(d.decision.error, d.decision.message);
-          co_return false;
-        }
-        const double tpm = static_cast<double>(x.tenant->rate_limits.tokens_per_minute);
-        x.shared = limits::Settlement{std::move(keys), std::move(lease), tpm,
-                                      tpm * std::max(1.0, x.tenant->rate_limits.burst_allowance),
-                                      ask.charge_tokens ? ask.tokens : 0.0, 0, month};
-        x.tenant_state->shared_held->fetch_add(1, std::memory_order_relaxed);
-        co_return true;
-      }
-    }
+  const auto& l = x.tenant->rate_limits;
+  // A tenant without any limit has nothing to share: no round trip for it.
+  const bool limited = l.requests_per_minute || l.tokens_per_minute || l.concurrent_requests ||
+                       x.tenant->budget_monthly_usd > 0;
+  if (cfg.redis && cfg.redis->shared_limits && limited) {
+    const auto shared = co_await admit_shared(x, ask);
+    if (shared != Shared::unreachable) co_return shared == Shared::admitted;
     if (cfg.redis->on_failure == RedisConfig::OnFailure::closed) {
       limits::add_retry_after(std::chrono::seconds(1), x.headers);
       x.fail(Errc::unavailable, "The shared limits cannot be checked now; retry later.");
@@ -43,15 +27,68 @@ awaitable<bool> AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::
     // on_failure: open — this instance's own limiter decides until Redis answers again.
   }
   const auto& limiter = x.tenant_state->limiter;
-  const auto d = limiter->admit(ask, std::chrono::steady_clock::now(), month);
-  limits::add_ratelimit_headers(d.requests, d.tokens, x.headers);
-  if (d.error != Errc::ok) {
-    limits::add_retry_after(d.retry_after, x.headers);
-    x.fail(d.error, d.message);
-    co_return false;
-  }
+  const auto d = limiter->admit(ask, std::chrono::steady_clock::now(), limits::month_of_day(this_day()));
+  if (!decided(x, d)) co_return false;
   x.lease = limits::Lease(limiter, ask, x.body.model, x.model->price);
   co_return true;
+}
+
+// The rate-limit headers of a decision, and its refusal as the reply; true when it admits.
+bool AdmissionStage::decided(Exchange& x, const limits::TenantLimiter::Decision& d) {
+  limits::add_ratelimit_headers(d.requests, d.tokens, x.headers);
+  if (d.error == Errc::ok) return true;
+  limits::add_retry_after(d.retry_after, x.headers);
+  x.fail(d.error, d.message);
+  return false;
+}
+
+awaitable<AdmissionStage::Shared> AdmissionStage::admit_shared(Exchange& x, const limits::TenantLimiter::Ask& ask) {
+  const auto& cfg = x.config();
+  auto redis = worker_.cache.client(x.snap->config);
+  if (!redis) co_return Shared::unreachable;
+  auto keys = limits::tenant_keys(x.stage->cache_key_prefix, x.tenant->id);
+  const auto& l = x.tenant->rate_limits;
+  const double tokens = ask.charge_tokens ? ask.tokens : 0.0;
+  // With leases, a tenant whose limits are buckets only spends batches taken from Redis.
+  if (cfg.redis->lease > 0 && !l.concurrent_requests && x.tenant->budget_monthly_usd <= 0) {
+    auto& allowance = *x.tenant_state->allowance;
+    const auto now = std::chrono::steady_clock::now();
+    limits::TenantLimiter::Decision d;
+    const auto local = allowance.try_take(tokens, now, d);
+    if (local == limits::SharedAllowance::Local::refused) {
+      decided(x, d);
+      co_return Shared::refused;
+    }
+    if (local == limits::SharedAllowance::Local::taken) {
+      decided(x, d);
+      x.allowance = &allowance;
+      x.allowance_tokens = tokens;
+      co_return Shared::admitted;
+    }
+    if (allowance.start_fetch()) {
+      const auto took = co_await limits::shared_take(*redis, keys, l, cfg.redis->lease, tokens);
+      const bool granted = took.reached && took.decision.error == Errc::ok;
+      allowance.fetched(granted && l.requests_per_minute ? took.requests - 1 : 0, granted ? took.tokens - tokens : 0,
+                        took.decision, std::chrono::steady_clock::now());
+      if (!took.reached) co_return Shared::unreachable;
+      if (!decided(x, took.decision)) co_return Shared::refused;
+      x.allowance = &allowance;
+      x.allowance_tokens = tokens;
+      co_return Shared::admitted;
+    }
+    // A batch is on its way for another request: this one is admitted on its own.
+  }
+  auto lease = std::to_string(worker_.index) + "-" + std::to_string(++worker_.leases);
+  const int month = limits::month_of_day(this_day());
+  const auto r = co_await limits::shared_admit(*redis, keys, l, x.tenant->budget_monthly_usd, ask,
+                                               worker_.runtime.instance_id(), lease, cfg.redis->instance_ttl, month);
+  if (!r.reached) co_return Shared::unreachable;
+  if (!decided(x, r.decision)) co_return Shared::refused;
+  const double tpm = static_cast<double>(l.tokens_per_minute);
+  x.shared = limits::Settlement{std::move(keys), std::move(lease), tpm, tpm * std::max(1.0, l.burst_allowance), tokens,
+                                0, month};
+  x.tenant_state->shared_held->fetch_add(1, std::memory_order_relaxed);
+  co_return Shared::admitted;
 }
 
 awaitable<Verdict> AdmissionStage::on_request(Exchange& x) {
@@ -94,9 +131,26 @@ void AdmissionStage::settle_shared(Exchange& x, const limits::Usage& used, const
       asio::detached);
 }
 
+// A request admitted from a batch: the tokens it did not use go back to the batch.
+void AdmissionStage::settle_allowance(Exchange& x, const limits::Usage& used, const ModelConfig& model, bool answered,
+                                      bool cache_hit) {
+  const double actual = static_cast<double>(used.prompt_tokens + used.completion_tokens);
+  if (x.allowance_tokens > 0) x.allowance->give_back(x.allowance_tokens - actual);
+  x.allowance = nullptr;
+  const double cost = answered ? limits::cost_usd(used, model.price) : 0.0;
+  if (answered || cache_hit) {
+    x.tenant_state->limiter->record(model.name, this_day(), used, cost, cache_hit);
+    keep_usage(x, model.name, used, cost, cache_hit, false);
+  }
+}
+
 void AdmissionStage::settle_cache_hit(Exchange& x) {
   if (x.shared) {
     settle_shared(x, {}, *x.model, false, true);
+    return;
+  }
+  if (x.allowance) {
+    settle_allowance(x, {}, *x.model, false, true);
     return;
   }
   x.lease.settle_cache_hit(std::chrono::steady_clock::now(), std::chrono::system_clock::now());
@@ -109,6 +163,8 @@ awaitable<void> AdmissionStage::on_complete(Exchange& x) {
   if (model != x.model && x.used) rec.model.assign(model->name);  // a fallback model answered: its usage and cost
   if (x.shared) {
     settle_shared(x, x.used.value_or(limits::Usage{}), *model, x.used.has_value(), false);
+  } else if (x.allowance) {
+    settle_allowance(x, x.used.value_or(limits::Usage{}), *model, x.used.has_value(), false);
   } else if (x.lease) {       // (no lease: answered from the cache, and settled there, or never admitted)
     if (!x.used) {            // no provider answered: the lease gives everything back now
       x.lease = limits::Lease();

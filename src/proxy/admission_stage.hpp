@@ -31,7 +31,11 @@ class AdmissionStage final : public Stage {
   void settle_cache_hit(Exchange& x);
 
  private:
+  enum class Shared { admitted, refused, unreachable };
+  awaitable<Shared> admit_shared(Exchange& x, const limits::TenantLimiter::Ask& ask);
+  static bool decided(Exchange& x, const limits::TenantLimiter::Decision& d);
   void settle_shared(Exchange& x, const limits::Usage& used, const ModelConfig& model, bool answered, bool cache_hit);
+  void settle_allowance(Exchange& x, const limits::Usage& used, const ModelConfig& model, bool answered, bool cache_hit);
   void keep_usage(Exchange& x, const std::string& model, const limits::Usage& used, double cost, bool cache_hit,
                   bool spend);
 

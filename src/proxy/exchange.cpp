@@ -23,6 +23,8 @@ void Exchange::reset() {
   fill_locked = false;
   lease = limits::Lease();
   shared.reset();
+  allowance = nullptr;
+  allowance_tokens = 0;
   headers.clear();
   tries.clear();
   candidates.clear();

@@ -85,6 +85,8 @@ struct Exchange {
   bool fill_locked = false;   // and holds the cross-instance fill lock
   limits::Lease lease;        // the tenant's admission, held until the answer is settled
   std::optional<limits::Settlement> shared;  // or its admission through Redis (redis.shared_limits)
+  limits::SharedAllowance* allowance = nullptr;  // or from a batch taken from Redis (redis.lease)
+  double allowance_tokens = 0;                   // what it took of the batch's tokens
   limits::HeaderList headers; // added to the answer: rate limits, cache, queue and overhead times
 
   // forward: the routes to try (candidates[i] is tries[i] as the route picker sees it)

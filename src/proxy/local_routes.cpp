@@ -31,23 +31,12 @@ awaitable<nlohmann::json> LocalRoutes::usage(Exchange& x) {
   auto& limiter = *x.tenant_state->limiter;
   const auto now = std::chrono::steady_clock::now();
   const auto wall = std::chrono::system_clock::now();
-  const int day = limits::utc_day(wall), month = limits::month_of_day(day);
+  const int month = limits::month_of_day(limits::utc_day(wall));
   if (cfg.redis) {
     if (auto redis = worker_.cache.client(x.snap->config)) {
       const auto keys = limits::tenant_keys(x.stage->cache_key_prefix, x.tenant->id);
-      if (auto shared = co_await limits::shared_status(*redis, keys, x.tenant->rate_limits, month)) {
-        auto s = limiter.status(now, month);
-        if (cfg.redis->shared_limits) {  // the limits as every instance shares them
-          s.requests = shared->requests;
-          s.tokens = shared->tokens;
-          s.in_flight = shared->in_flight;
-          s.spent_usd = shared->spent_usd;
-          s.reserved_usd = shared->reserved_usd;
-        }
-        std::map<std::string, limits::UsageRow> by_model;
-        for (const auto& [key, row] : shared->rows) by_model[key.second].add(row);
-        co_return limits::usage_report(*x.tenant, tier, s, by_model, day);
-      }
+      if (auto shared = co_await limits::shared_status(*redis, keys, x.tenant->rate_limits, month))
+        co_return limits::usage_report(*x.tenant, tier, limiter, now, wall, *shared, cfg.redis->shared_limits);
     }
   }
   co_return limits::usage_report(*x.tenant, tier, limiter, now, wall);
