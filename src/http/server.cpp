@@ -133,30 +133,35 @@ awaitable<void> Server::sweep_pools(Worker& w) {
 awaitable<void> Server::redis_upkeep(Worker& w) {
   asio::steady_timer timer(w.io);
   auto presence_due = std::chrono::steady_clock::now();
+  bool first = true;
   while (!w.draining) {
     const auto snap = runtime_.snapshot();
     const auto& cfg = *snap->config;
-    timer.expires_after(cfg.state.flush_interval);
+    // Presence as soon as Redis answers (until then this instance counts itself alone).
+    timer.expires_after(first ? Duration(100) : cfg.state.flush_interval);
     auto [ec] = co_await timer.async_wait(use_nothrow);
     if (ec || w.draining || !cfg.redis) continue;
     auto redis = w.cache.client(snap->config);
     if (!redis) continue;
+    first = false;
     co_await w.accounting.flush(*redis, cfg.redis->key_prefix, runtime_.instance_id(),
                                 runtime_.instance_id() + ":" + std::to_string(w.index));
     if (w.index == 0 && cfg.redis->shared_limits && std::chrono::steady_clock::now() >= presence_due) {
-      co_await renew_presence(*redis, *cfg.redis);
-      presence_due = std::chrono::steady_clock::now() + cfg.redis->instance_ttl / 3;
+      if (co_await renew_presence(*redis, *cfg.redis))
+        presence_due = std::chrono::steady_clock::now() + cfg.redis->instance_ttl / 3;
+      else
+        first = true;  // not yet: again shortly
     }
   }
 }
 
-awaitable<void> Server::renew_presence(redis::RedisClient& redis, const RedisConfig& cfg, bool leaving) {
+awaitable<bool> Server::renew_presence(redis::RedisClient& redis, const RedisConfig& cfg, bool leaving) {
   const auto& self = runtime_.instance_id();
   const auto key = cfg.key_prefix + ":instances";
   const auto ttl = std::to_string(leaving ? 0 : cfg.instance_ttl.count());
   std::vector<std::string_view> keys{key}, args{self, ttl};  // (vectors built before co_await: GCC 12)
   auto r = co_await redis::run(redis, limits::scripts::presence(), std::move(keys), std::move(args), redis::Op::limit);
-  if (leaving || !r.ok() || r.reply.type != redis::Reply::Type::array) co_return;
+  if (leaving || !r.ok() || r.reply.type != redis::Reply::Type::array) co_return r.ok();
   std::vector<std::string> live;
   for (const auto& e : r.reply.elements) live.push_back(e.str);
   std::sort(live.begin(), live.end());
@@ -167,6 +172,7 @@ awaitable<void> Server::renew_presence(redis::RedisClient& redis, const RedisCon
   if (before.second != live.size()) spdlog::info("{} instances share the providers' capacity", live.size());
   for (const auto& tenant : runtime_.tenants_holding_shared())
     co_await limits::shared_heartbeat(redis, limits::tenant_keys(cfg.key_prefix, tenant), self);
+  co_return true;
 }
 
 awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_point deadline) {

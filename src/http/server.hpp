@@ -37,7 +37,8 @@ class Server {
   static void refuse(tcp::socket socket, bool tls);
   awaitable<void> sweep_pools(Worker& w);
   awaitable<void> redis_upkeep(Worker& w);
-  awaitable<void> renew_presence(redis::RedisClient& redis, const RedisConfig& cfg, bool leaving = false);
+  // False when Redis could not be told.
+  awaitable<bool> renew_presence(redis::RedisClient& redis, const RedisConfig& cfg, bool leaving = false);
   awaitable<void> drain_worker(Worker& w, std::chrono::steady_clock::time_point deadline);
 
   Runtime& runtime_;

@@ -5,8 +5,10 @@ corral=$1 src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-out=$("$corral" --check-config --config "$src/config/corral.yaml") || fail "demo config rejected: $out"
-[ "$out" = ok ] || fail "expected ok, got: $out"
+for f in config/corral.yaml config/example.yaml docker/corral.compose.yaml; do
+  out=$("$corral" --check-config --config "$src/$f") || fail "$f rejected: $out"
+  [ "$out" = ok ] || fail "$f: expected ok, got: $out"
+done
 
 printf 'server:\n  threads: many\n  bogus: 1\n' >"$tmp/bad.yaml"
 out=$("$corral" --check-config --config "$tmp/bad.yaml" 2>&1); rc=$?
