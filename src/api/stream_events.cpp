@@ -1,56 +1,56 @@
 #include "api/stream_events.hpp"
 
-#include <nlohmann/json.hpp>
+#include <cctype>
 
 namespace corral::api {
 namespace {
 
-bool non_empty_string(const nlohmann::json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+// The raw JSON value of the first member named `key` in `json` (a string with its quotes, or the
+// bytes up to the next delimiter), without parsing the document: inside JSON strings a quote is
+// always escaped, so `"key"` followed by a colon can only be a member name. Empty when absent.
+std::string_view raw_value(std::string_view json, std::string_view key) {
+  for (std::size_t at = 0; (at = json.find(key, at)) != std::string_view::npos; at += key.size()) {
+    if (at == 0 || json[at - 1] != '"' || at + key.size() >= json.size() || json[at + key.size()] != '"') continue;
+    std::size_t i = at + key.size() + 1;
+    while (i < json.size() && std::isspace(static_cast<unsigned char>(json[i]))) ++i;
+    if (i == json.size() || json[i] != ':') continue;
+    ++i;
+    while (i < json.size() && std::isspace(static_cast<unsigned char>(json[i]))) ++i;
+    const auto start = i;
+    if (i < json.size() && json[i] == '"') {
+      for (++i; i < json.size() && json[i] != '"'; ++i)
+        if (json[i] == '\\') ++i;
+      return json.substr(start, std::min(i + 1, json.size()) - start);
+    }
+    while (i < json.size() && json[i] != ',' && json[i] != '}' && json[i] != ']') ++i;
+    return json.substr(start, i - start);
+  }
+  return {};
 }
 
-bool present(const nlohmann::json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && !it->is_null();
-}
-
-nlohmann::json parse_object(std::string_view data) {
-  if (data.empty() || data.front() != '{') return nullptr;
-  auto j = nlohmann::json::parse(data, nullptr, false);
-  return j.is_object() ? j : nlohmann::json(nullptr);
-}
+bool non_empty_string(std::string_view raw) { return raw.size() > 2 && raw.front() == '"'; }
+bool present(std::string_view raw) { return !raw.empty() && raw != "null" && raw != "[]"; }
 
 }  // namespace
 
 bool carries_content(const SseEvent& e) {
-  const auto j = parse_object(e.data);
-  if (!j.is_object()) return false;
-  if (auto choices = j.find("choices"); choices != j.end() && choices->is_array()) {
-    for (const auto& c : *choices) {
-      if (!c.is_object()) continue;
-      if (non_empty_string(c, "text")) return true;  // text completions
-      auto d = c.find("delta");
-      if (d == c.end() || !d->is_object()) continue;
-      if (non_empty_string(*d, "content") || present(*d, "tool_calls") || present(*d, "function_call") ||
-          non_empty_string(*d, "refusal"))
-        return true;
-    }
-    return false;
-  }
-  auto type = j.find("type");
-  if (type == j.end() || !type->is_string()) return false;
-  const auto& t = type->get_ref<const std::string&>();
-  return t.ends_with(".delta") || t == "content_block_delta" || t == "response.output_item.added";
+  const auto d = e.data;
+  if (d.empty() || d.front() != '{') return false;
+  // chat completions (text, tool calls, a refusal), text completions
+  if (non_empty_string(raw_value(d, "content")) || present(raw_value(d, "tool_calls")) ||
+      present(raw_value(d, "function_call")) || non_empty_string(raw_value(d, "refusal")) ||
+      non_empty_string(raw_value(d, "text")))
+    return true;
+  // the responses API's and Anthropic's typed events
+  const auto type = raw_value(d, "type");
+  return type.ends_with(".delta\"") || type == "\"content_block_delta\"" || type == "\"response.output_item.added\"";
 }
 
 bool is_error_event(const SseEvent& e) {
   if (e.event == "error") return true;
-  const auto j = parse_object(e.data);
-  if (!j.is_object()) return false;
-  if (j.contains("error")) return true;
-  auto type = j.find("type");
-  return type != j.end() && type->is_string() && type->get_ref<const std::string&>() == "error";
+  const auto d = e.data;
+  if (d.empty() || d.front() != '{') return false;
+  return present(raw_value(d, "error")) || raw_value(d, "type") == "\"error\"";
 }
 
 }  // namespace corral::api

@@ -7,10 +7,11 @@
 
 namespace corral::api {
 
-// The event carries generated content: text, a tool call or its arguments, a refusal.
+// The event carries generated content: text, a tool call or its arguments, a refusal. Decided
+// from the event's bytes, without parsing its JSON (this runs on the first events of every stream).
 bool carries_content(const SseEvent& e);
-// The event reports an error (`event: error`, or a JSON object with an "error" member or of
-// "type": "error").
+// The event reports an error (`event: error`, or a JSON object with a non-null "error" member or
+// of "type": "error").
 bool is_error_event(const SseEvent& e);
 
 }  // namespace corral::api

@@ -54,12 +54,20 @@ awaitable<error_code> CommitSink::write(std::string_view piece, bool last) {
   if (committed_) co_return co_await next_->write(piece, last);
   held_.append(piece);
   if (mode_ == Mode::hold_stream) {
+    // Event by event, up to the first that decides (content, or an error): the rest of the piece
+    // goes out with it unread.
     bool content = false;
-    events_->feed(piece, [&](const api::SseEvent& e) {
+    const auto on_event = [&](const api::SseEvent& e) {
       if (content || error_event_) return;
       if (api::is_error_event(e)) error_event_ = true;
       else content = api::carries_content(e);
-    });
+    };
+    for (std::size_t at = 0; at < piece.size() && !content && !error_event_;) {
+      const auto end = piece.find("\n\n", at);
+      const auto next = end == std::string_view::npos ? piece.size() : end + 2;
+      events_->feed(piece.substr(at, next - at), on_event);
+      at = next;
+    }
     if (error_event_) co_return make_error_code(Errc::upstream_error);  // refused: the attempt failed
     const bool too_long = held_.size() > policy_->stream_commit_bytes ||
                           std::chrono::steady_clock::now() - since_ > commit_time_;
