@@ -1,5 +1,7 @@
 #include "mock_server.hpp"
 
+#include "anthropic_bodies.hpp"
+
 #include <charconv>
 #include <random>
 
@@ -92,7 +94,8 @@ awaitable<bool> write_failure(AnyStream& s, unsigned status, const Faults& f, co
     res.set(http::field::retry_after, std::to_string(secs));
   }
   res.keep_alive(req.keep_alive());
-  res.body() = error_answer(status, message);
+  // In the dialect of the path asked: Anthropic's on /v1/messages.
+  res.body() = req.target().starts_with("/v1/messages") ? anthropic_error(status, message) : error_answer(status, message);
   res.prepare_payload();
   auto [ec, n] = co_await http::async_write(s, res, use_nothrow);
   co_return !ec;
@@ -173,6 +176,7 @@ struct Session {
     else if (path == "/v1/completions") api = Api::completions;
     else if (path == "/v1/embeddings") api = Api::embeddings;
     else if (path == "/v1/responses") api = Api::responses;
+    else if (path == "/v1/messages") api = Api::messages;
     else co_return co_await write_whole(stream, 404, error_answer(404, "mock: unknown path " + path), req.keep_alive());
     if (req.method() != http::verb::post)
       co_return co_await write_whole(stream, 405, error_answer(405, "mock: method not allowed"), req.keep_alive());
@@ -182,6 +186,7 @@ struct Session {
     shape.completion_tokens =
         capped_completion_tokens(body, header_uint(req, "x-mock-completion-tokens", defaults.completion_tokens));
     shape.chunks = std::max(1u, header_uint(req, "x-mock-chunks", defaults.chunks));
+    shape.cached_tokens = header_uint(req, "x-mock-cached-tokens", 0);
     if (auto so = body.find("stream_options"); so != body.end() && so->is_object())
       shape.include_usage = so->value("include_usage", false);
     const bool streamed = body.value("stream", false) && api != Api::embeddings;
@@ -212,11 +217,15 @@ struct Session {
         stats.stream_finished(false);
         co_return false;
       }
-      if (fault == "error-event" && i == 1) {  // after the first event: an error, then the end
-        static constexpr std::string_view kError =
+      // An error event after the first event (before any content), or halfway (after some), then the end.
+      if ((fault == "error-event" && i == 1) || (fault == "error-event-mid-stream" && i == events.size() / 2)) {
+        static constexpr std::string_view kAnthropic =
             "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
             "\"message\":\"Overloaded\"}}\n\n";
-        auto [eec, en] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(kError)), use_nothrow);
+        static constexpr std::string_view kOpenAI =
+            "data: {\"error\":{\"message\":\"Overloaded\",\"type\":\"server_error\",\"code\":null}}\n\n";
+        const auto error = api == Api::messages ? kAnthropic : kOpenAI;
+        auto [eec, en] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(error)), use_nothrow);
         ok = !eec;
         break;
       }

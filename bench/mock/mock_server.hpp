@@ -20,7 +20,8 @@ namespace corral::mock {
 struct Faults {
   unsigned fail_status = 0;     // answer every request with this status (0: none)
   double fail_rate = 0;         // answer this share of requests with a 500
-  std::string fault;            // reset, stall, close-mid-stream, close-before-content, error-event
+  std::string fault;            // reset, stall, close-mid-stream, close-before-content, error-event,
+                                //   error-event-mid-stream
   unsigned retry_after_ms = 0;  // retry-after-ms (and retry-after, rounded up) on injected failures
   unsigned retry_after_s = 0;   // retry-after in seconds instead
   std::string to_json() const;

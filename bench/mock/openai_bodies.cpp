@@ -1,5 +1,7 @@
 #include "openai_bodies.hpp"
 
+#include "anthropic_bodies.hpp"
+
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -24,7 +26,7 @@ json chat_usage(const Shape& s) {
   return {{"prompt_tokens", s.prompt_tokens},
           {"completion_tokens", s.completion_tokens},
           {"total_tokens", s.prompt_tokens + s.completion_tokens},
-          {"prompt_tokens_details", {{"cached_tokens", 0}, {"audio_tokens", 0}}},
+          {"prompt_tokens_details", {{"cached_tokens", std::min(s.cached_tokens, s.prompt_tokens)}, {"audio_tokens", 0}}},
           {"completion_tokens_details", {{"reasoning_tokens", 0}, {"audio_tokens", 0}}}};
 }
 
@@ -60,37 +62,6 @@ std::vector<std::string> split_text(std::uint64_t tokens, unsigned parts) {
 
 std::string sse(const json& data) { return "data: " + data.dump() + "\n\n"; }
 
-std::uint64_t text_tokens(std::string_view text) {
-  std::uint64_t tokens = 0, run = 0;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c >= 0x80) {
-      if (run++ % 6 == 0) ++tokens;
-    } else {
-      run = 0;
-      if (!std::isspace(c)) ++tokens;
-    }
-  }
-  return tokens;
-}
-
-// Tokens of a content value: a string, or a list of parts (text, images, token ids).
-std::uint64_t content_tokens(const json& v) {
-  if (v.is_string()) return text_tokens(v.get_ref<const std::string&>());
-  if (v.is_number_integer()) return 1;
-  std::uint64_t n = 0;
-  if (v.is_array()) {
-    for (const auto& item : v) n += content_tokens(item);
-  } else if (v.is_object()) {
-    const auto type = v.value("type", std::string());
-    if (type == "image_url" || type == "input_image") {
-      const auto* detail = v.contains("image_url") && v["image_url"].is_object() ? &v["image_url"] : &v;
-      n += detail->value("detail", std::string()) == "high" ? 765 : 85;
-    }
-    for (const char* key : {"text", "content", "input_text", "output_text", "arguments"})
-      if (auto it = v.find(key); it != v.end()) n += content_tokens(*it);
-  }
-  return n;
-}
 std::string sse(std::string_view event, const json& data) {
   return "event: " + std::string(event) + "\ndata: " + data.dump() + "\n\n";
 }
@@ -144,7 +115,41 @@ json response_object(const std::string& id, const std::string& msg_id, const jso
 
 }  // namespace
 
+std::uint64_t text_tokens(std::string_view text) {
+  std::uint64_t tokens = 0, run = 0;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c >= 0x80) {
+      if (run++ % 6 == 0) ++tokens;
+    } else {
+      run = 0;
+      if (!std::isspace(c)) ++tokens;
+    }
+  }
+  return tokens;
+}
+
+// Tokens of a content value: a string, or a list of parts (text, images, token ids).
+std::uint64_t content_tokens(const json& v) {
+  if (v.is_string()) return text_tokens(v.get_ref<const std::string&>());
+  if (v.is_number_integer()) return 1;
+  std::uint64_t n = 0;
+  if (v.is_array()) {
+    for (const auto& item : v) n += content_tokens(item);
+  } else if (v.is_object()) {
+    const auto type = v.value("type", std::string());
+    if (type == "image") n += 85;  // Anthropic's image block
+    if (type == "tool_use") n += text_tokens(v.contains("input") ? v["input"].dump() : std::string());
+    if (type == "image_url" || type == "input_image") {
+      const auto* detail = v.contains("image_url") && v["image_url"].is_object() ? &v["image_url"] : &v;
+      n += detail->value("detail", std::string()) == "high" ? 765 : 85;
+    }
+    for (const char* key : {"text", "content", "input_text", "output_text", "arguments"})
+      if (auto it = v.find(key); it != v.end()) n += content_tokens(*it);
+  }
+  return n;
+}
 std::uint64_t count_prompt_tokens(Api api, const json& req) {
+  if (api == Api::messages) return count_message_tokens(req);
   std::uint64_t n = 0;
   if (auto m = req.find("messages"); m != req.end() && m->is_array()) {
     n += 3;
@@ -190,6 +195,22 @@ std::string completion_text(std::uint64_t tokens) {
 std::string whole_answer(Api api, const json& req, const Shape& s) {
   switch (api) {
     case Api::chat:
+      if (wants_tool(req, false)) {  // a tool call instead of text
+        auto [name, input] = tool_call_of(req, false);
+        json call = {{"id", new_id("call_")}, {"type", "function"},
+                     {"function", {{"name", name}, {"arguments", input.dump()}}}};
+        return json{{"id", new_id("chatcmpl-")},
+                    {"object", "chat.completion"},
+                    {"created", now_s()},
+                    {"model", model_of(req)},
+                    {"choices", json::array({{{"index", 0},
+                                              {"message", {{"role", "assistant"}, {"content", nullptr},
+                                                           {"tool_calls", json::array({call})}, {"refusal", nullptr}}},
+                                              {"logprobs", nullptr},
+                                              {"finish_reason", "tool_calls"}}})},
+                    {"usage", chat_usage(s)}}
+            .dump();
+      }
       return json{{"id", new_id("chatcmpl-")},
                   {"object", "chat.completion"},
                   {"created", now_s()},
@@ -242,11 +263,14 @@ std::string whole_answer(Api api, const json& req, const Shape& s) {
     }
     case Api::responses:
       return response_object(new_id("resp_"), new_id("msg_"), req, s, true).dump();
+    case Api::messages:
+      return whole_message(req, s, s.cached_tokens);
   }
   return "{}";
 }
 
 std::vector<std::string> stream_events(Api api, const json& req, const Shape& s) {
+  if (api == Api::messages) return message_events(req, s, s.cached_tokens);
   std::vector<std::string> out;
   const auto pieces = split_text(s.completion_tokens, s.chunks);
   const auto created = now_s();
@@ -282,12 +306,27 @@ std::vector<std::string> stream_events(Api api, const json& req, const Shape& s)
   if (chat)
     out.push_back(chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
                          {"finish_reason", nullptr}}));
+  const bool tool = chat && wants_tool(req, false);
+  if (tool) {  // the call's id and name, then its arguments in two pieces
+    auto [name, input] = tool_call_of(req, false);
+    const auto args = input.dump();
+    out.push_back(chunk({{"index", 0},
+                         {"delta", {{"tool_calls", json::array({{{"index", 0}, {"id", new_id("call_")}, {"type", "function"},
+                                                                 {"function", {{"name", name}, {"arguments", ""}}}}})}}},
+                         {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+    for (const auto& part : {args.substr(0, args.size() / 2), args.substr(args.size() / 2)})
+      out.push_back(chunk({{"index", 0},
+                           {"delta", {{"tool_calls", json::array({{{"index", 0}, {"function", {{"arguments", part}}}}})}}},
+                           {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+  }
   for (const auto& p : pieces) {
+    if (tool) break;
     out.push_back(chat ? chunk({{"index", 0}, {"delta", {{"content", p}}}, {"logprobs", nullptr},
                                 {"finish_reason", nullptr}})
                        : chunk({{"index", 0}, {"text", p}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
   }
-  out.push_back(chat ? chunk({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr}, {"finish_reason", "stop"}})
+  out.push_back(chat ? chunk({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr},
+                              {"finish_reason", tool ? "tool_calls" : "stop"}})
                      : chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", "stop"}}));
   if (s.include_usage) {
     json u = {{"id", id},

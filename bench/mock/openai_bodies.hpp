@@ -1,5 +1,6 @@
-// corral-mock's answers in OpenAI's wire format: chat completions, completions, embeddings,
-// responses, model lists and errors, whole or as server-sent events.
+// corral-mock's answers in OpenAI's wire format: chat completions (text or a tool call),
+// completions, embeddings, responses, model lists and errors, whole or as server-sent events (and,
+// through anthropic_bodies, Anthropic's messages).
 #pragma once
 
 #include <cstdint>
@@ -10,16 +11,21 @@
 
 namespace corral::mock {
 
-enum class Api { chat, completions, embeddings, responses };
+enum class Api { chat, completions, embeddings, responses, messages };  // messages: Anthropic's
 
 struct Shape {
   std::uint64_t prompt_tokens = 1;
   std::uint64_t completion_tokens = 16;
   unsigned chunks = 8;           // content events of a stream
   bool include_usage = false;    // stream_options.include_usage
+  std::uint64_t cached_tokens = 0;  // of the prompt, read from the provider's cache
 };
 
 std::string new_id(std::string_view prefix);
+// Tokens of a text (a word a token per up to 6 letters or digits, every other visible character a
+// token) and of a content value (a string, or parts and blocks: text, images, tool calls).
+std::uint64_t text_tokens(std::string_view text);
+std::uint64_t content_tokens(const nlohmann::json& content);
 
 // The prompt tokens a provider would count for `request`, approximated the way tokenizers behave:
 // a word is a token per up to 6 letters or digits, every other visible character a token, each

@@ -114,9 +114,13 @@ struct RetryPolicy {
   std::uint64_t stream_commit_bytes = 16 << 10;  // a stream is held back until content or this much
 };
 
+// The API a provider speaks (providers.<p>.api; docs/anthropic.md).
+enum class ProviderApi { openai, anthropic };
+
 struct ProviderConfig {
   std::size_t index = 0;  // position in Config::providers (and in a snapshot's provider states)
   std::string name;
+  ProviderApi api = ProviderApi::openai;
   UpstreamOrigin origin;                                     // from base_url
   std::string api_key;                                       // sent as Authorization: Bearer
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers sent upstream

@@ -14,8 +14,12 @@ struct Usage {
   std::uint64_t cached_tokens = 0;  // part of prompt_tokens served from the provider's cache
 };
 
-// The usage object of an OpenAI answer or stream event, in any of the API's shapes
-// (chat and text completions' usage, the responses API's, and its response.completed event).
+// The usage object of an answer or stream event, in any of the shapes: OpenAI's chat and text
+// completions, the responses API's (and its response.completed event), Anthropic's message,
+// message_start and message_delta (input_tokens there excludes the cache's reads and writes).
 std::optional<Usage> usage_from(const nlohmann::json& answer);
+// Follows a stream's usage event by event: an Anthropic message_delta that gives only the output
+// keeps the prompt message_start gave.
+void merge_usage(std::optional<Usage>& into, const nlohmann::json& event);
 
 }  // namespace corral::api

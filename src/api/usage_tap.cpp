@@ -38,17 +38,14 @@ void UsageTap::on_event(std::string_view raw, bool& keep) {
   SseParser parser(o_.max_event_bytes);
   parser.feed(raw, [&](const SseEvent& e) {
     auto j = nlohmann::json::parse(e.data, nullptr, false);
-    auto u = usage_from(j);
-    if (!u) return;
-    usage_ = u;
+    if (!usage_from(j)) return;
+    merge_usage(usage_, j);
     auto choices = j.find("choices");
     if (o_.strip_usage_chunk && choices != j.end() && choices->is_array() && choices->empty()) keep = false;
   });
   if (raw.find("\n\n") == std::string_view::npos && raw.find("\n\r\n") == std::string_view::npos) {
     // An event cut short by the end of the stream: the parser needs its blank line.
-    parser.feed("\n\n", [&](const SseEvent& e) {
-      if (auto u = usage_from(nlohmann::json::parse(e.data, nullptr, false))) usage_ = u;
-    });
+    parser.feed("\n\n", [&](const SseEvent& e) { merge_usage(usage_, nlohmann::json::parse(e.data, nullptr, false)); });
   }
 }
 

@@ -13,13 +13,16 @@ std::string canonical_request(const nlohmann::json& body) {
   return c.dump();
 }
 
-std::string cache_key(std::string_view prefix, std::string_view tenant, std::string_view model,
+std::string cache_key(std::string_view prefix, std::string_view tenant, std::string_view model, api::Operation op,
                       const nlohmann::json& body) {
   std::string k;
   k.reserve(prefix.size() + tenant.size() + model.size() + 80);
   // Under the tenant's hash tag, as every key of the tenant (one Redis Cluster slot per tenant).
   k.append("{").append(prefix).append(":t:").append(tenant).append("}:resp:").append(model).append(":");
-  k.append(to_hex(sha256(canonical_request(body))));
+  std::string hashed(api::upstream_path(op));
+  hashed.push_back('\n');
+  hashed.append(canonical_request(body));
+  k.append(to_hex(sha256(hashed)));
   return k;
 }
 
@@ -58,7 +61,7 @@ Plan plan(const TenantConfig& tenant, api::Operation op, const nlohmann::json& b
   if (tenant.cache_mode == CacheMode::deterministic && !deterministic(op, body)) return p;
   p.lookup = !has_directive(cache_control, "no-cache");
   p.store = !has_directive(cache_control, "no-store");
-  if (p.lookup || p.store) p.key = cache_key(key_prefix, tenant.id, model, body);
+  if (p.lookup || p.store) p.key = cache_key(key_prefix, tenant.id, model, op, body);
   return p;
 }
 

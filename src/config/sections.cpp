@@ -266,6 +266,14 @@ void read_providers(YamlReader& r, const YAML::Node& n, Config& cfg) {
                       {"idle_ttl",
                        [&](auto& v3, auto& p3) { assign(pc.pool.idle_ttl, r.duration(v3, p3)); }}});
           }},
+         {"api",
+          [&](auto& v2, auto& p) {
+            auto a = r.string(v2, p);
+            if (!a) return;
+            if (*a == "openai") pc.api = ProviderApi::openai;
+            else if (*a == "anthropic") pc.api = ProviderApi::anthropic;
+            else r.error(v2, p + ": expected openai or anthropic");
+          }},
          {"breaker", [&](auto& v2, auto& p) { read_breaker(r, v2, p, pc.breaker); }},
          {"tls", [&](auto& v2, auto& p) {
             r.fields(v2, p,
@@ -357,7 +365,9 @@ void read_models(YamlReader& r, const YAML::Node& n, Config& cfg) {
     cfg.model_index.emplace(name, cfg.models.size());
     cfg.models.push_back(std::move(mc));
   });
-  for (auto& [index, node] : fallbacks) {
+  for (auto& fallback : fallbacks) {
+    const auto index = fallback.first;  // (a structured binding cannot be captured before clang 16)
+    const auto& node = fallback.second;
     auto& mc = cfg.models[index];
     const auto path = "models." + mc.name + ".fallback_models";
     r.items(node, path, [&](const YAML::Node& item, const std::string& ip) {

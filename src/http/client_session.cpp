@@ -155,6 +155,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   const Config& cfg = *snap->config;
   const auto& server = cfg.server;
   request_id_ = generate_request_id();
+  dialect_ = api::Dialect::openai;
   head_only_ = false;
   keep_alive_ = false;
   version_ = kHttp11;
@@ -175,7 +176,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   // 2. The route, then the tenant (before reading any body).
   const auto match = http_server::match(head.get().method(), check.path);
   if (match.error == Errc::method_not_allowed) {
-    auto res = error(match.error, version_, request_id_);
+    auto res = error(match.error, version_, request_id_, {}, {}, dialect_);
     res.set(http::field::allow, match.allow);
     rec_.error = match.error;
     co_return co_await send(std::move(res), after_error);
@@ -184,6 +185,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   head_only_ = match.head;
   auto& x = exchange_;
   x.op = match.op;
+  dialect_ = api::dialect_of(match.op);
   if (match.op != api::Operation::health) {
     const auto resolved = tenancy::resolve(
         cfg, {field_value(fields, "authorization"), field_value(fields, "x-api-key"), field_value(fields, "x-tenant-id"),
@@ -247,7 +249,7 @@ awaitable<ClientSession::After> ClientSession::run_chain(proxy::Exchange& x) {
 
 awaitable<ClientSession::After> ClientSession::reply(const proxy::Reply& r, const limits::HeaderList& headers,
                                                     After next) {
-  auto res = r.error != Errc::ok ? error(r.error, version_, request_id_, r.message, r.param)
+  auto res = r.error != Errc::ok ? error(r.error, version_, request_id_, r.message, r.param, dialect_)
                                  : (r.content_type == "application/json"
                                         ? json(r.status, r.body, version_, request_id_)
                                         : text(r.status, r.body, version_, request_id_));
@@ -280,7 +282,7 @@ awaitable<ClientSession::After> ClientSession::send(http_server::Response res, A
 awaitable<ClientSession::After> ClientSession::fail(Errc e, After next, std::string_view message,
                                                    std::string_view param) {
   rec_.error = e;
-  co_return co_await send(error(e, version_, request_id_, message, param), next);
+  co_return co_await send(error(e, version_, request_id_, message, param, dialect_), next);
 }
 
 void ClientSession::finish_record(const Snapshot& snap) {

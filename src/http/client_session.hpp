@@ -61,6 +61,7 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   DisconnectWatch watch_;
   proxy::Exchange exchange_;
   std::string request_id_;
+  api::Dialect dialect_ = api::Dialect::openai;  // of the request's route: the shape of its errors
   observability::RequestRecord rec_;
   SnapshotPtr snap_;         // the current request's snapshot
   unsigned version_ = kHttp11;  // the current request's (answer) version

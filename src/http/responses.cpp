@@ -16,9 +16,12 @@ Response make(unsigned status, std::string body, std::string_view type, unsigned
 }  // namespace
 
 Response error(Errc e, unsigned version, std::string_view request_id, std::string_view message,
-               std::string_view param) {
+               std::string_view param, api::Dialect dialect) {
   const auto d = describe(e);
-  auto res = make(d.status, error_body(e, message, param), "application/json", version, request_id);
+  auto body = dialect == api::Dialect::anthropic
+                  ? api::anthropic_error_body(d.status, message.empty() ? std::string_view(d.default_message) : message)
+                  : error_body(e, message, param);
+  auto res = make(d.status, std::move(body), "application/json", version, request_id);
   if (d.status == 429 || d.status == 503) {
     res.set(http::field::retry_after, "1");
     res.set("retry-after-ms", "1000");

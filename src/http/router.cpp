@@ -14,6 +14,7 @@ constexpr Entry kRoutes[] = {
     {"/v1/completions", http::verb::post, api::Operation::completions},
     {"/v1/embeddings", http::verb::post, api::Operation::embeddings},
     {"/v1/responses", http::verb::post, api::Operation::responses},
+    {"/v1/messages", http::verb::post, api::Operation::messages},
     {"/v1/models", http::verb::get, api::Operation::list_models},
     {"/v1/corral/usage", http::verb::get, api::Operation::usage},
     {"/healthz", http::verb::get, api::Operation::health},

@@ -16,6 +16,19 @@ nlohmann::json bucket_json(const LimitStatus& s) {
 
 }  // namespace
 
+void add_anthropic_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens,
+                                     std::chrono::system_clock::time_point now, HeaderList& out) {
+  auto add = [&](const char* kind, const LimitStatus& s) {
+    if (!s.limited) return;
+    const std::string base = std::string("anthropic-ratelimit-") + kind;
+    out.emplace_back(base + "-limit", whole(s.limit));
+    out.emplace_back(base + "-remaining", whole(s.remaining));
+    out.emplace_back(base + "-reset", format_rfc3339(now + s.reset + std::chrono::milliseconds(999)));
+  };
+  add("requests", requests);
+  add("tokens", tokens);
+}
+
 void add_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens, HeaderList& out) {
   if (requests.limited) {
     out.emplace_back("x-ratelimit-limit-requests", whole(requests.limit));

@@ -18,6 +18,10 @@ namespace corral::limits {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 void add_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens, HeaderList& out);
+// Anthropic's: anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}, the reset as the
+// RFC 3339 time (in whole seconds, rounded up) the bucket is full again.
+void add_anthropic_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens,
+                                     std::chrono::system_clock::time_point now, HeaderList& out);
 // retry-after in whole seconds (at least 1, rounded up) and retry-after-ms.
 void add_retry_after(Duration wait, HeaderList& out);
 

@@ -14,7 +14,8 @@ bool is_image_part(const nlohmann::json& v) {
   auto t = v.find("type");
   if (t == v.end() || !t->is_string()) return false;
   const auto& type = t->get_ref<const std::string&>();
-  return type == "image_url" || type == "input_image" || type == "image";
+  // (Anthropic's documents too: a PDF is billed by its pages, text and image alike.)
+  return type == "image_url" || type == "input_image" || type == "image" || type == "document" || type == "file";
 }
 
 // Text and images in a content value: a string, or a list of parts / strings / token ids.
@@ -54,7 +55,7 @@ TokenEstimate estimate_tokens(const nlohmann::json& body, std::size_t body_bytes
       if (auto nm = m.find("name"); nm != m.end()) count_content(*nm, c);
     }
   }
-  for (const char* key : {"prompt", "input", "instructions"}) {
+  for (const char* key : {"prompt", "input", "instructions", "system"}) {
     if (auto it = body.find(key); it != body.end()) {
       count_content(*it, c);
       if (it->is_array()) messages += it->size();  // responses' input items carry framing too

@@ -35,8 +35,9 @@ struct TokenEstimate {
   std::uint64_t total() const { return prompt + max_output; }
 };
 
-// `body` is the request object of chat/completions, completions, embeddings or responses, and
-// `body_bytes` the size of its JSON text as received.
+// `body` is the request object of chat/completions, completions, embeddings, responses or
+// Anthropic's messages (its `system`, content blocks and `max_tokens` read alike), and `body_bytes`
+// the size of its JSON text as received.
 TokenEstimate estimate_tokens(const nlohmann::json& body, std::size_t body_bytes, const ModelConfig& model,
                               bool has_output);
 

@@ -35,7 +35,10 @@ awaitable<bool> AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::
 
 // The rate-limit headers of a decision, and its refusal as the reply; true when it admits.
 bool AdmissionStage::decided(Exchange& x, const limits::TenantLimiter::Decision& d) {
-  limits::add_ratelimit_headers(d.requests, d.tokens, x.headers);
+  if (api::dialect_of(x.op) == api::Dialect::anthropic)
+    limits::add_anthropic_ratelimit_headers(d.requests, d.tokens, std::chrono::system_clock::now(), x.headers);
+  else
+    limits::add_ratelimit_headers(d.requests, d.tokens, x.headers);
   if (d.error == Errc::ok) return true;
   limits::add_retry_after(d.retry_after, x.headers);
   x.fail(d.error, d.message);

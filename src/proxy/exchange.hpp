@@ -104,6 +104,7 @@ struct Exchange {
   std::string last_detail;
   std::string upstream_body;        // the body sent upstream when it differs from the client's
   std::string upstream_body_model;  // the model name in it
+  api::Dialect upstream_body_dialect = api::Dialect::openai;  // and its dialect
 
   // forward: what the provider answered
   std::optional<api::Usage> usage;  // as the provider reported it
@@ -116,7 +117,8 @@ struct Exchange {
   std::string captured_body;  // a whole 200 answer, for the cache
   bool captured = false;
   CommitSink commit;     // next to the relay: holds an answer back while a retry could replace it
-  RenameSink rename;     // after the commit, for an answer of a fallback model
+  TranslateSink translate;  // after the commit, for a provider of the other dialect
+  RenameSink rename;     // then, for an answer of a fallback model
   CaptureSink capture;   // between the relay and the tap: the answer as the provider sent it
   UsageTapSink tap;      // between the capture and the client
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/translate.hpp"
 #include "proxy/provider_slot.hpp"
 #include "upstream/attempt.hpp"
 #include "upstream/relay.hpp"
@@ -31,12 +32,19 @@ void set_header(limits::HeaderList& h, const char* name, std::string value) {
   h.emplace_back(name, std::move(value));
 }
 
-// The routes of the model and then of each fallback model the tenant may use, in that order.
+api::Dialect dialect_of(const ProviderConfig& p) {
+  return p.api == ProviderApi::anthropic ? api::Dialect::anthropic : api::Dialect::openai;
+}
+
+// The routes of the model and then of each fallback model the tenant may use, in that order —
+// those whose provider can answer this operation (in its dialect or translated).
 void gather_routes(Exchange& x) {
   const auto& cfg = x.config();
   auto add = [&](const ModelConfig& m, std::int64_t position) {
     const auto mi = static_cast<std::size_t>(&m - cfg.models.data());
     for (std::size_t i = 0; i < m.routes.size(); ++i) {
+      api::Operation op;
+      if (!api::provider_operation(x.op, dialect_of(cfg.providers[m.routes[i].provider]), op)) continue;
       x.tries.push_back({&m, &m.routes[i], x.snap->routes[mi][i].get()});
       x.candidates.push_back({&m.routes[i], position * kGroupsPerModel + m.routes[i].priority});
     }
@@ -60,17 +68,23 @@ void observe_routes(Exchange& x, SteadyTime now) {
   }
 }
 
-// The body for `route`: the client's bytes when nothing in them changes, else rewritten (the same
-// bytes for every attempt on a route of the same model name).
-std::string_view body_for(Exchange& x, const RouteConfig& route) {
+// The body for `route`: the client's bytes when nothing in them changes, else rewritten — the
+// route's model name, the maximum output of a budgeted tenant, the other dialect (the same bytes
+// for every attempt on routes of the same model name and dialect).
+std::string_view body_for(Exchange& x, const RouteTry& route, api::Dialect provider) {
   auto& body = x.body.json;
   const bool cap = x.tenant->budget_monthly_usd > 0 && api::has_output(x.op) && !x.estimate.output_capped;
-  if (route.model == x.body.model && !x.strip_usage_chunk && !cap) return *x.body_text;
-  if (x.upstream_body.empty() || x.upstream_body_model != route.model) {
+  const bool translated = provider != api::dialect_of(x.op);
+  const auto& model = route.config->model;
+  if (model == x.body.model && !x.strip_usage_chunk && !cap && !translated) return *x.body_text;
+  if (x.upstream_body.empty() || x.upstream_body_model != model || x.upstream_body_dialect != provider) {
     if (cap) body[std::string(api::output_cap_field(x.op))] = x.estimate.max_output;
-    body["model"] = route.model;
-    x.upstream_body = body.dump();
-    x.upstream_body_model = route.model;
+    body["model"] = model;
+    if (!translated) x.upstream_body = body.dump();
+    else if (provider == api::Dialect::anthropic) x.upstream_body = api::chat_to_messages(body, route.model->default_max_tokens).dump();
+    else x.upstream_body = api::messages_to_chat(body).dump();
+    x.upstream_body_model = model;
+    x.upstream_body_dialect = provider;
   }
   return x.upstream_body;
 }
@@ -167,6 +181,11 @@ awaitable<bool> pause_before_retry(Exchange& x, const RouteTry& r, const RetryPo
 
 awaitable<Verdict> ForwardStage::on_request(Exchange& x) {
   gather_routes(x);
+  if (x.tries.empty()) {  // e.g. /v1/embeddings for a model only Anthropic providers serve
+    x.fail(Errc::invalid_request, "The model '" + x.body.model.substr(0, 256) + "' cannot be used on this route.",
+           "model");
+    co_return Verdict::stop;
+  }
   // corral's own time: everything before the provider was first asked.
   x.headers.emplace_back("x-corral-overhead-ms", format_millis(Exchange::Clock::now() - x.start));
   Attempts a{Clock::now(), {}};
@@ -245,14 +264,18 @@ awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, 
   x.answer_model = route.model;
   x.record->provider = provider.name;
 
+  const auto dialect = dialect_of(provider);
+  api::Operation op = x.op;
+  api::provider_operation(x.op, dialect, op);
   upstream::UpstreamCall call;
   call.provider = &provider;
   call.connections = runtime.state->connections;
   call.tls = runtime.tls.get();
   call.pool_key = upstream::ConnectionPool::key(x.tenant->id, route.model->name, provider.origin);
-  call.request =
-      upstream::build_request(*x.fields, api::upstream_path(x.op), body_for(x, *route.config), provider, x.request_id);
-  // relay → commit → (rename, for a fallback model) → (capture, for the cache) → usage tap → client
+  call.request = upstream::build_request(*x.fields, api::upstream_path(op), body_for(x, route, dialect), provider,
+                                         x.request_id);
+  // relay → commit → (translate, for the other dialect) → (rename, for a fallback model)
+  //   → (capture, for the cache) → usage tap → client
   const bool keep = x.cache_plan.store || x.flight;
   x.tap.reset(*x.client, x.strip_usage_chunk);
   x.capture.reset(x.tap, keep ? cfg.cache.max_entry_bytes : 0, x.captured_body, x.captured_content_type);
@@ -260,6 +283,10 @@ awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, 
   if (route.model != x.model) {  // the answer keeps the name of the model the client asked for
     x.rename.reset(*next, x.body.model);
     next = &x.rename;
+  }
+  if (dialect != api::dialect_of(x.op)) {
+    x.translate.reset(*next, dialect, api::dialect_of(x.op));
+    next = &x.translate;
   }
   x.commit.reset(*next, x.attempts < policy.max_attempts, policy, provider.first_byte_timeout);
   state.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -374,10 +401,14 @@ void ForwardStage::finish(Exchange& x, const RelayResult& result, Clock::time_po
 // end of the stream, so that it knows the answer is incomplete.
 awaitable<void> ForwardStage::end_cut_stream(Exchange& x, const RelayResult& result) {
   if (result.complete || result.client_gone || !x.answered || !x.tap.is_stream()) co_return;
-  static constexpr std::string_view kEvent =
+  static constexpr std::string_view kOpenAI =
       "event: error\ndata: {\"error\":{\"message\":\"The provider's stream was cut short.\",\"type\":\"server_error\","
       "\"code\":\"upstream_error\"}}\n\n";
-  if (co_await x.client->write(kEvent, true)) x.after = After::close;
+  static constexpr std::string_view kAnthropic =
+      "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\","
+      "\"message\":\"The provider's stream was cut short.\"}}\n\n";
+  if (co_await x.client->write(api::dialect_of(x.op) == api::Dialect::anthropic ? kAnthropic : kOpenAI, true))
+    x.after = After::close;
 }
 
 awaitable<void> ForwardStage::on_complete(Exchange& x) {

@@ -1,9 +1,84 @@
 #include "proxy/sinks.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "api/translate.hpp"
+
 namespace corral::proxy {
 namespace {
 awaitable<error_code> nothing_to_write() { co_return error_code{}; }
 }  // namespace
+
+void TranslateSink::reset(ResponseSink& next, api::Dialect from, api::Dialect to) {
+  next_ = &next;
+  from_ = from;
+  to_ = to;
+  mode_ = Mode::pass;
+  body_.clear();
+  stream_.reset();
+}
+
+void TranslateSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+                          std::optional<std::uint64_t> content_length) {
+  const auto type = fields.find(http::field::content_type);
+  const bool sse = type != fields.end() && beast::iequals(type->value().substr(0, 17), "text/event-stream");
+  status_ = status;
+  if (status == 200 && sse) {  // event by event; the length changes: none is declared
+    mode_ = Mode::stream;
+    if (to_ == api::Dialect::openai)
+      stream_ = std::make_unique<api::MessagesToChatStream>(std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch()).count());
+    else
+      stream_ = std::make_unique<api::ChatToMessagesStream>();
+    next_->start(status, reason, fields, std::nullopt);
+    return;
+  }
+  if (status == 200 || status >= 400) {  // gathered, translated at the end, sent with its length
+    mode_ = Mode::whole;
+    reason_.assign(reason);
+    fields_ = fields;
+    return;
+  }
+  mode_ = Mode::pass;
+  next_->start(status, reason, fields, content_length);
+}
+
+std::string TranslateSink::translate_whole() const {
+  if (status_ >= 400) return api::translate_error_body(body_, from_, to_, status_);
+  const auto j = nlohmann::json::parse(body_, nullptr, false);
+  if (!j.is_object()) return body_;  // not an answer corral can read: as it came
+  if (to_ == api::Dialect::openai)
+    return api::message_to_chat_completion(j, std::chrono::duration_cast<std::chrono::seconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch()).count())
+        .dump();
+  return api::chat_completion_to_message(j).dump();
+}
+
+awaitable<error_code> TranslateSink::write(std::string_view piece, bool last) {
+  if (mode_ == Mode::pass) co_return co_await next_->write(piece, last);
+  if (mode_ == Mode::stream) {
+    std::string_view send = stream_->feed(piece);
+    if (last) {
+      tail_.assign(send).append(stream_->finish());
+      send = tail_;
+    }
+    if (send.empty() && !last) co_return error_code{};
+    co_return co_await next_->write(send, last);
+  }
+  if (body_.size() + piece.size() > kMaxWhole) {  // too large to translate: on as it is
+    mode_ = Mode::pass;
+    next_->start(status_, reason_, fields_, std::nullopt);
+    auto held = std::move(body_);
+    body_.clear();
+    held.append(piece);
+    co_return co_await next_->write(held, last);
+  }
+  body_.append(piece);
+  if (!last) co_return error_code{};
+  const auto translated = translate_whole();
+  next_->start(status_, reason_, fields_, translated.size());
+  co_return co_await next_->write(translated, true);
+}
 
 void RenameSink::reset(ResponseSink& next, std::string name) {
   next_ = &next;

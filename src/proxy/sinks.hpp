@@ -1,4 +1,5 @@
 // Sinks the forward stage puts between the relay and the client writer:
+//  - TranslateSink gives an answer of a provider that speaks the other dialect in the client's;
 //  - RenameSink gives an answer from a fallback model the name of the model the client asked for;
 //  - CaptureSink keeps a copy of a whole 200 answer, as the provider sent it, for the cache;
 //  - UsageTapSink finds the usage the provider reports and, for a stream whose usage chunk corral
@@ -10,11 +11,39 @@
 #include <optional>
 #include <string>
 
+#include <memory>
+
+#include "api/dialect.hpp"
 #include "api/model_rename.hpp"
+#include "api/stream_translate.hpp"
 #include "api/usage_tap.hpp"
 #include "corral/response_sink.hpp"
 
 namespace corral::proxy {
+
+class TranslateSink final : public ResponseSink {
+ public:
+  static constexpr std::size_t kMaxWhole = 8 << 20;  // a whole answer larger than this passes untranslated
+
+  // From the provider's dialect `from` to the client's `to` (they differ).
+  void reset(ResponseSink& next, api::Dialect from, api::Dialect to);
+  void start(unsigned status, std::string_view reason, const http::fields& fields,
+             std::optional<std::uint64_t> content_length) override;
+  awaitable<error_code> write(std::string_view piece, bool last) override;
+  bool committed() const override { return next_->committed(); }
+
+ private:
+  enum class Mode { stream, whole, pass };
+  std::string translate_whole() const;
+
+  ResponseSink* next_ = nullptr;
+  api::Dialect from_ = api::Dialect::openai, to_ = api::Dialect::openai;
+  Mode mode_ = Mode::pass;
+  unsigned status_ = 0;
+  std::string reason_, body_, tail_;
+  http::fields fields_;
+  std::unique_ptr<api::StreamTranslator> stream_;
+};
 
 class RenameSink final : public ResponseSink {
  public:

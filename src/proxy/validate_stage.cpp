@@ -11,6 +11,13 @@ awaitable<Verdict> ValidateStage::on_request(Exchange& x) {
     x.fail(x.body.error, std::move(x.body.message), std::move(x.body.param));
     co_return Verdict::stop;
   }
+  if (x.op == api::Operation::messages) {  // Anthropic requires the answer's maximum
+    const auto mt = x.body.json.find("max_tokens");
+    if (mt == x.body.json.end() || !mt->is_number_unsigned() || mt->get<std::uint64_t>() == 0) {
+      x.fail(Errc::invalid_request, "max_tokens: Field required (a positive integer).", "max_tokens");
+      co_return Verdict::stop;
+    }
+  }
   const auto& model_name = x.body.model;
   x.model = x.config().find_model(model_name);
   auto& rec = *x.record;

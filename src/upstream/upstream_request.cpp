@@ -9,6 +9,7 @@ namespace corral::upstream {
 namespace {
 
 constexpr std::string_view kVia = "1.1 corral";
+constexpr std::string_view kAnthropicVersion = "2023-06-01";  // unless the client or `headers` name one
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -51,10 +52,12 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   req.target(provider.origin.base_path + std::string(api_path));
   req.version(11);
   const bool connection_lists = client.count(http::field::connection) > 0;  // looked up once
+  const bool anthropic = provider.api == ProviderApi::anthropic;
   std::string via;
   for (const auto& f : client) {
     const auto name = lowercase(f.name_string());
     if (is_private_request_header(name) || (connection_lists && named_in_connection(client, name))) continue;
+    if (!anthropic && name.starts_with("anthropic-")) continue;  // the client's dialect, not this provider's
     if (f.name() == http::field::via) {
       via.append(f.value()).append(", ");
       continue;
@@ -64,7 +67,11 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   // RFC 9110 §7.6.3: a gateway adds itself to Via in each request it forwards.
   req.set(http::field::via, via.append(kVia));
   req.set(http::field::host, provider.origin.host_header);
-  if (!provider.api_key.empty()) req.set(http::field::authorization, "Bearer " + provider.api_key);
+  if (!provider.api_key.empty()) {
+    if (anthropic) req.set("x-api-key", provider.api_key);
+    else req.set(http::field::authorization, "Bearer " + provider.api_key);
+  }
+  if (anthropic && req.find("anthropic-version") == req.end()) req.set("anthropic-version", kAnthropicVersion);
   for (const auto& [name, value] : provider.headers) req.set(name, value);
   req.set("x-request-id", request_id);
   req.set(http::field::content_type, "application/json");

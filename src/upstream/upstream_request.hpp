@@ -1,6 +1,8 @@
-// What goes upstream (spec/http.md): the client's credentials, cookies and hop-by-hop headers
-// never; the provider's key and headers always; corral's own framing; the model renamed to the
-// route's; x-request-id kept or generated. The URL comes only from the configuration.
+// What goes upstream (docs/http.md): the client's credentials, cookies and hop-by-hop headers
+// never; the provider's key (Authorization: Bearer, or x-api-key with anthropic-version for an
+// Anthropic provider) and headers always; the client's anthropic-* headers only to Anthropic
+// providers; corral's own framing; x-request-id kept or generated. The URL comes only from the
+// configuration.
 #pragma once
 
 #include <string>

@@ -21,6 +21,32 @@ TEST(UsageFrom, EveryShape) {
   EXPECT_EQ(resp->prompt_tokens, 7u);
   EXPECT_EQ(resp->completion_tokens, 3u);
   EXPECT_FALSE(usage_from(nlohmann::json::parse(R"({"usage":null})")));
+  // Anthropic: input_tokens leaves out the cache's reads and writes.
+  auto message = usage_from(nlohmann::json::parse(
+      R"({"type":"message","usage":{"input_tokens":5,"cache_read_input_tokens":20,"cache_creation_input_tokens":3,"output_tokens":9}})"));
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->prompt_tokens, 28u);
+  EXPECT_EQ(message->cached_tokens, 20u);
+  EXPECT_EQ(message->completion_tokens, 9u);
+}
+
+TEST(UsageTap, AnthropicStreamsAddMessageStartsPromptToMessageDeltasOutput) {
+  const std::string stream =
+      "event: message_start\ndata: " R"({"type":"message_start","message":{"id":"m","usage":{"input_tokens":10,"cache_read_input_tokens":4,"output_tokens":1}}})" "\n\n"
+      "event: content_block_delta\ndata: " R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}})" "\n\n"
+      "event: message_delta\ndata: " R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":12}})" "\n\n"
+      "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+  for (std::size_t piece = 1; piece <= stream.size(); piece += 3) {
+    UsageTap tap({.sse = true});
+    std::string out;
+    for (std::size_t i = 0; i < stream.size(); i += piece) out += tap.feed(std::string_view(stream).substr(i, piece));
+    out += tap.finish();
+    EXPECT_EQ(out, stream);
+    ASSERT_TRUE(tap.usage()) << piece;
+    EXPECT_EQ(tap.usage()->prompt_tokens, 14u);
+    EXPECT_EQ(tap.usage()->cached_tokens, 4u);
+    EXPECT_EQ(tap.usage()->completion_tokens, 12u);
+  }
 }
 
 TEST(UsageTap, WholeJsonAnswerPassesThroughAndIsRead) {

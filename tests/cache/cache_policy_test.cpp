@@ -29,10 +29,15 @@ TEST(CachePolicy, CanonicalFormIgnoresKeyOrderAndFieldsThatCannotChangeTheAnswer
 
 TEST(CachePolicy, KeyCarriesPrefixTenantAndModel) {
   auto body = json::parse(R"({"model":"gpt-4.1","seed":1})");
-  const auto k = cache_key("corral", "acme", "gpt-4.1", body);
+  const auto k = cache_key("corral", "acme", "gpt-4.1", api::Operation::chat_completions, body);
   EXPECT_EQ(k.rfind("{corral:t:acme}:resp:gpt-4.1:", 0), 0u) << k;
   EXPECT_EQ(k.size(), std::string("{corral:t:acme}:resp:gpt-4.1:").size() + 64);
-  EXPECT_NE(k, cache_key("corral", "other", "gpt-4.1", body));
+  EXPECT_NE(k, cache_key("corral", "other", "gpt-4.1", api::Operation::chat_completions, body));
+  // The same body on another route is another question: embeddings and responses both take
+  // {"model", "input"}, chat completions and Anthropic's messages both take {"model", "messages"}.
+  EXPECT_NE(k, cache_key("corral", "acme", "gpt-4.1", api::Operation::messages, body));
+  EXPECT_NE(cache_key("corral", "acme", "m", api::Operation::embeddings, body),
+            cache_key("corral", "acme", "m", api::Operation::responses, body));
 }
 
 TEST(CachePolicy, ModesAndRoutes) {

@@ -133,7 +133,7 @@ TEST_F(Stages, ACacheHitCostsARequestNoTokensAndNoProviderSlot) {
   auto stored = std::make_shared<cache::CachedAnswer>();
   stored->content_type = "application/json";
   stored->body = R"({"object":"chat.completion","cached":true})";
-  const auto key = cache::cache_key("corral", "acme", "gpt-4.1", Json::parse(kBody));
+  const auto key = cache::cache_key("corral", "acme", "gpt-4.1", api::Operation::chat_completions, Json::parse(kBody));
   runtime.memory_cache()->put(key, stored, std::chrono::steady_clock::now() + std::chrono::hours(1));
   const auto before = status();
 

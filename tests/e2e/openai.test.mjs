@@ -2,47 +2,18 @@
 // SDK pointed at corral with a tenant's key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { CORRAL, MOCK, sha, startCorral, startMock, stopAll } from './harness.mjs';
 
-const CORRAL = process.env.CORRAL_BIN;
-const MOCK = process.env.CORRAL_MOCK_BIN;
-const children = [];
 let baseURL;
-
-// Starts a process and resolves with the port from its "listening on HOST:PORT" line.
-function start(bin, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    children.push(child);
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${log}`)), 10000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = log.match(/listening on 127\.0\.0\.1:(\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${bin} exited ${code}: ${log}`)));
-  });
-}
-
-const sha = (k) => 'sha256:' + createHash('sha256').update(k).digest('hex');
 
 before(async () => {
   assert.ok(CORRAL && MOCK, 'CORRAL_BIN and CORRAL_MOCK_BIN must be set');
-  const mockPort = await start(MOCK, ['--listen', '127.0.0.1:0', '--threads', '1', '--chunks', '4']);
+  const mockPort = await startMock('--chunks', '4');
   // A provider account that answers every request 503: routes through it fail over.
-  const downPort = await start(MOCK, ['--listen', '127.0.0.1:0', '--threads', '1', '--fail-status', '503']);
-  const dir = mkdtempSync(join(tmpdir(), 'corral-e2e-'));
-  const config = join(dir, 'corral.yaml');
-  writeFileSync(config, `server:
+  const downPort = await startMock('--fail-status', '503');
+  const port = await startCorral((dir) => `server:
   listen: "127.0.0.1:0"
   threads: 2
 state:
@@ -67,13 +38,10 @@ tenants:
     api_keys: ["${sha('sk-limited-e2e')}"]
     rate_limits: { requests_per_minute: 120, burst_allowance: 1.0 }
 `);
-  const port = await start(CORRAL, ['--config', config]);
   baseURL = `http://127.0.0.1:${port}/v1`;
 });
 
-after(() => {
-  for (const c of children) c.kill('SIGTERM');
-});
+after(stopAll);
 
 const client = () => new OpenAI({ apiKey: 'sk-acme-e2e', baseURL, maxRetries: 0, timeout: 10000 });
 

@@ -1,0 +1,301 @@
+#include "api/translate.hpp"
+
+#include <gtest/gtest.h>
+
+#include "api/dialect.hpp"
+#include "api/sse_parser.hpp"
+#include "api/stream_translate.hpp"
+
+namespace corral::api {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(TranslateRequest, ChatToMessagesKeepsEveryRowOfTheList) {
+  const auto chat = json::parse(R"({
+    "model": "claude", "temperature": 0.2, "top_p": 0.9, "user": "u-1", "stop": "END", "stream": true,
+    "stream_options": {"include_usage": true}, "max_completion_tokens": 300, "n": 1, "logprobs": false,
+    "messages": [
+      {"role": "system", "content": "Be brief."},
+      {"role": "user", "content": [{"type": "text", "text": "What is here?"},
+                                   {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0"}},
+                                   {"type": "image_url", "image_url": {"url": "https://example.com/a.jpg"}},
+                                   {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBER"}}]},
+      {"role": "assistant", "content": "Let me look.",
+       "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Paris\"}"}},
+                      {"id": "call_2", "type": "function", "function": {"name": "time", "arguments": "{}"}}]},
+      {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+      {"role": "tool", "tool_call_id": "call_2", "content": "noon"},
+      {"role": "user", "content": "Thanks"}],
+    "tools": [{"type": "function", "function": {"name": "weather", "description": "The weather",
+                                                 "parameters": {"type": "object", "required": ["city"]}}}],
+    "tool_choice": "required", "parallel_tool_calls": false})");
+  const auto m = chat_to_messages(chat, 4096);
+  EXPECT_EQ(m["model"], "claude");
+  EXPECT_EQ(m["system"], "Be brief.");
+  EXPECT_EQ(m["max_tokens"], 300);
+  EXPECT_EQ(m["stop_sequences"], json::array({"END"}));
+  EXPECT_EQ(m["temperature"], 0.2);
+  EXPECT_EQ(m["top_p"], 0.9);
+  EXPECT_EQ(m["metadata"]["user_id"], "u-1");
+  EXPECT_EQ(m["stream"], true);
+  for (const char* dropped : {"stream_options", "n", "logprobs", "user", "stop", "max_completion_tokens"})
+    EXPECT_FALSE(m.contains(dropped)) << dropped;
+  const auto& msgs = m["messages"];
+  ASSERT_EQ(msgs.size(), 4u);
+  const auto& user = msgs[0]["content"];
+  EXPECT_EQ(user[0], json({{"type", "text"}, {"text", "What is here?"}}));
+  EXPECT_EQ(user[1]["source"], json({{"type", "base64"}, {"media_type", "image/png"}, {"data", "iVBORw0"}}));
+  EXPECT_EQ(user[2]["source"], json({{"type", "url"}, {"url", "https://example.com/a.jpg"}}));
+  EXPECT_EQ(user[3]["type"], "document");
+  EXPECT_EQ(user[3]["source"]["media_type"], "application/pdf");
+  const auto& assistant = msgs[1]["content"];
+  EXPECT_EQ(assistant[0], json({{"type", "text"}, {"text", "Let me look."}}));
+  EXPECT_EQ(assistant[1], json({{"type", "tool_use"}, {"id", "call_1"}, {"name", "weather"}, {"input", {{"city", "Paris"}}}}));
+  EXPECT_EQ(assistant[2]["id"], "call_2");
+  // The two results, in one user turn, ids kept.
+  const auto& results = msgs[2]["content"];
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0], json({{"type", "tool_result"}, {"tool_use_id", "call_1"}, {"content", "sunny"}}));
+  EXPECT_EQ(results[1]["tool_use_id"], "call_2");
+  EXPECT_EQ(msgs[3], json({{"role", "user"}, {"content", "Thanks"}}));
+  EXPECT_EQ(m["tools"][0], json({{"name", "weather"}, {"description", "The weather"},
+                                 {"input_schema", {{"type", "object"}, {"required", {"city"}}}}}));
+  EXPECT_EQ(m["tool_choice"], json({{"type", "any"}, {"disable_parallel_tool_use", true}}));
+  // Without a maximum, the model's default (Anthropic requires one).
+  EXPECT_EQ(chat_to_messages(json::parse(R"({"model":"c","messages":[]})"), 4096)["max_tokens"], 4096);
+}
+
+TEST(TranslateRequest, ToolChoicesBothWays) {
+  auto choice_of = [](json tc) {
+    return chat_to_messages({{"model", "c"}, {"messages", json::array()}, {"tool_choice", tc}}, 1)["tool_choice"];
+  };
+  EXPECT_EQ(choice_of("auto"), json({{"type", "auto"}}));
+  EXPECT_EQ(choice_of("none"), json({{"type", "none"}}));
+  EXPECT_EQ(choice_of("required"), json({{"type", "any"}}));
+  EXPECT_EQ(choice_of({{"type", "function"}, {"function", {{"name", "f"}}}}), json({{"type", "tool"}, {"name", "f"}}));
+  auto back = [](json tc) {
+    return messages_to_chat({{"model", "c"}, {"messages", json::array()}, {"tool_choice", tc}});
+  };
+  EXPECT_EQ(back({{"type", "auto"}})["tool_choice"], "auto");
+  EXPECT_EQ(back({{"type", "any"}})["tool_choice"], "required");
+  EXPECT_EQ(back({{"type", "none"}})["tool_choice"], "none");
+  EXPECT_EQ(back({{"type", "tool"}, {"name", "f"}})["tool_choice"], json({{"type", "function"}, {"function", {{"name", "f"}}}}));
+  EXPECT_EQ(back({{"type", "auto"}, {"disable_parallel_tool_use", true}})["parallel_tool_calls"], false);
+}
+
+TEST(TranslateRequest, MessagesToChatKeepsEveryRowOfTheList) {
+  const auto msgs = json::parse(R"({
+    "model": "gpt", "max_tokens": 200, "stop_sequences": ["END"], "temperature": 0.5, "top_p": 0.8, "top_k": 5,
+    "metadata": {"user_id": "u-9"}, "stream": true,
+    "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
+    "messages": [
+      {"role": "user", "content": [{"type": "text", "text": "Look", "cache_control": {"type": "ephemeral"}},
+                                   {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAA"}},
+                                   {"type": "image", "source": {"type": "url", "url": "https://example.com/b.png"}},
+                                   {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVB"}}]},
+      {"role": "assistant", "content": [{"type": "thinking", "thinking": "hmm"}, {"type": "text", "text": "Checking."},
+                                        {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {"city": "Oslo"}}]},
+      {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "cold"}]},
+                                   {"type": "text", "text": "And now?"}]}],
+    "tools": [{"name": "weather", "description": "d", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral"}},
+              {"type": "web_search_20250305", "name": "web_search"}],
+    "tool_choice": {"type": "auto"}})");
+  const auto c = messages_to_chat(msgs);
+  EXPECT_EQ(c["model"], "gpt");
+  EXPECT_EQ(c["max_tokens"], 200);
+  EXPECT_EQ(c["stop"], json::array({"END"}));
+  EXPECT_EQ(c["temperature"], 0.5);
+  EXPECT_EQ(c["top_p"], 0.8);
+  EXPECT_EQ(c["user"], "u-9");
+  EXPECT_EQ(c["stream"], true);
+  EXPECT_EQ(c["stream_options"]["include_usage"], true);  // the usage, to translate it back
+  for (const char* dropped : {"top_k", "metadata", "system", "stop_sequences"}) EXPECT_FALSE(c.contains(dropped)) << dropped;
+  EXPECT_EQ(c.dump().find("cache_control"), std::string::npos);
+  const auto& m = c["messages"];
+  ASSERT_EQ(m.size(), 5u);
+  EXPECT_EQ(m[0], json({{"role", "system"}, {"content", "Be brief."}}));
+  EXPECT_EQ(m[1]["content"][0], json({{"type", "text"}, {"text", "Look"}}));
+  EXPECT_EQ(m[1]["content"][1]["image_url"]["url"], "data:image/png;base64,AAA");
+  EXPECT_EQ(m[1]["content"][2]["image_url"]["url"], "https://example.com/b.png");
+  EXPECT_EQ(m[1]["content"][3]["file"]["file_data"], "data:application/pdf;base64,JVB");
+  EXPECT_EQ(m[2]["content"], "Checking.");  // thinking dropped
+  EXPECT_EQ(m[2]["tool_calls"][0], json({{"id", "toolu_1"}, {"type", "function"},
+                                         {"function", {{"name", "weather"}, {"arguments", R"({"city":"Oslo"})"}}}}));
+  EXPECT_EQ(m[3], json({{"role", "tool"}, {"tool_call_id", "toolu_1"}, {"content", "cold"}}));
+  EXPECT_EQ(m[4]["content"][0]["text"], "And now?");
+  ASSERT_EQ(c["tools"].size(), 1u);  // the server tool has no counterpart
+  EXPECT_EQ(c["tools"][0]["function"]["parameters"], json({{"type", "object"}}));
+  EXPECT_EQ(c["tool_choice"], "auto");
+}
+
+TEST(TranslateAnswer, BothWaysWithToolsStopReasonsAndUsage) {
+  const auto message = json::parse(R"({"id":"msg_1","type":"message","role":"assistant","model":"claude",
+    "content":[{"type":"text","text":"Calling."},{"type":"tool_use","id":"toolu_1","name":"f","input":{"a":1}}],
+    "stop_reason":"tool_use","stop_sequence":null,
+    "usage":{"input_tokens":10,"cache_read_input_tokens":90,"cache_creation_input_tokens":5,"output_tokens":7}})");
+  const auto chat = message_to_chat_completion(message, 1700000000);
+  EXPECT_EQ(chat["object"], "chat.completion");
+  EXPECT_EQ(chat["id"], "msg_1");
+  const auto& choice = chat["choices"][0];
+  EXPECT_EQ(choice["finish_reason"], "tool_calls");
+  EXPECT_EQ(choice["message"]["content"], "Calling.");
+  EXPECT_EQ(choice["message"]["tool_calls"][0]["function"]["arguments"], R"({"a":1})");
+  // Anthropic's input excludes its cache's reads and writes; OpenAI's prompt includes them.
+  EXPECT_EQ(chat["usage"]["prompt_tokens"], 105);
+  EXPECT_EQ(chat["usage"]["prompt_tokens_details"]["cached_tokens"], 90);
+  EXPECT_EQ(chat["usage"]["completion_tokens"], 7);
+  EXPECT_EQ(chat["usage"]["total_tokens"], 112);
+
+  const auto back = chat_completion_to_message(chat);
+  EXPECT_EQ(back["type"], "message");
+  EXPECT_EQ(back["stop_reason"], "tool_use");
+  EXPECT_EQ(back["content"][0], json({{"type", "text"}, {"text", "Calling."}}));
+  EXPECT_EQ(back["content"][1], json({{"type", "tool_use"}, {"id", "toolu_1"}, {"name", "f"}, {"input", {{"a", 1}}}}));
+  // Counted once: 105 prompt tokens of which 90 cached come back as 15 + 90.
+  EXPECT_EQ(back["usage"]["input_tokens"], 15);
+  EXPECT_EQ(back["usage"]["cache_read_input_tokens"], 90);
+  EXPECT_EQ(back["usage"]["output_tokens"], 7);
+
+  for (auto [stop, finish] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"end_turn", "stop"}, {"max_tokens", "length"}, {"tool_use", "tool_calls"}, {"stop_sequence", "stop"}})
+    EXPECT_EQ(finish_reason_of(stop), finish) << stop;
+  for (auto [finish, stop] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"stop", "end_turn"}, {"length", "max_tokens"}, {"tool_calls", "tool_use"}})
+    EXPECT_EQ(stop_reason_of(finish), stop) << finish;
+}
+
+TEST(TranslateAnswer, ErrorsKeepTheirStatusAndMessage) {
+  const auto from_anthropic = json::parse(translate_error_body(
+      R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})", Dialect::anthropic, Dialect::openai, 429));
+  EXPECT_EQ(from_anthropic["error"]["message"], "slow down");
+  EXPECT_EQ(from_anthropic["error"]["type"], "rate_limit_error");
+  const auto from_openai = json::parse(translate_error_body(R"({"error":{"message":"bad","type":"invalid_request_error"}})",
+                                                            Dialect::openai, Dialect::anthropic, 400));
+  EXPECT_EQ(from_openai, json({{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", "bad"}}}}));
+  EXPECT_EQ(json::parse(anthropic_error_body(529, "x"))["error"]["type"], "overloaded_error");
+  EXPECT_EQ(translate_error_body("not json", Dialect::openai, Dialect::anthropic, 500), "not json");
+}
+
+// --- streams: fed split at every byte boundary, always the same events out ---
+
+std::string feed_split(StreamTranslator& t, std::string_view in, std::size_t cut) {
+  std::string out(t.feed(in.substr(0, cut)));
+  out.append(t.feed(in.substr(cut)));
+  out.append(t.finish());
+  return out;
+}
+
+template <class Make>
+std::string translated(Make make, std::string_view in) {
+  auto whole = make();
+  const auto reference = feed_split(*whole, in, in.size());
+  for (std::size_t cut = 0; cut <= in.size(); ++cut) {
+    auto t = make();
+    EXPECT_EQ(feed_split(*t, in, cut), reference) << "split at " << cut;
+  }
+  return reference;
+}
+
+std::vector<std::pair<std::string, json>> events_of(std::string_view sse) {
+  std::vector<std::pair<std::string, json>> out;
+  SseParser p;
+  p.feed(sse, [&](const SseEvent& e) {
+    out.emplace_back(std::string(e.event), e.data == "[DONE]" ? json("[DONE]") : json::parse(e.data));
+  });
+  return out;
+}
+
+const char* kAnthropicStream =
+    "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+    "\"model\":\"claude\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":4,"
+    "\"cache_creation_input_tokens\":0,\"output_tokens\":1}}}\n\n"
+    "event: ping\ndata: {\"type\":\"ping\"}\n\n"
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"f\",\"input\":{}}}\n\n"
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"a\\\":\"}}\n\n"
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"1}\"}}\n\n"
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
+    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":12}}\n\n"
+    "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+TEST(TranslateStream, AnthropicEventsBecomeOpenAIChunksAtAnySplit) {
+  const auto out = translated([] { return std::make_unique<MessagesToChatStream>(1700000000); }, kAnthropicStream);
+  const auto ev = events_of(out);
+  ASSERT_EQ(ev.size(), 8u) << out;
+  EXPECT_EQ(ev[0].second["choices"][0]["delta"], json({{"role", "assistant"}, {"content", ""}}));
+  EXPECT_EQ(ev[0].second["object"], "chat.completion.chunk");
+  EXPECT_EQ(ev[0].second["id"], "msg_1");
+  EXPECT_EQ(ev[1].second["choices"][0]["delta"], json({{"content", "Hi"}}));
+  EXPECT_EQ(ev[2].second["choices"][0]["delta"]["tool_calls"][0],
+            json({{"index", 0}, {"id", "toolu_1"}, {"type", "function"}, {"function", {{"name", "f"}, {"arguments", ""}}}}));
+  EXPECT_EQ(ev[3].second["choices"][0]["delta"]["tool_calls"][0], json({{"index", 0}, {"function", {{"arguments", "{\"a\":"}}}}));
+  EXPECT_EQ(ev[4].second["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"], "1}");
+  EXPECT_EQ(ev[5].second["choices"][0]["finish_reason"], "tool_calls");
+  EXPECT_TRUE(ev[6].second["choices"].empty());
+  EXPECT_EQ(ev[6].second["usage"]["prompt_tokens"], 14);
+  EXPECT_EQ(ev[6].second["usage"]["prompt_tokens_details"]["cached_tokens"], 4);
+  EXPECT_EQ(ev[6].second["usage"]["completion_tokens"], 12);
+  EXPECT_EQ(ev[7].second, "[DONE]");
+}
+
+TEST(TranslateStream, OpenAIChunksBecomeAnthropicsGrammarAtAnySplit) {
+  const std::string chunks =
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\":1}\"}}]}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"g\",\"arguments\":\"{}\"}}]}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":9,\"total_tokens\":29,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":8}}}\n\n"
+      "data: [DONE]\n\n";
+  const auto out = translated([] { return std::make_unique<ChatToMessagesStream>(); }, chunks);
+  const auto ev = events_of(out);
+  std::vector<std::string> names;
+  for (const auto& [name, data] : ev) {
+    names.push_back(name);
+    EXPECT_EQ(data["type"], name);  // the event name and the data's type agree
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"message_start", "content_block_start", "content_block_delta",
+                                             "content_block_delta", "content_block_stop", "content_block_start",
+                                             "content_block_delta", "content_block_stop", "content_block_start",
+                                             "content_block_delta", "content_block_stop", "message_delta",
+                                             "message_stop"}));
+  EXPECT_EQ(ev[0].second["message"]["role"], "assistant");
+  // Blocks numbered 0, 1, 2 without gaps.
+  EXPECT_EQ(ev[1].second["index"], 0);
+  EXPECT_EQ(ev[1].second["content_block"]["type"], "text");
+  EXPECT_EQ(ev[2].second["delta"], json({{"type", "text_delta"}, {"text", "Hel"}}));
+  EXPECT_EQ(ev[5].second["index"], 1);
+  EXPECT_EQ(ev[5].second["content_block"], json({{"type", "tool_use"}, {"id", "call_1"}, {"name", "f"}, {"input", json::object()}}));
+  EXPECT_EQ(ev[6].second["delta"], json({{"type", "input_json_delta"}, {"partial_json", "{\"a\":1}"}}));
+  EXPECT_EQ(ev[8].second["index"], 2);
+  EXPECT_EQ(ev[11].second["delta"]["stop_reason"], "tool_use");
+  EXPECT_EQ(ev[11].second["usage"]["input_tokens"], 12);
+  EXPECT_EQ(ev[11].second["usage"]["cache_read_input_tokens"], 8);
+  EXPECT_EQ(ev[11].second["usage"]["output_tokens"], 9);
+}
+
+TEST(TranslateStream, ErrorEventsInTheClientsDialect) {
+  const std::string anthropic_error =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":{}}}\n\n"
+      "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+  auto ev = events_of(translated([] { return std::make_unique<MessagesToChatStream>(1); }, anthropic_error));
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1].first, "error");
+  EXPECT_EQ(ev[1].second["error"]["message"], "Overloaded");
+  EXPECT_EQ(ev[1].second["error"]["type"], "overloaded_error");
+  ev = events_of(translated([] { return std::make_unique<ChatToMessagesStream>(); },
+                            "data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+                            "event: error\ndata: {\"error\":{\"message\":\"cut\"}}\n\n"));
+  ASSERT_GE(ev.size(), 1u);
+  EXPECT_EQ(ev.back().first, "error");
+  EXPECT_EQ(ev.back().second, json({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", "cut"}}}}));
+}
+
+}  // namespace
+}  // namespace corral::api

@@ -1,0 +1,44 @@
+// The whole-body translators and error bodies, given any JSON: no exception, no crash, and what
+// they produce has the other dialect's shape — a Messages request has messages and a maximum, a
+// chat request has messages, answers have their dialect's type, an error body stays an error.
+#include <nlohmann/json.hpp>
+
+#include "api/dialect.hpp"
+#include "api/translate.hpp"
+#include "fuzz/fuzz_target.hpp"
+
+using namespace corral;
+using nlohmann::json;
+
+CORRAL_FUZZ_TARGET(translate) {
+  const auto in = fuzz::as_text(data, size);
+  const auto j = json::parse(in, nullptr, false);
+  if (j.is_discarded()) return 0;
+
+  const auto m = api::chat_to_messages(j, 4096);
+  FUZZ_CHECK(m["messages"].is_array() && m["max_tokens"].is_number_unsigned());
+  for (const auto& turn : m["messages"]) FUZZ_CHECK(turn["role"] == "user" || turn["role"] == "assistant");
+  const auto c = api::messages_to_chat(j);
+  FUZZ_CHECK(c["messages"].is_array());
+  // Translated once more (the failover between dialects), still well-formed.
+  FUZZ_CHECK(api::messages_to_chat(m)["messages"].is_array());
+  FUZZ_CHECK(api::chat_to_messages(c, 1)["messages"].is_array());
+
+  const auto completion = api::message_to_chat_completion(j, 0);
+  FUZZ_CHECK(completion["object"] == "chat.completion" && completion["choices"].size() == 1);
+  const auto message = api::chat_completion_to_message(j);
+  FUZZ_CHECK(message["type"] == "message" && message["content"].is_array());
+  for (const auto& u : {completion["usage"], message["usage"]})
+    for (const auto& [k, v] : u.items())
+      if (!v.is_object()) FUZZ_CHECK(v.is_number_integer() && v.get<std::int64_t>() >= 0);
+  (void)(completion.dump() + message.dump() + m.dump() + c.dump());
+
+  for (auto from : {api::Dialect::openai, api::Dialect::anthropic})
+    for (auto to : {api::Dialect::openai, api::Dialect::anthropic}) {
+      const auto out = api::translate_error_body(in, from, to, 429);
+      if (from == to) FUZZ_CHECK(out == in);
+      else if (j.is_object() && j.contains("error") && j["error"].is_object())
+        FUZZ_CHECK(json::parse(out, nullptr, false)["error"].is_object());
+    }
+  return 0;
+}
