@@ -1,36 +1,28 @@
 #include "api/stream_translate.hpp"
 
+#include <charconv>
+
+#include "api/json_scan.hpp"
 #include "api/translate.hpp"
 
 namespace corral::api {
 namespace {
 
-using json = nlohmann::json;
-
-std::string str(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
 }
 
-std::int64_t integer(const json& o, const char* key, std::int64_t fallback = 0) {
-  if (!o.is_object()) return fallback;
-  auto it = o.find(key);
-  return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+void append_number(std::string& out, std::int64_t n) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
 }
 
-const json& member(const json& o, const char* key) {
-  static const json kNull;
-  if (!o.is_object()) return kNull;
-  auto it = o.find(key);
-  return it == o.end() ? kNull : *it;
-}
-
-// The message of an error event, in either dialect's shape.
-std::string error_message(const json& j, std::string_view fallback) {
-  const auto& err = member(j, "error");
-  auto m = str(err, "message");
-  return m.empty() ? std::string(fallback) : m;
+// A raw string value, or `fallback` (a JSON text) when `v` is not a string.
+std::string_view string_or(std::string_view v, std::string_view fallback) {
+  return jscan::is_string(v) ? v : fallback;
 }
 
 }  // namespace
@@ -49,78 +41,122 @@ std::string_view StreamTranslator::finish() {
 
 // --- Anthropic's events as OpenAI chunks ---
 
-void MessagesToChatStream::chunk(json delta, const json& finish_reason) {
-  json c = {{"id", id_},
-            {"object", "chat.completion.chunk"},
-            {"created", created_},
-            {"model", model_},
-            {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
-                                      {"finish_reason", finish_reason}}})}};
-  out_.append("data: ").append(c.dump()).append("\n\n");
+void MessagesToChatStream::begin_chunk() {
+  out_.append(head_).append(R"("choices":[{"index":0,"delta":)");
+}
+
+void MessagesToChatStream::end_chunk(std::string_view finish) {
+  out_.append(R"(,"logprobs":null,"finish_reason":)").append(finish).append("}]}\n\n");
+}
+
+void MessagesToChatStream::start(std::string_view message) {
+  std::string_view id = "\"\"", model = "\"\"";
+  jscan::members(message, [&](std::string_view k, std::string_view v) {
+    if (k == "id") id = string_or(v, id);
+    else if (k == "model") model = string_or(v, model);
+    else if (k == "usage") read_anthropic_usage(v, usage_);
+  });
+  head_.assign(R"(data: {"id":)").append(id).append(R"(,"object":"chat.completion.chunk","created":)");
+  append_number(head_, created_);
+  head_.append(R"(,"model":)").append(model).append(",");
+  started_ = true;
 }
 
 void MessagesToChatStream::on_event(const SseEvent& e) {
   if (done_) return;
-  const auto j = json::parse(e.data, nullptr, false);
-  const auto type = str(j, "type");
-  if (e.event == "error" || type == "error") {
-    const auto err_type = str(member(j, "error"), "type");
-    const json body = {{"error", {{"message", error_message(j, "The provider's stream failed.")},
-                                  {"type", err_type.empty() ? "api_error" : err_type},
-                                  {"code", err_type.empty() ? "api_error" : err_type}}}};
-    out_.append("event: error\ndata: ").append(body.dump()).append("\n\n");
+  const auto data = jscan::whole(e.data);
+  std::string_view type;
+  jscan::members(data, [&](std::string_view k, std::string_view v) {
+    if (k == "type" && type.empty()) type = v;
+  });
+  if (e.event == "error" || jscan::string_is(type, "error")) {
+    const auto err = jscan::member(data, "error");
+    const auto kind = string_or(jscan::member(err, "type"), "\"api_error\"");
+    out_.append(R"(event: error)" "\n" R"(data: {"error":{"message":)")
+        .append(string_or(jscan::member(err, "message"), "\"The provider's stream failed.\""))
+        .append(R"(,"type":)").append(kind).append(R"(,"code":)").append(kind).append("}}\n\n");
     done_ = true;
     return;
   }
-  if (type == "message_start") {
-    const auto& m = member(j, "message");
-    id_ = str(m, "id");
-    model_ = str(m, "model");
-    const auto& u = member(m, "usage");
-    const auto cache_read = static_cast<std::uint64_t>(integer(u, "cache_read_input_tokens"));
-    usage_.prompt_tokens = static_cast<std::uint64_t>(integer(u, "input_tokens") + integer(u, "cache_creation_input_tokens")) +
-                           cache_read;
-    usage_.cached_tokens = cache_read;
-    usage_.completion_tokens = static_cast<std::uint64_t>(integer(u, "output_tokens"));
-    chunk({{"role", "assistant"}, {"content", ""}});
-  } else if (type == "content_block_start") {
-    const auto& block = member(j, "content_block");
-    if (str(block, "type") == "tool_use") {
-      const auto index = static_cast<std::int64_t>(tool_index_.size());
-      tool_index_[integer(j, "index")] = index;
-      chunk({{"tool_calls", json::array({{{"index", index},
-                                          {"id", str(block, "id")},
-                                          {"type", "function"},
-                                          {"function", {{"name", str(block, "name")}, {"arguments", ""}}}}})}});
-    } else if (auto text = str(block, "text"); !text.empty()) {
-      chunk({{"content", text}});
+  if (!jscan::is_string(type)) return;
+  if (jscan::string_is(type, "message_start")) {
+    start(jscan::member(data, "message"));
+    begin_chunk();
+    out_.append(R"({"role":"assistant","content":""})");
+    end_chunk("null");
+    return;
+  }
+  if (!started_) start("{}");  // a stream without its message_start: ids left empty
+  if (jscan::string_is(type, "content_block_start")) {
+    std::uint64_t index = 0;
+    std::string_view block;
+    jscan::members(data, [&](std::string_view k, std::string_view v) {
+      if (k == "index") index = jscan::to_unsigned(v);
+      else if (k == "content_block") block = v;
+    });
+    std::string_view kind, id = "\"\"", name = "\"\"", text;
+    jscan::members(block, [&](std::string_view k, std::string_view v) {
+      if (k == "type") kind = v;
+      else if (k == "id") id = string_or(v, id);
+      else if (k == "name") name = string_or(v, name);
+      else if (k == "text") text = v;
+    });
+    if (jscan::string_is(kind, "tool_use")) {
+      const auto call = static_cast<std::uint64_t>(tool_index_.size());
+      tool_index_[index] = call;
+      begin_chunk();
+      out_.append(R"({"tool_calls":[{"index":)");
+      append_number(out_, call);
+      out_.append(R"(,"id":)").append(id).append(R"(,"type":"function","function":{"name":)").append(name)
+          .append(R"(,"arguments":""}}]})");
+      end_chunk("null");
+    } else if (jscan::is_text(text)) {
+      begin_chunk();
+      out_.append(R"({"content":)").append(text).append("}");
+      end_chunk("null");
     }
-  } else if (type == "content_block_delta") {
-    const auto& d = member(j, "delta");
-    const auto kind = str(d, "type");
-    if (kind == "text_delta") {
-      chunk({{"content", str(d, "text")}});
-    } else if (kind == "input_json_delta") {
-      if (auto it = tool_index_.find(integer(j, "index")); it != tool_index_.end())
-        chunk({{"tool_calls", json::array({{{"index", it->second},
-                                            {"function", {{"arguments", str(d, "partial_json")}}}}})}});
-    }
-  } else if (type == "message_delta") {
-    const auto& u = member(j, "usage");
-    if (u.is_object()) {
-      usage_.completion_tokens = static_cast<std::uint64_t>(integer(u, "output_tokens", static_cast<std::int64_t>(usage_.completion_tokens)));
-      if (integer(u, "input_tokens") > 0) {  // newer streams give the whole usage here
-        const auto cache_read = static_cast<std::uint64_t>(integer(u, "cache_read_input_tokens"));
-        usage_.prompt_tokens = static_cast<std::uint64_t>(integer(u, "input_tokens") + integer(u, "cache_creation_input_tokens")) +
-                               cache_read;
-        usage_.cached_tokens = cache_read;
+  } else if (jscan::string_is(type, "content_block_delta")) {
+    std::uint64_t index = 0;
+    std::string_view delta;
+    jscan::members(data, [&](std::string_view k, std::string_view v) {
+      if (k == "index") index = jscan::to_unsigned(v);
+      else if (k == "delta") delta = v;
+    });
+    std::string_view kind, text, partial;
+    jscan::members(delta, [&](std::string_view k, std::string_view v) {
+      if (k == "type") kind = v;
+      else if (k == "text") text = v;
+      else if (k == "partial_json") partial = v;
+    });
+    if (jscan::string_is(kind, "text_delta") && jscan::is_string(text)) {
+      begin_chunk();
+      out_.append(R"({"content":)").append(text).append("}");
+      end_chunk("null");
+    } else if (jscan::string_is(kind, "input_json_delta") && jscan::is_string(partial)) {
+      if (auto it = tool_index_.find(index); it != tool_index_.end()) {
+        begin_chunk();
+        out_.append(R"({"tool_calls":[{"index":)");
+        append_number(out_, it->second);
+        out_.append(R"(,"function":{"arguments":)").append(partial).append("}}]}");
+        end_chunk("null");
       }
     }
-    chunk(json::object(), finish_reason_of(str(member(j, "delta"), "stop_reason")));
-  } else if (type == "message_stop") {
-    const json u = {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_},
-                    {"choices", json::array()}, {"usage", openai_usage_json(usage_)}};
-    out_.append("data: ").append(u.dump()).append("\n\ndata: [DONE]\n\n");
+  } else if (jscan::string_is(type, "message_delta")) {
+    std::string_view stop;
+    jscan::members(data, [&](std::string_view k, std::string_view v) {
+      if (k == "usage") read_anthropic_usage(v, usage_);
+      else if (k == "delta") stop = jscan::member(v, "stop_reason");
+    });
+    std::string plain;
+    if (!jscan::decode(stop, plain)) plain.clear();
+    const std::string finish = "\"" + std::string(finish_reason_of(plain)) + "\"";
+    begin_chunk();
+    out_.append("{}");
+    end_chunk(finish);
+  } else if (jscan::string_is(type, "message_stop")) {
+    out_.append(head_).append(R"("choices":[],"usage":)");
+    append_openai_usage(out_, usage_);
+    out_.append("}\n\ndata: [DONE]\n\n");
     done_ = true;
   }
   // ping, content_block_stop: nothing to say in OpenAI's chunks.
@@ -128,43 +164,77 @@ void MessagesToChatStream::on_event(const SseEvent& e) {
 
 // --- OpenAI's chunks as Anthropic's events ---
 
-void ChatToMessagesStream::event(std::string_view type, const json& data) {
-  out_.append("event: ").append(type).append("\ndata: ").append(data.dump()).append("\n\n");
+void ChatToMessagesStream::event_head(std::string_view type) {
+  out_.append("event: ").append(type).append("\ndata: {\"type\":\"").append(type).append("\"");
 }
 
-void ChatToMessagesStream::start_message(const json& chunk) {
+void ChatToMessagesStream::start_message(std::string_view id, std::string_view model) {
   started_ = true;
-  event("message_start", {{"type", "message_start"},
-                          {"message", {{"id", "msg_" + str(chunk, "id")},
-                                       {"type", "message"},
-                                       {"role", "assistant"},
-                                       {"model", str(chunk, "model")},
-                                       {"content", json::array()},
-                                       {"stop_reason", nullptr},
-                                       {"stop_sequence", nullptr},
-                                       {"usage", {{"input_tokens", 0}, {"output_tokens", 0}}}}}});
+  event_head("message_start");
+  out_.append(R"(,"message":{"id":)");
+  if (jscan::is_string(id)) out_.append("\"msg_").append(id.substr(1));
+  else out_.append("\"msg_\"");
+  out_.append(R"(,"type":"message","role":"assistant","model":)").append(string_or(model, "\"\""))
+      .append(R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}})"
+              "\n\n");
 }
 
-void ChatToMessagesStream::open_block(json block) {
+void ChatToMessagesStream::open_block(bool text) {
   close_block();
-  open_ = blocks_++;
-  event("content_block_start", {{"type", "content_block_start"}, {"index", open_}, {"content_block", std::move(block)}});
+  open_ = static_cast<std::int64_t>(blocks_++);
+  open_is_text_ = text;
 }
 
 void ChatToMessagesStream::close_block() {
   if (open_ < 0) return;
-  event("content_block_stop", {{"type", "content_block_stop"}, {"index", open_}});
+  event_head("content_block_stop");
+  out_.append(R"(,"index":)");
+  append_number(out_, open_);
+  out_.append("}\n\n");
   open_ = -1;
 }
 
 void ChatToMessagesStream::end_message() {
-  if (!started_) start_message(json::object());
+  if (!started_) start_message({}, {});
   close_block();
-  event("message_delta", {{"type", "message_delta"},
-                          {"delta", {{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}}},
-                          {"usage", anthropic_usage_json(usage_)}});
-  event("message_stop", {{"type", "message_stop"}});
+  event_head("message_delta");
+  out_.append(R"(,"delta":{"stop_reason":")").append(stop_reason_).append(R"(","stop_sequence":null},"usage":)");
+  append_anthropic_usage(out_, usage_);
+  out_.append("}\n\n");
+  event_head("message_stop");
+  out_.append("}\n\n");
   ended_ = true;
+}
+
+void ChatToMessagesStream::tool_call(std::string_view call) {
+  std::uint64_t index = 0;
+  std::string_view id = "\"\"", fn;
+  jscan::members(call, [&](std::string_view k, std::string_view v) {
+    if (k == "index") index = jscan::to_unsigned(v);
+    else if (k == "id") id = string_or(v, id);
+    else if (k == "function") fn = v;
+  });
+  std::string_view name = "\"\"", args;
+  jscan::members(fn, [&](std::string_view k, std::string_view v) {
+    if (k == "name") name = string_or(v, name);
+    else if (k == "arguments") args = v;
+  });
+  auto it = tool_block_.find(index);
+  if (it == tool_block_.end()) {
+    open_block(false);
+    it = tool_block_.emplace(index, static_cast<std::uint64_t>(open_)).first;
+    event_head("content_block_start");
+    out_.append(R"(,"index":)");
+    append_number(out_, it->second);
+    out_.append(R"(,"content_block":{"type":"tool_use","id":)").append(id).append(R"(,"name":)").append(name)
+        .append(R"(,"input":{}}})" "\n\n");
+  }
+  if (jscan::is_text(args)) {
+    event_head("content_block_delta");
+    out_.append(R"(,"index":)");
+    append_number(out_, it->second);
+    out_.append(R"(,"delta":{"type":"input_json_delta","partial_json":)").append(args).append("}}\n\n");
+  }
 }
 
 void ChatToMessagesStream::on_event(const SseEvent& e) {
@@ -173,46 +243,54 @@ void ChatToMessagesStream::on_event(const SseEvent& e) {
     end_message();
     return;
   }
-  const auto j = json::parse(e.data, nullptr, false);
-  const auto& err = member(j, "error");
-  if (e.event == "error" || (!err.is_null() && err.is_object())) {
-    event("error", {{"type", "error"},
-                    {"error", {{"type", "api_error"}, {"message", error_message(j, "The provider's stream failed.")}}}});
+  const auto data = jscan::whole(e.data);
+  std::string_view id, model, usage, choices, error;
+  jscan::members(data, [&](std::string_view k, std::string_view v) {
+    if (k == "id") id = v;
+    else if (k == "model") model = v;
+    else if (k == "usage") usage = v;
+    else if (k == "choices") choices = v;
+    else if (k == "error") error = v;
+  });
+  if (e.event == "error" || jscan::is_object(error)) {
+    event_head("error");
+    out_.append(R"(,"error":{"type":"api_error","message":)")
+        .append(string_or(jscan::member(error, "message"), "\"The provider's stream failed.\""))
+        .append("}}\n\n");
     ended_ = true;
     return;
   }
-  if (!j.is_object()) return;
-  if (!started_) start_message(j);
-  if (auto u = usage_from(j)) usage_ = *u;
-  const auto& choices = member(j, "choices");
-  if (!choices.is_array() || choices.empty()) return;
-  const auto& choice = choices[0];
-  const auto& delta = member(choice, "delta");
-  if (auto text = str(delta, "content"); !text.empty()) {
+  if (!jscan::is_object(data)) return;
+  if (!started_) start_message(id, model);
+  if (jscan::is_object(usage)) read_openai_usage(usage, usage_);
+  const auto choice = jscan::first_element(choices);
+  std::string_view delta, finish;
+  jscan::members(choice, [&](std::string_view k, std::string_view v) {
+    if (k == "delta") delta = v;
+    else if (k == "finish_reason") finish = v;
+  });
+  std::string_view content, calls;
+  jscan::members(delta, [&](std::string_view k, std::string_view v) {
+    if (k == "content") content = v;
+    else if (k == "tool_calls") calls = v;
+  });
+  if (jscan::is_text(content)) {
     if (open_ < 0 || !open_is_text_) {
-      open_block({{"type", "text"}, {"text", ""}});
-      open_is_text_ = true;
+      open_block(true);
+      event_head("content_block_start");
+      out_.append(R"(,"index":)");
+      append_number(out_, open_);
+      out_.append(R"(,"content_block":{"type":"text","text":""}})" "\n\n");
     }
-    event("content_block_delta",
-          {{"type", "content_block_delta"}, {"index", open_}, {"delta", {{"type", "text_delta"}, {"text", text}}}});
+    event_head("content_block_delta");
+    out_.append(R"(,"index":)");
+    append_number(out_, open_);
+    out_.append(R"(,"delta":{"type":"text_delta","text":)").append(content).append("}}\n\n");
   }
-  if (const auto& calls = member(delta, "tool_calls"); calls.is_array()) {
-    for (const auto& call : calls) {
-      const auto index = integer(call, "index");
-      const auto& fn = member(call, "function");
-      if (!tool_block_.contains(index)) {
-        open_block({{"type", "tool_use"}, {"id", str(call, "id")}, {"name", str(fn, "name")}, {"input", json::object()}});
-        open_is_text_ = false;
-        tool_block_[index] = open_;
-      }
-      if (auto args = str(fn, "arguments"); !args.empty())
-        event("content_block_delta", {{"type", "content_block_delta"},
-                                      {"index", tool_block_[index]},
-                                      {"delta", {{"type", "input_json_delta"}, {"partial_json", args}}}});
-    }
-  }
-  if (const auto& finish = member(choice, "finish_reason"); finish.is_string()) {
-    stop_reason_ = stop_reason_of(finish.get<std::string>());
+  if (jscan::is_array(calls)) jscan::elements(calls, [&](std::string_view call) { tool_call(call); });
+  if (jscan::is_string(finish)) {
+    std::string plain;
+    if (jscan::decode(finish, plain)) stop_reason_ = stop_reason_of(plain);
     close_block();
   }
 }

@@ -1,5 +1,10 @@
 #include "api/translate.hpp"
 
+#include <algorithm>
+#include <charconv>
+
+#include "api/json_scan.hpp"
+
 namespace corral::api {
 namespace {
 
@@ -80,40 +85,85 @@ void copy_if(const json& from, json& to, const char* key, const char* as = nullp
   if (auto it = from.find(key); it != from.end() && !it->is_null()) to[as ? as : key] = *it;
 }
 
-std::uint64_t count(const json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+constexpr std::string_view kEmpty = R"("")";
+
+// A raw string value, or `fallback` (a JSON text) when `v` is not a string.
+std::string_view string_or(std::string_view v, std::string_view fallback) {
+  return jscan::is_string(v) ? v : fallback;
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+void append_number(std::string& out, std::int64_t n) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
 }
 
 }  // namespace
 
-std::string finish_reason_of(std::string_view stop_reason) {
+std::string_view finish_reason_of(std::string_view stop_reason) {
   if (stop_reason == "max_tokens") return "length";
   if (stop_reason == "tool_use") return "tool_calls";
   if (stop_reason == "refusal") return "content_filter";
   return "stop";  // end_turn, stop_sequence, pause_turn
 }
 
-std::string stop_reason_of(std::string_view finish_reason) {
+std::string_view stop_reason_of(std::string_view finish_reason) {
   if (finish_reason == "length") return "max_tokens";
   if (finish_reason == "tool_calls" || finish_reason == "function_call") return "tool_use";
   if (finish_reason == "content_filter") return "refusal";
   return "end_turn";
 }
 
-json anthropic_usage_json(const Usage& u) {
+void append_anthropic_usage(std::string& out, const Usage& u) {
   const auto cached = std::min(u.cached_tokens, u.prompt_tokens);
-  return {{"input_tokens", u.prompt_tokens - cached},
-          {"cache_creation_input_tokens", 0},
-          {"cache_read_input_tokens", cached},
-          {"output_tokens", u.completion_tokens}};
+  out += R"({"input_tokens":)";
+  append_number(out, u.prompt_tokens - cached);
+  out += R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":)";
+  append_number(out, cached);
+  out += R"(,"output_tokens":)";
+  append_number(out, u.completion_tokens);
+  out += '}';
 }
 
-json openai_usage_json(const Usage& u) {
-  return {{"prompt_tokens", u.prompt_tokens},
-          {"completion_tokens", u.completion_tokens},
-          {"total_tokens", u.prompt_tokens + u.completion_tokens},
-          {"prompt_tokens_details", {{"cached_tokens", u.cached_tokens}}}};
+void append_openai_usage(std::string& out, const Usage& u) {
+  out += R"({"prompt_tokens":)";
+  append_number(out, u.prompt_tokens);
+  out += R"(,"completion_tokens":)";
+  append_number(out, u.completion_tokens);
+  out += R"(,"total_tokens":)";
+  append_number(out, u.prompt_tokens + u.completion_tokens);
+  out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+  append_number(out, u.cached_tokens);
+  out += "}}";
+}
+
+void read_anthropic_usage(std::string_view usage, Usage& u) {
+  std::uint64_t input = 0, created = 0, read = 0;
+  bool has_input = false;
+  jscan::members(usage, [&](std::string_view k, std::string_view v) {
+    if (k == "input_tokens") input = jscan::to_unsigned(v), has_input = true;
+    else if (k == "cache_creation_input_tokens") created = jscan::to_unsigned(v), has_input = true;
+    else if (k == "cache_read_input_tokens") read = jscan::to_unsigned(v), has_input = true;
+    else if (k == "output_tokens") u.completion_tokens = jscan::to_unsigned(v);
+  });
+  if (has_input && input + created + read > 0) {
+    u.prompt_tokens = input + created + read;
+    u.cached_tokens = read;
+  }
+}
+
+void read_openai_usage(std::string_view usage, Usage& u) {
+  jscan::members(usage, [&](std::string_view k, std::string_view v) {
+    if (k == "prompt_tokens") u.prompt_tokens = jscan::to_unsigned(v);
+    else if (k == "completion_tokens") u.completion_tokens = jscan::to_unsigned(v);
+    else if (k == "prompt_tokens_details") u.cached_tokens = jscan::to_unsigned(jscan::member(v, "cached_tokens"));
+  });
 }
 
 json chat_to_messages(const json& chat, std::uint64_t default_max_tokens) {
@@ -289,64 +339,145 @@ json messages_to_chat(const json& msgs) {
   return out;
 }
 
-json message_to_chat_completion(const json& message, std::int64_t created) {
-  std::string text;
-  json calls = json::array();
-  if (auto c = message.find("content"); c != message.end() && c->is_array())
-    for (const auto& b : *c) {
-      const auto type = str(b, "type");
-      if (type == "text") text += str(b, "text");
-      else if (type == "tool_use")
-        calls.push_back({{"id", str(b, "id")},
-                         {"type", "function"},
-                         {"function", {{"name", str(b, "name")},
-                                       {"arguments", (b.contains("input") ? b["input"] : json::object()).dump()}}}});
+std::optional<std::string> message_to_chat_completion(std::string_view body, std::int64_t created) {
+  const auto message = jscan::whole(body);
+  if (!jscan::is_object(message)) return std::nullopt;
+  std::string_view id = kEmpty, model = kEmpty, content, stop, usage;
+  jscan::members(message, [&](std::string_view k, std::string_view v) {
+    if (k == "id") id = string_or(v, kEmpty);
+    else if (k == "model") model = string_or(v, kEmpty);
+    else if (k == "content") content = v;
+    else if (k == "stop_reason") stop = v;
+    else if (k == "usage") usage = v;
+  });
+  std::string out;
+  out.reserve(body.size() + 320);
+  out.append(R"({"id":)").append(id).append(R"(,"object":"chat.completion","created":)");
+  append_number(out, created);
+  out.append(R"(,"model":)").append(model).append(R"(,"choices":[{"index":0,"message":{"role":"assistant","content":")");
+  // The text blocks joined (their insides copied as they are), the tool calls set aside.
+  const auto text_at = out.size();
+  std::string calls;
+  jscan::elements(content, [&](std::string_view block) {
+    std::string_view type, text, call_id = kEmpty, name = kEmpty, input;
+    jscan::members(block, [&](std::string_view k, std::string_view v) {
+      if (k == "type") type = v;
+      else if (k == "text") text = v;
+      else if (k == "id") call_id = string_or(v, kEmpty);
+      else if (k == "name") name = string_or(v, kEmpty);
+      else if (k == "input") input = v;
+    });
+    if (jscan::string_is(type, "text") && jscan::is_string(text)) {
+      out.append(text.substr(1, text.size() - 2));
+    } else if (jscan::string_is(type, "tool_use")) {
+      calls.append(calls.empty() ? "[" : ",").append(R"({"id":)").append(call_id)
+          .append(R"(,"type":"function","function":{"name":)").append(name).append(R"(,"arguments":")");
+      jscan::append_escaped(calls, jscan::is_object(input) ? input : "{}");
+      calls.append("\"}}");
     }
-  json msg = {{"role", "assistant"}, {"content", text.empty() && !calls.empty() ? json(nullptr) : json(text)},
-              {"refusal", nullptr}};
-  if (!calls.empty()) msg["tool_calls"] = std::move(calls);
-  const auto& u = message.contains("usage") && message["usage"].is_object() ? message["usage"] : json::object();
-  Usage usage{count(u, "input_tokens") + count(u, "cache_read_input_tokens") + count(u, "cache_creation_input_tokens"),
-              count(u, "output_tokens"), count(u, "cache_read_input_tokens")};
-  return {{"id", str(message, "id")},
-          {"object", "chat.completion"},
-          {"created", created},
-          {"model", str(message, "model")},
-          {"choices", json::array({{{"index", 0},
-                                    {"message", std::move(msg)},
-                                    {"logprobs", nullptr},
-                                    {"finish_reason", finish_reason_of(str(message, "stop_reason"))}}})},
-          {"usage", openai_usage_json(usage)}};
+  });
+  if (out.size() == text_at && !calls.empty()) {
+    out.resize(text_at - 1);
+    out.append("null");
+  } else {
+    out += '"';
+  }
+  out.append(R"(,"refusal":null)");
+  if (!calls.empty()) out.append(R"(,"tool_calls":)").append(calls).append("]");
+  std::string reason;
+  if (!jscan::decode(stop, reason)) reason.clear();
+  out.append(R"(},"logprobs":null,"finish_reason":")").append(finish_reason_of(reason)).append(R"("}],"usage":)");
+  Usage u;
+  read_anthropic_usage(usage, u);
+  append_openai_usage(out, u);
+  out += '}';
+  return out;
 }
 
-json chat_completion_to_message(const json& completion) {
-  json blocks = json::array();
-  std::string finish = "stop";
-  if (auto ch = completion.find("choices"); ch != completion.end() && ch->is_array() && !ch->empty()) {
-    const auto& choice = (*ch)[0];
-    if (auto f = choice.find("finish_reason"); f != choice.end() && f->is_string()) finish = f->get<std::string>();
-    const auto& msg = choice.contains("message") ? choice["message"] : json::object();
-    if (auto t = text_of(msg.contains("content") ? msg["content"] : json()); !t.empty())
-      blocks.push_back({{"type", "text"}, {"text", t}});
-    if (auto calls = msg.find("tool_calls"); calls != msg.end() && calls->is_array())
-      for (const auto& c : *calls) {
-        const auto& fn = c.contains("function") ? c["function"] : json::object();
-        blocks.push_back({{"type", "tool_use"},
-                          {"id", str(c, "id")},
-                          {"name", str(fn, "name")},
-                          {"input", parse_arguments(fn.contains("arguments") ? fn["arguments"] : json())}});
-      }
+std::optional<std::string> chat_completion_to_message(std::string_view body) {
+  const auto completion = jscan::whole(body);
+  if (!jscan::is_object(completion)) return std::nullopt;
+  std::string_view id = kEmpty, model = kEmpty, choices, usage;
+  jscan::members(completion, [&](std::string_view k, std::string_view v) {
+    if (k == "id") id = string_or(v, kEmpty);
+    else if (k == "model") model = string_or(v, kEmpty);
+    else if (k == "choices") choices = v;
+    else if (k == "usage") usage = v;
+  });
+  std::string_view finish, message;
+  jscan::members(jscan::first_element(choices), [&](std::string_view k, std::string_view v) {
+    if (k == "finish_reason") finish = v;
+    else if (k == "message") message = v;
+  });
+  std::string_view content, calls;
+  jscan::members(message, [&](std::string_view k, std::string_view v) {
+    if (k == "content") content = v;
+    else if (k == "tool_calls") calls = v;
+  });
+  std::string out;
+  out.reserve(body.size() + 256);
+  out.append(R"({"id":)").append(id).append(R"(,"type":"message","role":"assistant","model":)").append(model)
+      .append(R"(,"content":[)");
+  bool first = true;
+  auto next_block = [&] {
+    if (!first) out += ',';
+    first = false;
+  };
+  // The content: a string, or text parts joined by new lines.
+  if (jscan::is_text(content)) {
+    next_block();
+    out.append(R"({"type":"text","text":)").append(content).append("}");
+  } else if (jscan::is_array(content)) {
+    const auto at = out.size();
+    out.append(R"({"type":"text","text":")");
+    const auto inside = out.size();
+    jscan::elements(content, [&](std::string_view part) {
+      std::string_view type, text;
+      jscan::members(part, [&](std::string_view k, std::string_view v) {
+        if (k == "type") type = v;
+        else if (k == "text") text = v;
+      });
+      if (!jscan::string_is(type, "text")) return;
+      if (out.size() > inside) out.append("\\n");
+      if (jscan::is_string(text)) out.append(text.substr(1, text.size() - 2));
+    });
+    if (out.size() == inside) {
+      out.resize(at);
+    } else {
+      first = false;
+      out.append("\"}");
+    }
   }
-  Usage usage;
-  if (auto u = usage_from(completion)) usage = *u;
-  return {{"id", str(completion, "id")},
-          {"type", "message"},
-          {"role", "assistant"},
-          {"model", str(completion, "model")},
-          {"content", std::move(blocks)},
-          {"stop_reason", stop_reason_of(finish)},
-          {"stop_sequence", nullptr},
-          {"usage", anthropic_usage_json(usage)}};
+  std::string arguments;
+  jscan::elements(calls, [&](std::string_view call) {
+    std::string_view call_id = kEmpty, fn;
+    jscan::members(call, [&](std::string_view k, std::string_view v) {
+      if (k == "id") call_id = string_or(v, kEmpty);
+      else if (k == "function") fn = v;
+    });
+    std::string_view name = kEmpty, args;
+    jscan::members(fn, [&](std::string_view k, std::string_view v) {
+      if (k == "name") name = string_or(v, kEmpty);
+      else if (k == "arguments") args = v;
+    });
+    // The arguments are JSON text in a string: the object it holds, or {} when it holds none.
+    std::string_view object = "{}";
+    arguments.clear();
+    if (jscan::is_object(args)) object = args;
+    else if (jscan::decode(args, arguments) && jscan::is_object(jscan::whole(arguments))) object = jscan::whole(arguments);
+    next_block();
+    out.append(R"({"type":"tool_use","id":)").append(call_id).append(R"(,"name":)").append(name)
+        .append(R"(,"input":)").append(object).append("}");
+  });
+  std::string reason;
+  if (!jscan::decode(finish, reason)) reason = "stop";
+  out.append(R"(],"stop_reason":")").append(stop_reason_of(reason))
+      .append(R"(","stop_sequence":null,"usage":)");
+  Usage u;
+  read_openai_usage(usage, u);
+  append_anthropic_usage(out, u);
+  out += '}';
+  return out;
 }
 
 }  // namespace corral::api

@@ -1,5 +1,6 @@
 // OpenAI's chat completions and Anthropic's Messages API translated into each other, as pure
-// functions (no I/O): requests, whole answers, usage. Streams are in stream_translate.hpp. What is
+// functions (no I/O): requests (from the parsed body the validate stage holds), whole answers
+// (from their bytes), usage. Streams are in stream_translate.hpp. What is
 // kept and how (docs/anthropic.md): system prompts, text, image and document parts, tool calls and
 // their results (ids kept, consecutive results merged into one user turn), tool definitions and
 // choice, stop sequences, temperature, top_p, the user, the maximum output, the stream flag;
@@ -7,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -21,17 +24,22 @@ nlohmann::json chat_to_messages(const nlohmann::json& chat, std::uint64_t defaul
 // A Messages request as a chat completions request (a stream asks for its usage chunk).
 nlohmann::json messages_to_chat(const nlohmann::json& messages);
 
-// A whole Messages answer as a chat completion, and the other way.
-nlohmann::json message_to_chat_completion(const nlohmann::json& message, std::int64_t created);
-nlohmann::json chat_completion_to_message(const nlohmann::json& completion);
+// A whole Messages answer as a chat completion, and the other way, read with the raw scanner
+// (texts and ids copied as they came); nullopt when the answer is not a well-formed JSON object.
+std::optional<std::string> message_to_chat_completion(std::string_view message, std::int64_t created);
+std::optional<std::string> chat_completion_to_message(std::string_view completion);
 
 // Reasons an answer ended, each dialect's name for the other's.
-std::string finish_reason_of(std::string_view stop_reason);  // end_turn -> stop, ...
-std::string stop_reason_of(std::string_view finish_reason);  // stop -> end_turn, ...
+std::string_view finish_reason_of(std::string_view stop_reason);  // end_turn -> stop, ...
+std::string_view stop_reason_of(std::string_view finish_reason);  // stop -> end_turn, ...
 
-// Usage in each dialect's shape. Anthropic's input_tokens excludes the prompt tokens read from and
-// written to its cache; OpenAI's prompt_tokens includes the cached ones.
-nlohmann::json anthropic_usage_json(const Usage& u);
-nlohmann::json openai_usage_json(const Usage& u);
+// Usage as each dialect writes it, appended to `out`. Anthropic's input_tokens excludes the prompt
+// tokens read from and written to its cache; OpenAI's prompt_tokens includes the cached ones.
+void append_anthropic_usage(std::string& out, const Usage& u);
+void append_openai_usage(std::string& out, const Usage& u);
+// Usage objects (raw JSON) read into `u`: the members present replace what `u` held; an Anthropic
+// usage without input counts (a message_delta's) keeps the prompt `u` had.
+void read_anthropic_usage(std::string_view usage, Usage& u);
+void read_openai_usage(std::string_view usage, Usage& u);
 
 }  // namespace corral::api

@@ -45,13 +45,12 @@ void TranslateSink::start(unsigned status, std::string_view reason, const http::
 
 std::string TranslateSink::translate_whole() const {
   if (status_ >= 400) return api::translate_error_body(body_, from_, to_, status_);
-  const auto j = nlohmann::json::parse(body_, nullptr, false);
-  if (!j.is_object()) return body_;  // not an answer corral can read: as it came
-  if (to_ == api::Dialect::openai)
-    return api::message_to_chat_completion(j, std::chrono::duration_cast<std::chrono::seconds>(
-                                                  std::chrono::system_clock::now().time_since_epoch()).count())
-        .dump();
-  return api::chat_completion_to_message(j).dump();
+  auto translated =
+      to_ == api::Dialect::openai
+          ? api::message_to_chat_completion(body_, std::chrono::duration_cast<std::chrono::seconds>(
+                                                       std::chrono::system_clock::now().time_since_epoch()).count())
+          : api::chat_completion_to_message(body_);
+  return translated ? std::move(*translated) : body_;  // not an answer corral can read: as it came
 }
 
 awaitable<error_code> TranslateSink::write(std::string_view piece, bool last) {

@@ -130,11 +130,11 @@ TEST(TranslateRequest, MessagesToChatKeepsEveryRowOfTheList) {
 }
 
 TEST(TranslateAnswer, BothWaysWithToolsStopReasonsAndUsage) {
-  const auto message = json::parse(R"({"id":"msg_1","type":"message","role":"assistant","model":"claude",
+  const std::string message = (R"({"id":"msg_1","type":"message","role":"assistant","model":"claude",
     "content":[{"type":"text","text":"Calling."},{"type":"tool_use","id":"toolu_1","name":"f","input":{"a":1}}],
     "stop_reason":"tool_use","stop_sequence":null,
     "usage":{"input_tokens":10,"cache_read_input_tokens":90,"cache_creation_input_tokens":5,"output_tokens":7}})");
-  const auto chat = message_to_chat_completion(message, 1700000000);
+  const auto chat = json::parse(message_to_chat_completion(message, 1700000000).value());
   EXPECT_EQ(chat["object"], "chat.completion");
   EXPECT_EQ(chat["id"], "msg_1");
   const auto& choice = chat["choices"][0];
@@ -147,7 +147,7 @@ TEST(TranslateAnswer, BothWaysWithToolsStopReasonsAndUsage) {
   EXPECT_EQ(chat["usage"]["completion_tokens"], 7);
   EXPECT_EQ(chat["usage"]["total_tokens"], 112);
 
-  const auto back = chat_completion_to_message(chat);
+  const auto back = json::parse(chat_completion_to_message(chat.dump()).value());
   EXPECT_EQ(back["type"], "message");
   EXPECT_EQ(back["stop_reason"], "tool_use");
   EXPECT_EQ(back["content"][0], json({{"type", "text"}, {"text", "Calling."}}));
@@ -163,6 +163,60 @@ TEST(TranslateAnswer, BothWaysWithToolsStopReasonsAndUsage) {
   for (auto [finish, stop] : std::initializer_list<std::pair<const char*, const char*>>{
            {"stop", "end_turn"}, {"length", "max_tokens"}, {"tool_calls", "tool_use"}})
     EXPECT_EQ(stop_reason_of(finish), stop) << finish;
+}
+
+TEST(TranslateAnswer, TextsAreCopiedAsTheyCameEscapesIncluded) {
+  // Escapes, \u sequences (a surrogate pair too) and raw UTF-8 pass through untouched; white space
+  // around values is the writer's business and does not matter.
+  const std::string message = R"({ "id" : "msg_2", "model":"claude", "content" : [
+      {"type":"text","text":"a \"quoted\" line\n"}, {"type":"thinking","thinking":"x"},
+      {"type":"text","text":"\ud83d\ude00 caf\u00e9 — ok"} ],
+    "stop_reason":"max_tokens", "usage":{"input_tokens":3,"output_tokens":4}})";
+  const auto chat = json::parse(message_to_chat_completion(message, 1).value());
+  EXPECT_EQ(chat["choices"][0]["message"]["content"], "a \"quoted\" line\n\U0001F600 caf\u00e9 — ok");
+  EXPECT_EQ(chat["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(chat["created"], 1);
+  EXPECT_TRUE(chat["choices"][0]["message"]["refusal"].is_null());
+  EXPECT_EQ(chat["usage"]["total_tokens"], 7);
+
+  // A tool call's input, white space and all, becomes its arguments string; back again, the
+  // arguments string is read as the object it holds.
+  const std::string with_tool = R"({"id":"m","model":"c","content":[{"type":"tool_use","id":"t1","name":"f",
+    "input":{ "q" : "caf\u00e9\n", "n": [1, 2] }}],"stop_reason":"tool_use","usage":{}})";
+  const auto called = json::parse(message_to_chat_completion(with_tool, 1).value());
+  EXPECT_TRUE(called["choices"][0]["message"]["content"].is_null());  // no text: null, as OpenAI writes it
+  const auto args = called["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"].get<std::string>();
+  EXPECT_EQ(json::parse(args), json({{"q", "caf\u00e9\n"}, {"n", {1, 2}}}));
+  const auto back = json::parse(chat_completion_to_message(called.dump()).value());
+  EXPECT_EQ(back["content"].size(), 1u);
+  EXPECT_EQ(back["content"][0]["input"], json({{"q", "caf\u00e9\n"}, {"n", {1, 2}}}));
+}
+
+TEST(TranslateAnswer, WhatCannotBeReadIsSaidOrReplaced) {
+  // Not an object, or not JSON at all: nothing (the answer is relayed as it came).
+  for (const char* bad : {"", "[]", "\"x\"", "{\"id\":", "{\"a\":1} x", "{\"a\":\"\x01\"}"}) {
+    EXPECT_FALSE(message_to_chat_completion(bad, 1)) << bad;
+    EXPECT_FALSE(chat_completion_to_message(bad)) << bad;
+  }
+  // Arguments that hold no object become {}; content parts are joined by new lines; wrong types
+  // are left out rather than copied.
+  const std::string completion = R"({"id":7,"model":null,"choices":[{"index":0,"finish_reason":"length",
+    "message":{"role":"assistant","content":[{"type":"text","text":"one"},{"type":"text","text":"two"}],
+    "tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"not json"}},
+                  {"id":"c2","type":"function","function":{"name":"g","arguments":"[1]"}},
+                  {"id":"c3","type":"function","function":{"name":"h","arguments":" {\"k\": true} "}}]}}],
+    "usage":{"prompt_tokens":"5","completion_tokens":2}})";
+  const auto m = json::parse(chat_completion_to_message(completion).value());
+  EXPECT_EQ(m["id"], "");
+  EXPECT_EQ(m["model"], "");
+  EXPECT_EQ(m["stop_reason"], "max_tokens");
+  ASSERT_EQ(m["content"].size(), 4u);
+  EXPECT_EQ(m["content"][0], json({{"type", "text"}, {"text", "one\ntwo"}}));
+  EXPECT_EQ(m["content"][1]["input"], json::object());
+  EXPECT_EQ(m["content"][2]["input"], json::object());
+  EXPECT_EQ(m["content"][3]["input"], json({{"k", true}}));
+  EXPECT_EQ(m["usage"]["input_tokens"], 0);  // a count that is not a number counts nothing
+  EXPECT_EQ(m["usage"]["output_tokens"], 2);
 }
 
 TEST(TranslateAnswer, ErrorsKeepTheirStatusAndMessage) {

@@ -1,6 +1,10 @@
-// The whole-body translators and error bodies, given any JSON: no exception, no crash, and what
+// The whole-body translators and error bodies, given any bytes: no exception, no crash, and what
 // they produce has the other dialect's shape — a Messages request has messages and a maximum, a
-// chat request has messages, answers have their dialect's type, an error body stays an error.
+// chat request has messages, answers have their dialect's type, an error body stays an error. The
+// answers' translators read with the raw scanner: they answer for every JSON object nested no
+// deeper than its limit, for nothing else, and what they write is JSON whenever what they read was.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "api/dialect.hpp"
@@ -10,10 +14,25 @@
 using namespace corral;
 using nlohmann::json;
 
+namespace {
+
+int depth(const json& j) {
+  int d = 0;
+  if (j.is_structured())
+    for (const auto& v : j) d = std::max(d, depth(v));
+  return d + (j.is_structured() ? 1 : 0);
+}
+
+}  // namespace
+
 CORRAL_FUZZ_TARGET(translate) {
   const auto in = fuzz::as_text(data, size);
   const auto j = json::parse(in, nullptr, false);
-  if (j.is_discarded()) return 0;
+  const auto completion_text = api::message_to_chat_completion(in, 0);
+  const auto message_text = api::chat_completion_to_message(in);
+  FUZZ_CHECK(completion_text.has_value() == message_text.has_value());
+  if (j.is_discarded()) return 0;  // (invalid UTF-8 in strings is copied, not judged)
+  FUZZ_CHECK(completion_text.has_value() == (j.is_object() && depth(j) <= 64));
 
   const auto m = api::chat_to_messages(j, 4096);
   FUZZ_CHECK(m["messages"].is_array() && m["max_tokens"].is_number_unsigned());
@@ -24,14 +43,16 @@ CORRAL_FUZZ_TARGET(translate) {
   FUZZ_CHECK(api::messages_to_chat(m)["messages"].is_array());
   FUZZ_CHECK(api::chat_to_messages(c, 1)["messages"].is_array());
 
-  const auto completion = api::message_to_chat_completion(j, 0);
-  FUZZ_CHECK(completion["object"] == "chat.completion" && completion["choices"].size() == 1);
-  const auto message = api::chat_completion_to_message(j);
-  FUZZ_CHECK(message["type"] == "message" && message["content"].is_array());
-  for (const auto& u : {completion["usage"], message["usage"]})
-    for (const auto& [k, v] : u.items())
-      if (!v.is_object()) FUZZ_CHECK(v.is_number_integer() && v.get<std::int64_t>() >= 0);
-  (void)(completion.dump() + message.dump() + m.dump() + c.dump());
+  if (completion_text) {
+    const auto completion = json::parse(*completion_text, nullptr, false);
+    FUZZ_CHECK(completion["object"] == "chat.completion" && completion["choices"].size() == 1);
+    const auto message = json::parse(*message_text, nullptr, false);
+    FUZZ_CHECK(message["type"] == "message" && message["content"].is_array());
+    for (const auto& u : {completion["usage"], message["usage"]})
+      for (const auto& [k, v] : u.items())
+        if (!v.is_object()) FUZZ_CHECK(v.is_number_unsigned());
+  }
+  (void)(m.dump() + c.dump());
 
   for (auto from : {api::Dialect::openai, api::Dialect::anthropic})
     for (auto to : {api::Dialect::openai, api::Dialect::anthropic}) {

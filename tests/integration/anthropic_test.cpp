@@ -330,7 +330,8 @@ TEST_F(Anthropic, ModelsOnlyAnthropicServesAreNotOfferedOnOpenAIOnlyRoutes) {
                    {{"authorization", "Bearer sk-acme"}, {"content-type", "application/json"}});
   EXPECT_EQ(r.result_int(), 400);
   EXPECT_THAT(r.body(), HasSubstr("cannot be used on this route"));
-  for (const auto& [path, n] : an.stats()["by_path"].items()) EXPECT_TRUE(path.starts_with("/mock/")) << path;
+  const auto stats = an.stats();  // held: items() of a temporary's member would dangle
+  for (const auto& [path, n] : stats["by_path"].items()) EXPECT_TRUE(path.starts_with("/mock/")) << path;
 }
 
 }  // namespace

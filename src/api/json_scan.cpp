@@ -1,0 +1,219 @@
+#include "api/json_scan.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace corral::api::jscan {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+constexpr bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr int hex(char c) noexcept {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+// Bytes that end a run of plain string content: the quote, the backslash, control bytes.
+constexpr std::array<bool, 256> kStops = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
+std::size_t string_end(std::string_view s, std::size_t i) noexcept {  // s[i] == '"'
+  for (++i; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (!kStops[c]) continue;
+    if (c == '"') return i + 1;
+    if (c != '\\' || ++i >= s.size()) return npos;  // a control byte, or a backslash at the end
+    switch (s[i]) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': break;
+      case 'u':
+        if (i + 4 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0 || hex(s[i + 3]) < 0 || hex(s[i + 4]) < 0)
+          return npos;
+        i += 4;
+        break;
+      default: return npos;
+    }
+  }
+  return npos;
+}
+
+std::size_t number_end(std::string_view s, std::size_t i) noexcept {
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i >= s.size()) return npos;
+  if (s[i] == '0') ++i;
+  else if (digit(s[i])) while (i < s.size() && digit(s[i])) ++i;
+  else return npos;
+  if (i < s.size() && s[i] == '.') {
+    if (++i >= s.size() || !digit(s[i])) return npos;
+    while (i < s.size() && digit(s[i])) ++i;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    if (++i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (i >= s.size() || !digit(s[i])) return npos;
+    while (i < s.size() && digit(s[i])) ++i;
+  }
+  return i;
+}
+
+std::size_t end_at(std::string_view s, std::size_t i, int depth) noexcept {
+  if (i >= s.size()) return npos;
+  switch (s[i]) {
+    case '"': return string_end(s, i);
+    case '{':
+    case '[': {
+      if (depth >= kMaxDepth) return npos;
+      const char close = s[i] == '{' ? '}' : ']';
+      const bool object = close == '}';
+      i = skip_ws(s, i + 1);
+      if (i < s.size() && s[i] == close) return i + 1;
+      for (;;) {
+        if (object) {
+          if (i >= s.size() || s[i] != '"') return npos;
+          i = string_end(s, i);
+          if (i == npos) return npos;
+          i = skip_ws(s, i);
+          if (i >= s.size() || s[i] != ':') return npos;
+          i = skip_ws(s, i + 1);
+        }
+        i = end_at(s, i, depth + 1);
+        if (i == npos) return npos;
+        i = skip_ws(s, i);
+        if (i >= s.size()) return npos;
+        if (s[i] == close) return i + 1;
+        if (s[i] != ',') return npos;
+        i = skip_ws(s, i + 1);
+      }
+    }
+    case 't': return s.substr(i, 4) == "true" ? i + 4 : npos;
+    case 'f': return s.substr(i, 5) == "false" ? i + 5 : npos;
+    case 'n': return s.substr(i, 4) == "null" ? i + 4 : npos;
+    default: return number_end(s, i);
+  }
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+std::uint32_t hex4(std::string_view s) noexcept {
+  return static_cast<std::uint32_t>(hex(s[0]) << 12 | hex(s[1]) << 8 | hex(s[2]) << 4 | hex(s[3]));
+}
+
+}  // namespace
+
+std::size_t skip_ws(std::string_view s, std::size_t i) noexcept {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+  return i;
+}
+
+std::size_t value_end(std::string_view s, std::size_t i) noexcept { return end_at(s, i, 0); }
+
+std::string_view whole(std::string_view s) noexcept {
+  const auto start = skip_ws(s, 0);
+  const auto end = value_end(s, start);
+  if (end == npos || skip_ws(s, end) != s.size()) return {};
+  return s.substr(start, end - start);
+}
+
+std::string_view member(std::string_view obj, std::string_view key) noexcept {
+  std::string_view found;
+  bool seen = false;
+  members(obj, [&](std::string_view k, std::string_view v) {
+    if (!seen && k == key) {
+      found = v;
+      seen = true;
+    }
+  });
+  return found;
+}
+
+std::string_view first_element(std::string_view arr) noexcept {
+  if (arr.empty() || arr[0] != '[') return {};
+  const auto start = skip_ws(arr, 1);
+  if (start < arr.size() && arr[start] == ']') return {};
+  const auto end = value_end(arr, start);
+  return end == npos ? std::string_view() : arr.substr(start, end - start);
+}
+
+std::uint64_t to_unsigned(std::string_view v) noexcept {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec == std::errc::result_out_of_range) return UINT64_MAX;
+  return ec == std::errc() && end == v.data() + v.size() ? n : 0;
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!kStops[c]) continue;
+    out.append(text.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(text.substr(run));
+}
+
+bool decode(std::string_view v, std::string& out) {
+  if (!is_string(v) || string_end(v, 0) != v.size()) return false;
+  for (std::size_t i = 1; i + 1 < v.size(); ++i) {
+    if (v[i] != '\\') {
+      out += v[i];
+      continue;
+    }
+    switch (v[++i]) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        std::uint32_t cp = hex4(v.substr(i + 1, 4));
+        i += 4;
+        // A high surrogate followed by a low one is one code point; a lone surrogate becomes U+FFFD.
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < v.size() && v[i + 1] == '\\' && v[i + 2] == 'u') {
+          const auto low = hex4(v.substr(i + 3, 4));
+          if (low >= 0xDC00 && low < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+          }
+        }
+        if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;
+        append_utf8(out, cp);
+        break;
+      }
+      default: out += v[i];  // " \ /
+    }
+  }
+  return true;
+}
+
+}  // namespace corral::api::jscan

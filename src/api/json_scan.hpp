@@ -1,0 +1,96 @@
+// Reading JSON without building it: a strict scanner over JSON text that hands out members and
+// elements as slices of the text ("raw values": a string with its quotes and escapes, an object
+// with its braces), so that a translation copies values from one document into another without
+// decoding and encoding them again. It checks RFC 8259's grammar over everything it passes
+// (strings' bytes are not checked to be UTF-8: they are copied as they came), nests at most 64
+// deep, and allocates nothing. Keys are compared as written: a key spelt with escapes does not
+// match its plain spelling.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace corral::api::jscan {
+
+inline constexpr std::size_t npos = std::string_view::npos;
+
+std::size_t skip_ws(std::string_view s, std::size_t i) noexcept;
+// The end of the value that starts at s[i] (no white space before it), or npos when there is no
+// well-formed value there.
+std::size_t value_end(std::string_view s, std::size_t i) noexcept;
+// `s` holds exactly one value (white space around it allowed): that value, or empty.
+std::string_view whole(std::string_view s) noexcept;
+
+// Calls f(key, value) for each member of the object `obj` (a raw value), in order; `key` is the
+// text between the quotes. False when `obj` is not a well-formed object (f may have been called
+// for the members before the fault).
+template <class F>
+bool members(std::string_view obj, F&& f) {
+  std::size_t i = 0;
+  if (obj.empty() || obj[0] != '{') return false;
+  i = skip_ws(obj, 1);
+  if (i < obj.size() && obj[i] == '}') return i + 1 == obj.size();
+  for (;;) {
+    if (i >= obj.size() || obj[i] != '"') return false;
+    const auto key_end = value_end(obj, i);
+    if (key_end == npos) return false;
+    const auto key = obj.substr(i + 1, key_end - i - 2);
+    i = skip_ws(obj, key_end);
+    if (i >= obj.size() || obj[i] != ':') return false;
+    const auto start = skip_ws(obj, i + 1);
+    const auto end = value_end(obj, start);
+    if (end == npos) return false;
+    f(key, obj.substr(start, end - start));
+    i = skip_ws(obj, end);
+    if (i < obj.size() && obj[i] == ',') {
+      i = skip_ws(obj, i + 1);
+      continue;
+    }
+    return i < obj.size() && obj[i] == '}' && i + 1 == obj.size();
+  }
+}
+
+// Calls f(value) for each element of the array `arr` (a raw value). False when malformed.
+template <class F>
+bool elements(std::string_view arr, F&& f) {
+  if (arr.empty() || arr[0] != '[') return false;
+  std::size_t i = skip_ws(arr, 1);
+  if (i < arr.size() && arr[i] == ']') return i + 1 == arr.size();
+  for (;;) {
+    const auto end = value_end(arr, i);
+    if (end == npos) return false;
+    f(arr.substr(i, end - i));
+    i = skip_ws(arr, end);
+    if (i < arr.size() && arr[i] == ',') {
+      i = skip_ws(arr, i + 1);
+      continue;
+    }
+    return i < arr.size() && arr[i] == ']' && i + 1 == arr.size();
+  }
+}
+
+// The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).
+std::string_view member(std::string_view obj, std::string_view key) noexcept;
+// The first element of `arr`, or empty.
+std::string_view first_element(std::string_view arr) noexcept;
+
+inline bool is_string(std::string_view v) noexcept { return !v.empty() && v.front() == '"'; }
+inline bool is_object(std::string_view v) noexcept { return !v.empty() && v.front() == '{'; }
+inline bool is_array(std::string_view v) noexcept { return !v.empty() && v.front() == '['; }
+// A string other than "".
+inline bool is_text(std::string_view v) noexcept { return v.size() > 2 && v.front() == '"'; }
+// The string `v` is `plain` (written without escapes).
+inline bool string_is(std::string_view v, std::string_view plain) noexcept {
+  return v.size() == plain.size() + 2 && v.front() == '"' && v.substr(1, plain.size()) == plain;
+}
+// A non-negative integer's value (saturating), else 0.
+std::uint64_t to_unsigned(std::string_view v) noexcept;
+
+// Appends `text` as the inside of a JSON string (quotes, backslashes and control bytes escaped).
+void append_escaped(std::string& out, std::string_view text);
+// Decodes the raw string `v` into `out` (UTF-8); false when it is not a well-formed string.
+bool decode(std::string_view v, std::string& out);
+
+}  // namespace corral::api::jscan

@@ -1,0 +1,90 @@
+#include "api/json_scan.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace corral::api::jscan {
+namespace {
+
+TEST(JsonScan, AcceptsWhatRfc8259AcceptsAndNothingElse) {
+  for (const char* good : {"0", "-0", "1.5e+3", "-12.25E-2", "true", "false", "null", R"("")",
+                           R"("a\"b\\c\/d\b\f\n\r\t\u00e9\uD83D\uDE00")", "[]", "{}", " [ 1 , [ ] , { } ] ",
+                           R"({"a":{"b":[1,{"c":null}]},"d":"e"})", "\t\r\n{ \"k\" :\t1 }\n"}) {
+    EXPECT_FALSE(whole(good).empty()) << good;
+    EXPECT_FALSE(nlohmann::json::parse(good, nullptr, false).is_discarded()) << good;  // the oracle agrees
+  }
+  for (const char* bad : {"", " ", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", "True", "\"abc", "\"\\x\"",
+                          "\"\\u12g4\"", "\"\\u12\"", "\"tab\there\"", "[1,]", "[,1]", "{\"a\"}", "{\"a\":}",
+                          "{a:1}", "{\"a\":1,}", "{\"a\" 1}", "[1 2]", "1 2", "{} {}", "[", "]", "'a'", "NaN"}) {
+    EXPECT_TRUE(whole(bad).empty()) << bad;
+    EXPECT_TRUE(nlohmann::json::parse(bad, nullptr, false).is_discarded()) << bad;
+  }
+}
+
+TEST(JsonScan, NestingIsBounded) {
+  const std::string ok = std::string(64, '[') + std::string(64, ']');
+  const std::string deep = std::string(65, '[') + std::string(65, ']');
+  EXPECT_EQ(whole(ok), ok);
+  EXPECT_TRUE(whole(deep).empty());
+  EXPECT_TRUE(whole(std::string(100000, '[')).empty());  // no recursion past the bound
+}
+
+TEST(JsonScan, MembersAndElementsAreRawSlicesInOrder) {
+  const auto obj = whole(R"( {"s":"x\"y", "n" : -1.5, "o":{"p":[1, 2]}, "a":[ ], "s":2} )");
+  std::vector<std::pair<std::string_view, std::string_view>> seen;
+  EXPECT_TRUE(members(obj, [&](auto k, auto v) { seen.emplace_back(k, v); }));
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[0], (std::pair<std::string_view, std::string_view>{"s", R"("x\"y")"}));
+  EXPECT_EQ(seen[1].second, "-1.5");
+  EXPECT_EQ(seen[2].second, R"({"p":[1, 2]})");
+  EXPECT_EQ(seen[3].second, "[ ]");
+  EXPECT_EQ(member(obj, "s"), R"("x\"y")");  // the first of a repeated key
+  EXPECT_EQ(member(obj, "missing"), "");
+  EXPECT_EQ(member("[1]", "s"), "");
+  std::vector<std::string_view> items;
+  EXPECT_TRUE(elements(member(member(obj, "o"), "p"), [&](auto v) { items.push_back(v); }));
+  EXPECT_EQ(items, (std::vector<std::string_view>{"1", "2"}));
+  EXPECT_EQ(first_element("[ {\"a\":1} , 2]"), "{\"a\":1}");
+  EXPECT_EQ(first_element("[]"), "");
+  EXPECT_FALSE(members("{\"a\":1", [](auto, auto) {}));
+  EXPECT_FALSE(elements("[1,", [](auto) {}));
+}
+
+TEST(JsonScan, ValuesTheTranslationsRead) {
+  EXPECT_TRUE(string_is(R"("text")", "text"));
+  EXPECT_FALSE(string_is(R"("te\u0078t")", "text"));  // keys and tags are compared as written
+  EXPECT_TRUE(is_text(R"("a")"));
+  EXPECT_FALSE(is_text(R"("")"));
+  EXPECT_EQ(to_unsigned("42"), 42u);
+  EXPECT_EQ(to_unsigned("-1"), 0u);
+  EXPECT_EQ(to_unsigned("1.5"), 0u);
+  EXPECT_EQ(to_unsigned("\"7\""), 0u);
+  EXPECT_EQ(to_unsigned("99999999999999999999999"), UINT64_MAX);
+}
+
+TEST(JsonScan, EscapingAndDecodingAreInverse) {
+  const std::string text = std::string("quote \" backslash \\ nl \n cr \r tab \t bell \x07 nul ") + '\0' +
+                           " caf\xc3\xa9 \xf0\x9f\x98\x80";
+  std::string quoted = "\"";
+  append_escaped(quoted, text);
+  quoted += '"';
+  EXPECT_EQ(whole(quoted), quoted);
+  EXPECT_EQ(nlohmann::json::parse(quoted).get<std::string>(), text);
+  std::string back;
+  ASSERT_TRUE(decode(quoted, back));
+  EXPECT_EQ(back, text);
+
+  back.clear();
+  ASSERT_TRUE(decode(R"("\ud83d\ude00 \u00e9\/\ud800x")", back));
+  EXPECT_EQ(back, "\xf0\x9f\x98\x80 \xc3\xa9/\xef\xbf\xbdx");  // a lone surrogate is U+FFFD
+  back.clear();
+  EXPECT_FALSE(decode("\"unterminated", back));
+  EXPECT_FALSE(decode("12", back));
+}
+
+}  // namespace
+}  // namespace corral::api::jscan
