@@ -20,6 +20,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+// An event with generated text in it (either dialect's): a delta's content or text that is not "".
+// The events before it (the role chunk, message_start) may be held back by a gateway that can
+// still fail over until the answer has content, so time to the first token is measured from it.
+bool carries_text(std::string_view event) {
+  for (std::string_view key : {R"("content":")", R"("text":")"})
+    for (auto at = event.find(key); at != std::string_view::npos; at = event.find(key, at + 1))
+      if (at + key.size() < event.size() && event[at + key.size()] != '"') return true;
+  return false;
+}
+
 std::uint64_t us(Clock::duration d) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
 }
@@ -76,8 +86,8 @@ awaitable<bool> exchange(Context& ctx, Conn& c, const std::string& request, Cloc
   p.body_limit(boost::none);
   auto [hec, hn] = co_await http::async_read_header(c.socket, c.buffer, p, use_nothrow);
   if (hec) co_return fail();
-  bool first = true;
-  std::size_t scanned = 0;
+  bool first = true, seen_text = false;
+  std::size_t scanned = 0, event_start = 0;
   while (!p.is_done()) {
     auto [ec, n] = co_await http::async_read_some(c.socket, c.buffer, p, use_nothrow);
     if (ec) co_return fail();
@@ -88,9 +98,16 @@ awaitable<bool> exchange(Context& ctx, Conn& c, const std::string& request, Cloc
     first = false;
     for (auto at = body.find("\n\n", scanned > 0 ? scanned - 1 : 0); at != std::string::npos && at + 2 <= body.size();
          at = body.find("\n\n", at + 2)) {
-      if (record) {
-        r.chunk_offset_sum_us += static_cast<double>(us(now - sent));
-        ++r.chunks;
+      const std::string_view event(body.data() + event_start, at - event_start);
+      event_start = at + 2;
+      if (!record) continue;
+      r.chunk_offset_sum_us += static_cast<double>(us(now - sent));
+      ++r.chunks;
+      if (carries_text(event)) {
+        if (!seen_text) r.ttft_us.record(us(now - sent));
+        seen_text = true;
+        r.text_offset_sum_us += static_cast<double>(us(now - sent));
+        ++r.text_chunks;
       }
     }
     scanned = body.size();
@@ -253,6 +270,9 @@ std::string to_json(const RunPlan& plan, const RunResult& r) {
       jt["ttfb_us"] = summary(t.ttfb_us);
       jt["chunks"] = t.chunks;
       jt["chunk_offset_mean_us"] = t.chunks ? t.chunk_offset_sum_us / static_cast<double>(t.chunks) : 0;
+      if (t.ttft_us.count()) jt["ttft_us"] = summary(t.ttft_us);
+      jt["text_chunks"] = t.text_chunks;
+      jt["text_offset_mean_us"] = t.text_chunks ? t.text_offset_sum_us / static_cast<double>(t.text_chunks) : 0;
     }
     out["tenants"][t.name] = jt;
   }

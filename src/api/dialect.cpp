@@ -41,10 +41,15 @@ std::string translate_error_body(std::string_view body, Dialect from, Dialect to
   if (!j.is_object()) return std::string(body);
   const auto err = j.find("error");
   if (err == j.end() || !err->is_object()) return std::string(body);
-  const auto message = err->value("message", std::string());
+  // Members of the wrong type (a null message...) count as absent: the body came from outside.
+  const auto text = [&](const char* key, std::string fallback) {
+    const auto it = err->find(key);
+    return it != err->end() && it->is_string() ? it->get<std::string>() : fallback;
+  };
+  const auto message = text("message", {});
   if (to == Dialect::anthropic) return anthropic_error_body(status, message);
   // To OpenAI's shape: Anthropic's type becomes both the type and the code.
-  const auto type = err->value("type", std::string("api_error"));
+  const auto type = text("type", "api_error");
   return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", type}}}}.dump();
 }
 

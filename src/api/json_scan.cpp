@@ -21,10 +21,41 @@ constexpr std::array<bool, 256> kStops = [] {
   return t;
 }();
 
+// Bytes a string's scan stops at: those above, and every byte of a multi-byte UTF-8 sequence.
+constexpr std::array<bool, 256> kStringStops = [] {
+  auto t = kStops;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = true;
+  return t;
+}();
+
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_length(std::string_view s, std::size_t i) noexcept {
+  const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  const auto tail = [](unsigned c) { return c >= 0x80 && c <= 0xBF; };
+  const unsigned c = b(0);
+  if (c >= 0xC2 && c <= 0xDF) return tail(b(1)) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return b(1) >= lo && b(1) <= hi && tail(b(2)) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return b(1) >= lo && b(1) <= hi && tail(b(2)) && tail(b(3)) ? 4 : 0;
+  }
+  return 0;
+}
+
 std::size_t string_end(std::string_view s, std::size_t i) noexcept {  // s[i] == '"'
   for (++i; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (!kStops[c]) continue;
+    if (!kStringStops[c]) continue;
+    if (c >= 0x80) {
+      const auto n = utf8_length(s, i);
+      if (n == 0) return npos;
+      i += n - 1;
+      continue;
+    }
     if (c == '"') return i + 1;
     if (c != '\\' || ++i >= s.size()) return npos;  // a control byte, or a backslash at the end
     switch (s[i]) {

@@ -2,8 +2,8 @@
 // elements as slices of the text ("raw values": a string with its quotes and escapes, an object
 // with its braces), so that a translation copies values from one document into another without
 // decoding and encoding them again. It checks RFC 8259's grammar over everything it passes
-// (strings' bytes are not checked to be UTF-8: they are copied as they came), nests at most 64
-// deep, and allocates nothing. Keys are compared as written: a key spelt with escapes does not
+// (strings included: escapes, and their bytes are well-formed UTF-8), nests at most 64 deep, and
+// allocates nothing. Keys are compared as written: a key spelt with escapes does not
 // match its plain spelling.
 #pragma once
 

@@ -4,7 +4,9 @@ namespace corral::api {
 
 RequestBody parse_request_body(std::string_view text) {
   RequestBody out;
-  out.json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // nlohmann's reader takes a NUL byte for the end of the input; JSON has none anywhere.
+  if (text.find('\0') == std::string_view::npos) out.json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  else out.json = nlohmann::json(nlohmann::json::value_t::discarded);
   if (out.json.is_discarded()) {
     out.json = nullptr;
     out.error = Errc::invalid_json;
@@ -23,6 +25,12 @@ RequestBody parse_request_body(std::string_view text) {
     return fail("You must provide a model parameter.", "model");
   auto st = out.json.find("stream");
   if (st != out.json.end() && !st->is_boolean() && !st->is_null()) return fail("'stream' must be a boolean.", "stream");
+  if (auto so = out.json.find("stream_options"); so != out.json.end() && !so->is_null()) {
+    if (!so->is_object()) return fail("'stream_options' must be an object.", "stream_options");
+    auto iu = so->find("include_usage");
+    if (iu != so->end() && !iu->is_boolean() && !iu->is_null())
+      return fail("'stream_options.include_usage' must be a boolean.", "stream_options.include_usage");
+  }
   out.model = m->get<std::string>();
   out.stream = st != out.json.end() && st->is_boolean() && st->get<bool>();
   return out;
@@ -34,7 +42,7 @@ bool request_stream_usage(nlohmann::json& body, Operation op) {
   if (op != Operation::chat_completions && op != Operation::completions) return false;
   auto& opts = body["stream_options"];
   if (!opts.is_object()) opts = nlohmann::json::object();
-  if (opts.value("include_usage", false) == true) return false;
+  if (auto iu = opts.find("include_usage"); iu != opts.end() && iu->is_boolean() && iu->get<bool>()) return false;
   opts["include_usage"] = true;
   return true;
 }

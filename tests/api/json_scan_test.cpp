@@ -25,6 +25,20 @@ TEST(JsonScan, AcceptsWhatRfc8259AcceptsAndNothingElse) {
   }
 }
 
+TEST(JsonScan, StringsAreWellFormedUtf8) {
+  for (const char* good : {"\"caf\xc3\xa9\"", "\"\xe2\x82\xac\"", "\"\xf0\x9f\x98\x80\"", "\"\xf4\x8f\xbf\xbf\"",
+                           "\"\xed\x9f\xbf\""}) {
+    EXPECT_FALSE(whole(good).empty()) << good;
+    EXPECT_FALSE(nlohmann::json::parse(good, nullptr, false).is_discarded()) << good;
+  }
+  // A lone continuation byte, a truncated sequence, overlong forms, a surrogate, past U+10FFFF.
+  for (const char* bad : {"\"\x80\"", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xe0\x80\xaf\"", "\"\xed\xa0\x80\"",
+                          "\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xff\""}) {
+    EXPECT_TRUE(whole(bad).empty()) << bad;
+    EXPECT_TRUE(nlohmann::json::parse(bad, nullptr, false).is_discarded()) << bad;
+  }
+}
+
 TEST(JsonScan, NestingIsBounded) {
   const std::string ok = std::string(64, '[') + std::string(64, ']');
   const std::string deep = std::string(65, '[') + std::string(65, ']');

@@ -229,6 +229,13 @@ TEST(TranslateAnswer, ErrorsKeepTheirStatusAndMessage) {
   EXPECT_EQ(from_openai, json({{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", "bad"}}}}));
   EXPECT_EQ(json::parse(anthropic_error_body(529, "x"))["error"]["type"], "overloaded_error");
   EXPECT_EQ(translate_error_body("not json", Dialect::openai, Dialect::anthropic, 500), "not json");
+  // Members of the wrong type are taken as absent (found by the translate fuzz target).
+  const auto odd = json::parse(translate_error_body(R"({"error":{"message":null,"type":7}})", Dialect::anthropic,
+                                                    Dialect::openai, 500));
+  EXPECT_EQ(odd["error"]["message"], "");
+  EXPECT_EQ(odd["error"]["type"], "api_error");
+  EXPECT_EQ(json::parse(translate_error_body(R"({"error":{"message":["x"]}})", Dialect::openai, Dialect::anthropic,
+                                             429))["error"]["type"], "rate_limit_error");
 }
 
 // --- streams: fed split at every byte boundary, always the same events out ---

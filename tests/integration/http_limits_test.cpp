@@ -60,10 +60,18 @@ TEST_F(HttpLimitsTest, AuthenticationAndRoutingErrors) {
 
 TEST_F(HttpLimitsTest, BadBodiesAre400) {
   expect_error(chat(corral->port, "sk-acme", "{not json"), 400, "invalid_json");
+  // A NUL byte is not JSON anywhere in a body, not even after a complete value.
+  expect_error(chat(corral->port, "sk-acme", std::string(R"({"model":"gpt-4.1"})") + std::string(1, '\0') + "x"),
+               400, "invalid_json");
   expect_error(chat(corral->port, "sk-acme", "[1,2]"), 400, "invalid_request");
   expect_error(chat(corral->port, "sk-acme", R"({"messages":[]})"), 400, "invalid_request");
   expect_error(chat(corral->port, "sk-acme", R"({"model":42})"), 400, "invalid_request");
   expect_error(chat(corral->port, "sk-acme", R"({"model":"gpt-4.1","stream":"yes"})"), 400, "invalid_request");
+  // (found by the openai_body fuzz target: a wrong type here was an exception on the request path)
+  expect_error(chat(corral->port, "sk-acme", R"({"model":"gpt-4.1","stream":true,"stream_options":{"include_usage":"yes"}})"),
+               400, "invalid_request");
+  expect_error(chat(corral->port, "sk-acme", R"({"model":"gpt-4.1","stream":true,"stream_options":5})"), 400,
+               "invalid_request");
   expect_error(chat(corral->port, "sk-acme",
                     R"({"model":"tiny","max_tokens":50,"messages":[{"role":"user","content":")" +
                         std::string(400, 'x') + "\"}]}"),
