@@ -186,7 +186,6 @@ std::string_view first_element(std::string_view arr) noexcept {
 std::uint64_t to_unsigned(std::string_view v) noexcept {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec == std::errc::result_out_of_range) return UINT64_MAX;
   return ec == std::errc() && end == v.data() + v.size() ? n : 0;
 }
 

@@ -85,7 +85,8 @@ inline bool is_text(std::string_view v) noexcept { return v.size() > 2 && v.fron
 inline bool string_is(std::string_view v, std::string_view plain) noexcept {
   return v.size() == plain.size() + 2 && v.front() == '"' && v.substr(1, plain.size()) == plain;
 }
-// A non-negative integer's value (saturating), else 0.
+// A non-negative integer's value, else 0 (also beyond 64 bits: what nlohmann would not read as an
+// unsigned integer counts nothing here either).
 std::uint64_t to_unsigned(std::string_view v) noexcept;
 
 // Appends `text` as the inside of a JSON string (quotes, backslashes and control bytes escaped).

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -12,12 +13,17 @@ struct Usage {
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
   std::uint64_t cached_tokens = 0;  // part of prompt_tokens served from the provider's cache
+  bool operator==(const Usage&) const = default;
 };
 
 // The usage object of an answer or stream event, in any of the shapes: OpenAI's chat and text
 // completions, the responses API's (and its response.completed event), Anthropic's message,
 // message_start and message_delta (input_tokens there excludes the cache's reads and writes).
 std::optional<Usage> usage_from(const nlohmann::json& answer);
+// The same read from the answer's text with the raw scanner (json_scan.hpp), without building the
+// document: what the usage tap does with every whole answer. Nothing when the text is not one
+// well-formed JSON object.
+std::optional<Usage> usage_from_text(std::string_view answer);
 // Follows a stream's usage event by event: an Anthropic message_delta that gives only the output
 // keeps the prompt message_start gave.
 void merge_usage(std::optional<Usage>& into, const nlohmann::json& event);

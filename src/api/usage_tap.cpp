@@ -88,7 +88,7 @@ std::string_view UsageTap::feed(std::string_view piece) {
 
 std::string_view UsageTap::finish() {
   if (!o_.sse) {
-    if (!body_overflow_ && !body_.empty()) usage_ = usage_from(nlohmann::json::parse(body_, nullptr, false));
+    if (!body_overflow_ && !body_.empty()) usage_ = usage_from_text(body_);
     return {};
   }
   if (pending_.empty()) return {};

@@ -77,7 +77,8 @@ TEST(JsonScan, ValuesTheTranslationsRead) {
   EXPECT_EQ(to_unsigned("-1"), 0u);
   EXPECT_EQ(to_unsigned("1.5"), 0u);
   EXPECT_EQ(to_unsigned("\"7\""), 0u);
-  EXPECT_EQ(to_unsigned("99999999999999999999999"), UINT64_MAX);
+  EXPECT_EQ(to_unsigned("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(to_unsigned("18446744073709551616"), 0u);
 }
 
 TEST(JsonScan, EscapingAndDecodingAreInverse) {

@@ -107,3 +107,30 @@ TEST(UsageTap, OversizedAnswersAreNotHeld) {
 
 }  // namespace
 }  // namespace corral::api
+
+namespace corral::api {
+namespace {
+
+TEST(UsageFromText, ReadsEveryShapeAsTheParsedReaderDoes) {
+  for (const char* answer : {
+           R"({"usage":{"prompt_tokens":12,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":4}}})",
+           R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})",
+           R"({"type":"response.completed","response":{"usage":{"input_tokens":7,"output_tokens":3,
+               "input_tokens_details":{"cached_tokens":2}}}})",
+           R"({"type":"message_start","message":{"usage":{"input_tokens":10,"cache_read_input_tokens":90,
+               "cache_creation_input_tokens":5,"output_tokens":1}}})",
+           R"({"usage":{"input_tokens":3,"cache_read_input_tokens":null,"output_tokens":"4"}})",
+           R"({"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2}})",  // the last of a repeated key
+           R"({"usage":{"prompt_tokens":-1,"completion_tokens":1.5,"total_tokens":18446744073709551616}})",
+           R"({"usage":null,"message":{"usage":{"output_tokens":6}}})",
+           R"({"usage":[1],"response":7})", R"({"id":"x"})", R"([{"usage":{"prompt_tokens":1}}])"}) {
+    const auto parsed = usage_from(nlohmann::json::parse(answer));
+    EXPECT_EQ(usage_from_text(answer), parsed) << answer;
+  }
+  EXPECT_EQ(usage_from_text(R"({"usage":{"prompt_tokens":12}})")->prompt_tokens, 12u);
+  EXPECT_FALSE(usage_from_text(R"({"usage":{"prompt_tokens":12}} trailing)"));
+  EXPECT_FALSE(usage_from_text(""));
+}
+
+}  // namespace
+}  // namespace corral::api

@@ -1,9 +1,14 @@
 // The usage tap: an answer relayed in pieces of any size. Without stripping the bytes go out
-// unchanged; with stripping, what goes out and the usage found do not depend on the pieces.
+// unchanged; with stripping, what goes out and the usage found do not depend on the pieces. A
+// whole answer's usage is read with the raw scanner: it finds what reading the parsed document
+// finds (nlohmann as the oracle: fuzz/json_oracle.hpp).
 #include <string>
 
-#include "fuzz/fuzz_target.hpp"
+#include <nlohmann/json.hpp>
+
 #include "api/usage_tap.hpp"
+#include "fuzz/fuzz_target.hpp"
+#include "fuzz/json_oracle.hpp"
 
 using namespace corral;
 
@@ -30,6 +35,8 @@ bool same(const std::optional<api::Usage>& a, const std::optional<api::Usage>& b
 CORRAL_FUZZ_TARGET(usage_tap) {
   const auto in = fuzz::as_text(data, size);
   if (in.empty()) return 0;
+  if (const auto j = nlohmann::json::parse(in, nullptr, false); fuzz::scanner_must_accept(in, j))
+    FUZZ_CHECK(same(api::usage_from_text(in), api::usage_from(j)));
   const std::size_t piece = 1 + fuzz::split_point(in) % 64;
   for (bool sse : {false, true}) {
     const auto whole = run(in, sse, false, in.size());
