@@ -189,6 +189,18 @@ std::uint64_t to_unsigned(std::string_view v) noexcept {
   return ec == std::errc() && end == v.data() + v.size() ? n : 0;
 }
 
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+void append_number(std::string& out, std::int64_t n) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
 void append_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::size_t run = 0;

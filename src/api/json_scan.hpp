@@ -85,10 +85,17 @@ inline bool is_text(std::string_view v) noexcept { return v.size() > 2 && v.fron
 inline bool string_is(std::string_view v, std::string_view plain) noexcept {
   return v.size() == plain.size() + 2 && v.front() == '"' && v.substr(1, plain.size()) == plain;
 }
+// A raw string value, or `fallback` (a JSON text) when `v` is not a string.
+inline std::string_view string_or(std::string_view v, std::string_view fallback) noexcept {
+  return is_string(v) ? v : fallback;
+}
 // A non-negative integer's value, else 0 (also beyond 64 bits: what nlohmann would not read as an
 // unsigned integer counts nothing here either).
 std::uint64_t to_unsigned(std::string_view v) noexcept;
 
+// Appends a number as JSON writes it.
+void append_number(std::string& out, std::uint64_t n);
+void append_number(std::string& out, std::int64_t n);
 // Appends `text` as the inside of a JSON string (quotes, backslashes and control bytes escaped).
 void append_escaped(std::string& out, std::string_view text);
 // Decodes the raw string `v` into `out` (UTF-8); false when it is not a well-formed string.

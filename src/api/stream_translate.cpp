@@ -1,31 +1,12 @@
 #include "api/stream_translate.hpp"
 
-#include <charconv>
-
 #include "api/json_scan.hpp"
 #include "api/translate.hpp"
 
 namespace corral::api {
-namespace {
 
-void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
-}
-
-void append_number(std::string& out, std::int64_t n) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
-}
-
-// A raw string value, or `fallback` (a JSON text) when `v` is not a string.
-std::string_view string_or(std::string_view v, std::string_view fallback) {
-  return jscan::is_string(v) ? v : fallback;
-}
-
-}  // namespace
+using jscan::append_number;
+using jscan::string_or;
 
 std::string_view StreamTranslator::feed(std::string_view piece) {
   out_.clear();

@@ -1,7 +1,6 @@
 #include "api/translate.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "api/json_scan.hpp"
 
@@ -87,22 +86,8 @@ void copy_if(const json& from, json& to, const char* key, const char* as = nullp
 
 constexpr std::string_view kEmpty = R"("")";
 
-// A raw string value, or `fallback` (a JSON text) when `v` is not a string.
-std::string_view string_or(std::string_view v, std::string_view fallback) {
-  return jscan::is_string(v) ? v : fallback;
-}
-
-void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
-}
-
-void append_number(std::string& out, std::int64_t n) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
-}
+using jscan::append_number;
+using jscan::string_or;
 
 }  // namespace
 
