@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { CORRAL, MOCK, sha, startCorral, startMock, stopAll } from './harness.mjs';
+import { CORRAL, MOCK, firstError, sha, startCorral, startMock, stopAll } from './harness.mjs';
 
 let origin;
 
@@ -148,14 +148,7 @@ for (const [how, model] of [
   test(`a 429 is a RateLimitError, and the SDK's retry waits retry-after then succeeds, ${how}`, async () => {
     const ask = (c) => c.messages.create({ model, max_tokens: 50, messages: hello });
     const noRetry = anthropic('sk-limited-e2e');
-    let limited = null;
-    for (let i = 0; i < 200 && !limited; i++) {
-      try {
-        await ask(noRetry);
-      } catch (err) {
-        limited = err;
-      }
-    }
+    const limited = await firstError(() => ask(noRetry));
     assert.ok(limited instanceof Anthropic.RateLimitError, `expected RateLimitError, got ${limited}`);
     assert.equal(limited.status, 429);
     assert.equal(limited.error.type, 'error');

@@ -44,4 +44,17 @@ export function stopAll() {
   for (const c of children) c.kill('SIGTERM');
 }
 
+// The first error `ask()` throws, asking up to `tries` times (a limit's refusal comes once the
+// bucket is spent); null when every call succeeded.
+export async function firstError(ask, tries = 200) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      await ask();
+    } catch (err) {
+      return err;
+    }
+  }
+  return null;
+}
+
 export const sha = (k) => 'sha256:' + createHash('sha256').update(k).digest('hex');

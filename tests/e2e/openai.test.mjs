@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { CORRAL, MOCK, sha, startCorral, startMock, stopAll } from './harness.mjs';
+import { CORRAL, MOCK, firstError, sha, startCorral, startMock, stopAll } from './harness.mjs';
 
 let baseURL;
 
@@ -126,14 +126,7 @@ test('an unknown model is a NotFoundError', async () => {
 test('a rate limit surfaces as RateLimitError, and retries wait retry-after-ms then succeed', async () => {
   const noRetry = new OpenAI({ apiKey: 'sk-limited-e2e', baseURL, maxRetries: 0 });
   const ask = (c) => c.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] });
-  let limited = null;
-  for (let i = 0; i < 200 && !limited; i++) {
-    try {
-      await ask(noRetry);
-    } catch (err) {
-      limited = err;
-    }
-  }
+  const limited = await firstError(() => ask(noRetry));
   assert.ok(limited instanceof OpenAI.RateLimitError, `expected RateLimitError, got ${limited}`);
   assert.equal(limited.status, 429);
   assert.equal(limited.code, 'rate_limit_exceeded');
