@@ -2,6 +2,8 @@
 
 #include <hiredis/async.h>
 
+#include <boost/asio/post.hpp>
+
 namespace corral::redis {
 
 std::shared_ptr<AsioAdapter> AsioAdapter::attach(redisAsyncContext* ac, const asio::any_io_executor& ex) {
@@ -34,7 +36,13 @@ void AsioAdapter::del_read(void* self) { static_cast<AsioAdapter*>(self)->want_r
 void AsioAdapter::add_write(void* self) {
   auto* a = static_cast<AsioAdapter*>(self);
   a->want_write_ = true;
-  a->arm_write();
+  if (a->flushing_) return;  // asked by the flush that runs now: it waits for the socket after
+  // Until connected, writability is how hiredis learns the connect finished: wait for it.
+  if (a->ac_ && (a->ac_->c.flags & REDIS_CONNECTED) != 0) {
+    a->post_flush();
+  } else {
+    a->arm_write();
+  }
 }
 
 void AsioAdapter::del_write(void* self) { static_cast<AsioAdapter*>(self)->want_write_ = false; }
@@ -58,6 +66,21 @@ void AsioAdapter::arm_read() {
     if (ec || !self->ac_ || !self->want_read_) return;
     redisAsyncHandleRead(self->ac_);  // may free the context (cleanup runs)
     self->arm_read();
+  });
+}
+
+void AsioAdapter::post_flush() {
+  if (flush_posted_ || writing_) return;
+  flush_posted_ = true;
+  asio::post(fd_.get_executor(), [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->flush_posted_ = false;
+    if (!self->ac_ || !self->want_write_) return;
+    self->flushing_ = true;
+    redisAsyncHandleWrite(self->ac_);  // may free the context (cleanup runs); `self` keeps us
+    self->flushing_ = false;
+    self->arm_write();  // what did not fit waits for the socket
   });
 }
 

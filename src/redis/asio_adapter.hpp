@@ -4,6 +4,11 @@
 // a stream_descriptor that is released, never closed, on cleanup: hiredis owns and closes the fd.
 // Wait handlers hold weak pointers, so a completion that comes after the adapter is gone does
 // nothing. One adapter per context; a second attach is refused. Used on one thread only.
+//
+// Writing: once connected, commands are written without waiting for the socket to be reported
+// writable (it nearly always is): the first command of a handler run posts one flush, which writes
+// every command queued by then in one write(2); only what does not fit waits for the socket. The
+// wait alone would cost an epoll_ctl per command and a turn of the event loop before the write.
 #pragma once
 
 #include <memory>
@@ -38,11 +43,13 @@ class AsioAdapter : public std::enable_shared_from_this<AsioAdapter> {
 
   void arm_read();
   void arm_write();
+  void post_flush();
 
   redisAsyncContext* ac_;
   asio::posix::stream_descriptor fd_;
   bool want_read_ = false, want_write_ = false;  // what hiredis asked for
   bool reading_ = false, writing_ = false;      // a wait is pending
+  bool flush_posted_ = false, flushing_ = false;  // a flush is posted / running
 };
 
 }  // namespace corral::redis
