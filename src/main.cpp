@@ -1,4 +1,5 @@
 // corral: wiring only — command line, configuration, runtime, server, signals.
+#include <csignal>
 #include <iostream>
 
 #include <boost/asio/signal_set.hpp>
@@ -39,6 +40,9 @@ int hash_key() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A log going to a pipe that closed (stderr) fails its writes, which are counted; it does not
+  // end the daemon. (Sockets send with MSG_NOSIGNAL already.)
+  std::signal(SIGPIPE, SIG_IGN);
   const auto parsed = cli::parse(std::vector<std::string>(argv + 1, argv + argc));
   if (!parsed.error.empty()) {
     std::cerr << "corral: " << parsed.error << "\n\n" << cli::usage();

@@ -14,6 +14,7 @@
 #include "cache/worker_cache.hpp"
 #include "http/client_connections.hpp"
 #include "limits/shared_accounting.hpp"
+#include "observability/access_log.hpp"
 #include "observability/worker_stats.hpp"
 #include "runtime.hpp"
 #include "upstream/connection_pool.hpp"
@@ -56,6 +57,7 @@ struct Worker {
   std::unordered_set<Drainable*> sessions;  // live client sessions of this worker
   cache::WorkerCache cache;                 // this thread's cache backend (and Redis connection)
   observability::WorkerStats stats;         // this thread's request metrics (read by a scrape on this thread)
+  observability::LogBuffer log;             // this thread's access-log lines not yet handed to the writer
   limits::SharedAccounting accounting;      // usage and settlements on their way to Redis
   std::uint64_t leases = 0;                 // admissions through Redis so far (their ids)
   std::size_t settling = 0;                 // settlements on their way to Redis

@@ -69,6 +69,30 @@ void BM_FormatAccessLine(benchmark::State& state) {
 }
 BENCHMARK(BM_FormatAccessLine);
 
+// An I/O thread's whole cost of one access-log line: formatting it into the thread's buffer and
+// handing full batches (LogBuffer::kBatchLines lines) to the writer thread, which writes them to
+// /dev/null (what the I/O thread pays; the writer's own work is not timed). `dropped`: lines the
+// writer could not keep up with.
+void BM_AccessLogWrite(benchmark::State& state) {
+  static AccessLog::Pool pool;
+  static std::shared_ptr<AccessLog> log;
+  if (state.thread_index() == 0) {
+    pool = AccessLog::make_pool();
+    std::string error;
+    log = AccessLog::open("/dev/null", pool, error);
+  }
+  const auto r = record("tenant_1", "gpt-4.1", 200);
+  {
+    LogBuffer buffer;
+    for (auto _ : state) log->write(buffer, r, "203.0.113.7");
+  }
+  if (state.thread_index() == 0) {
+    pool->sync();
+    state.counters["dropped"] = static_cast<double>(AccessLog::dropped(pool));
+  }
+}
+BENCHMARK(BM_AccessLogWrite)->Threads(1)->Threads(2)->UseRealTime();
+
 // The admin thread's part of a scrape with 1,000 tenants and two I/O threads: merge + render.
 void BM_Scrape1000Tenants(benchmark::State& state) {
   const auto tenants = tenant_names(1000);

@@ -291,7 +291,7 @@ void ClientSession::finish_record(const Snapshot& snap) {
   rec_.request_id = request_id_;
   rec_.total_s = seconds_between(rec_.start, std::chrono::steady_clock::now());
   worker_.stats.record(rec_);
-  if (snap.access_log) snap.access_log->write(rec_, peer_.address().to_string());
+  if (snap.access_log) snap.access_log->write(worker_.log, rec_, peer_.address().to_string());
 }
 
 // Closes after an error answered before the request was read to its end: stop sending, then

@@ -57,7 +57,7 @@ void Server::start() {
     auto& w = *workers_[i];
     guards_.push_back(asio::make_work_guard(w.io));
     asio::co_spawn(w.io, accept_loop(w, acceptors_[i]), asio::detached);
-    asio::co_spawn(w.io, sweep_pools(w), asio::detached);
+    asio::co_spawn(w.io, local_upkeep(w), asio::detached);
     asio::co_spawn(w.io, redis_upkeep(w), asio::detached);
     asio::post(w.io, [this, &w] { w.cache.refresh(runtime_.snapshot()->config); });  // connect Redis now
     threads_.emplace_back([&w] { w.io.run(); });
@@ -113,7 +113,7 @@ awaitable<void> Server::accept_loop(Worker& w, tcp::acceptor& acceptor) {
   }
 }
 
-awaitable<void> Server::sweep_pools(Worker& w) {
+awaitable<void> Server::local_upkeep(Worker& w) {
   asio::steady_timer timer(w.io);
   while (!w.draining) {
     timer.expires_after(std::chrono::seconds(1));
@@ -122,7 +122,7 @@ awaitable<void> Server::sweep_pools(Worker& w) {
     w.pool.sweep(std::chrono::steady_clock::now());
     const auto snap = runtime_.snapshot();
     w.cache.refresh(snap->config);  // a reload may have changed the Redis settings
-    if (w.index == 0 && snap->access_log) snap->access_log->flush();
+    w.log.hand_off();  // a quiet thread's lines reach the file within about a second
   }
 }
 
@@ -186,6 +186,7 @@ awaitable<void> Server::drain_worker(Worker& w, std::chrono::steady_clock::time_
     co_await poll.async_wait(use_nothrow);
   }
   if (!w.sessions.empty()) spdlog::warn("drain: closing {} connections still busy", w.sessions.size());
+  w.log.hand_off();
   // What is owed to Redis goes out before the connection closes (settlements in flight first).
   const auto snap = runtime_.snapshot();
   if (snap->config->redis) {

@@ -35,7 +35,7 @@ class Server {
  private:
   awaitable<void> accept_loop(Worker& w, tcp::acceptor& acceptor);
   static void refuse(tcp::socket socket, bool tls);
-  awaitable<void> sweep_pools(Worker& w);
+  awaitable<void> local_upkeep(Worker& w);
   awaitable<void> redis_upkeep(Worker& w);
   // False when Redis could not be told.
   awaitable<bool> renew_presence(redis::RedisClient& redis, const RedisConfig& cfg, bool leaving = false);

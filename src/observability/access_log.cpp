@@ -1,60 +1,121 @@
 #include "observability/access_log.hpp"
 
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <ctime>
 
 #include <fmt/format.h>
-#include <spdlog/async.h>
-#include <spdlog/async_logger.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 
 namespace corral::observability {
 namespace {
 
+// Lines are built with plain appends: fmt's general formatting through a back_inserter cost more
+// than half of a line's time. Only numbers too large for the fixed-point path go through fmt.
+
+void append_digits(std::string& out, std::uint64_t v, int width = 0) {
+  char buf[24];
+  char* end = buf + sizeof buf;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (end - p < width) *--p = '0';
+  out.append(p, static_cast<std::size_t>(end - p));
+}
+
+// One second's "YYYY-MM-DDTHH:MM:SS", kept per thread: requests of the same second share it.
 void append_time(std::string& out, std::chrono::system_clock::time_point t) {
+  thread_local std::int64_t cached_secs = INT64_MIN;
+  thread_local std::string cached;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  fmt::format_to(std::back_inserter(out), "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\"", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+  const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  if (secs != cached_secs) {
+    const auto time = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&time, &tm);
+    cached = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  out += '"';
+  out += cached;
+  out += '.';
+  append_digits(out, static_cast<std::uint64_t>(ms - secs * 1000), 3);
+  out += "Z\"";
+}
+
+void append_name(std::string& out, std::string_view name) {
+  out.append(",\"").append(name).append("\":");
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value_or_null) {
-  out.append(",\"").append(name).append("\":");
+  append_name(out, name);
   if (value_or_null.empty()) out += "null";
   else append_json_string(out, value_or_null);
 }
 
-template <class N>
-void append_number(std::string& out, std::string_view name, N v) {
-  fmt::format_to(std::back_inserter(out), ",\"{}\":{}", name, v);
+void append_number(std::string& out, std::string_view name, std::uint64_t v) {
+  append_name(out, name);
+  append_digits(out, v);
+}
+
+// `v` with `decimals` digits after the point, rounded.
+void append_fixed(std::string& out, double v, int decimals, double scale) {
+  const double scaled = v * scale;
+  if (!(scaled > -9e15 && scaled < 9e15)) {  // also NaN
+    fmt::format_to(std::back_inserter(out), "{:.{}f}", std::isfinite(v) ? v : 0.0, decimals);
+    return;
+  }
+  auto units = static_cast<std::int64_t>(std::llround(scaled));
+  if (units < 0) {
+    out += '-';
+    units = -units;
+  }
+  const auto whole = static_cast<std::uint64_t>(units) / static_cast<std::uint64_t>(scale);
+  const auto frac = static_cast<std::uint64_t>(units) % static_cast<std::uint64_t>(scale);
+  append_digits(out, whole);
+  out += '.';
+  append_digits(out, frac, decimals);
 }
 
 void append_ms(std::string& out, std::string_view name, double seconds) {
-  fmt::format_to(std::back_inserter(out), ",\"{}\":{:.3f}", name, seconds * 1000.0);
+  append_name(out, name);
+  append_fixed(out, seconds * 1000.0, 3, 1e3);
 }
 
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (unsigned char c : s) {
+  std::size_t run = 0;  // start of the bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
     } else {
-      out += static_cast<char>(c);
+      const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(esc, sizeof esc);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
 std::string AccessLog::format(const RequestRecord& r, std::string_view client_addr) {
   std::string out;
   out.reserve(512);
+  format_to(out, r, client_addr);
+  return out;
+}
+
+void AccessLog::format_to(std::string& out, const RequestRecord& r, std::string_view client_addr) {
   out += "{\"time\":";
   append_time(out, r.wall);
   append_field(out, "request_id", r.request_id);
@@ -72,7 +133,8 @@ std::string AccessLog::format(const RequestRecord& r, std::string_view client_ad
   append_number(out, "prompt_tokens", r.prompt_tokens);
   append_number(out, "completion_tokens", r.completion_tokens);
   append_number(out, "cached_tokens", r.cached_tokens);
-  fmt::format_to(std::back_inserter(out), ",\"cost_usd\":{:.8f}", r.cost_usd);
+  append_name(out, "cost_usd");
+  append_fixed(out, r.cost_usd, 8, 1e8);
   append_field(out, "cache", to_string(r.cache));
   append_ms(out, "queue_ms", r.queue_s);
   append_ms(out, "upstream_ms", r.upstream_s);
@@ -81,38 +143,40 @@ std::string AccessLog::format(const RequestRecord& r, std::string_view client_ad
   append_number(out, "attempts", r.attempts);
   out.append(",\"retry_reasons\":[").append(r.retry_reasons).append("]");  // statuses and conditions only
   out += '}';
-  return out;
 }
 
-AccessLog::Pool AccessLog::make_pool() {
-  return std::make_shared<spdlog::details::thread_pool>(kQueueLines, 1);
-}
+AccessLog::Pool AccessLog::make_pool() { return std::make_shared<LogWriter>(); }
 
-std::uint64_t AccessLog::dropped(const Pool& pool) { return pool ? pool->overrun_counter() : 0; }
+std::uint64_t AccessLog::dropped(const Pool& pool) { return pool ? pool->dropped() : 0; }
 
 std::shared_ptr<AccessLog> AccessLog::open(const std::string& target, const Pool& pool, std::string& error) {
   if (target == "off") return nullptr;
-  spdlog::sink_ptr sink;
-  try {
-    if (target == "stderr") sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    else sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(target, /*truncate=*/false);
-  } catch (const spdlog::spdlog_ex& e) {
-    error = "server.access_log: cannot open " + target + ": " + e.what();
+  auto file = LogFile::open(target, error);
+  if (!file) {
+    error = "server.access_log: " + error;
     return nullptr;
   }
-  auto logger = std::make_shared<spdlog::async_logger>("access", std::move(sink), pool,
-                                                       spdlog::async_overflow_policy::overrun_oldest);
-  logger->set_pattern("%v");
-  logger->set_level(spdlog::level::info);
-  logger->flush_on(spdlog::level::off);  // flushed once a second (flush()), not per line
-  return std::shared_ptr<AccessLog>(new AccessLog(std::move(logger)));
+  return std::shared_ptr<AccessLog>(new AccessLog(std::move(file), pool));
 }
 
-void AccessLog::flush() { logger_->flush(); }
+void AccessLog::write(LogBuffer& to, const RequestRecord& r, std::string_view client_addr) const {
+  if (to.batch_.file != file_ || to.writer_ != writer_) {  // a reload opened the file anew
+    to.hand_off();
+    to.batch_.file = file_;
+    to.writer_ = writer_;
+  }
+  auto& text = to.batch_.text;
+  if (text.capacity() == 0) text.reserve(LogBuffer::kBatchBytes + 1024);
+  format_to(text, r, client_addr);
+  text += '\n';
+  if (++to.batch_.lines >= LogBuffer::kBatchLines || text.size() >= LogBuffer::kBatchBytes) to.hand_off();
+}
 
-void AccessLog::write(const RequestRecord& r, std::string_view client_addr) {
-  const auto line = format(r, client_addr);
-  logger_->log(spdlog::level::info, spdlog::string_view_t(line.data(), line.size()));
+void LogBuffer::hand_off() {
+  if (batch_.lines == 0 || !writer_) return;
+  auto file = batch_.file;
+  writer_->submit(std::move(batch_));
+  batch_ = LogBatch{std::move(file), {}, 0};
 }
 
 }  // namespace corral::observability

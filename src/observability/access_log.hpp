@@ -1,29 +1,31 @@
 // The access log (server.access_log): one JSON object per request, formatted on the I/O thread
-// and written by a background thread (spdlog's async logger on a bounded queue shared by all
-// snapshots). When the writer falls behind, the oldest waiting lines are dropped and counted,
-// and no I/O thread ever waits for the disk. A line never holds a key, a header value or
-// anything of the request body besides the model name.
+// into that thread's LogBuffer and handed to the writer thread (log_writer.hpp) in batches: when
+// the buffer holds kBatchLines lines or kBatchBytes bytes, and once a second by the thread's timer,
+// so a line reaches the file within about a second and the writer is woken once per batch, not
+// once per line. Lines of one I/O thread keep their order; lines of different threads are in the
+// order their batches were handed over. When the writer falls behind, the oldest waiting lines are
+// dropped and counted, and no I/O thread ever waits for the disk. A line never holds a key, a
+// header value or anything of the request body besides the model name.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "observability/log_writer.hpp"
 #include "observability/request_record.hpp"
-
-namespace spdlog {
-class logger;
-namespace details {
-class thread_pool;
-}
-}  // namespace spdlog
 
 namespace corral::observability {
 
+class LogBuffer;
+
+// One configuration snapshot's access log: its file and the writer shared by all snapshots.
 class AccessLog {
  public:
-  using Pool = std::shared_ptr<spdlog::details::thread_pool>;
-  static constexpr std::size_t kQueueLines = 8192;
+  using Pool = std::shared_ptr<LogWriter>;
+  static constexpr std::size_t kQueueLines = LogWriter::kMaxQueuedLines;
 
   // The writer thread and its queue, shared by every AccessLog opened on it.
   static Pool make_pool();
@@ -32,18 +34,39 @@ class AccessLog {
   static std::shared_ptr<AccessLog> open(const std::string& target, const Pool& pool, std::string& error);
   static std::uint64_t dropped(const Pool& pool);
 
-  void write(const RequestRecord& r, std::string_view client_addr);
-  // Asks the writer thread to flush what it has written (returns at once). Called once a second,
-  // so lines reach the file within about a second without a write per line; at exit the writer
-  // thread writes what is queued and closing the file flushes the rest.
-  void flush();
+  // Appends the request's line to `to` (the calling I/O thread's buffer).
+  void write(LogBuffer& to, const RequestRecord& r, std::string_view client_addr) const;
 
   // The JSON line of one request (without the newline).
   static std::string format(const RequestRecord& r, std::string_view client_addr);
+  // The same, appended to `out`.
+  static void format_to(std::string& out, const RequestRecord& r, std::string_view client_addr);
 
  private:
-  explicit AccessLog(std::shared_ptr<spdlog::logger> l) : logger_(std::move(l)) {}
-  std::shared_ptr<spdlog::logger> logger_;
+  friend class LogBuffer;
+  AccessLog(std::shared_ptr<LogFile> file, Pool writer) : file_(std::move(file)), writer_(std::move(writer)) {}
+  std::shared_ptr<LogFile> file_;
+  Pool writer_;
+};
+
+// An I/O thread's lines on their way to the writer. Owned and used by one thread only.
+class LogBuffer {
+ public:
+  static constexpr std::size_t kBatchLines = 64, kBatchBytes = 32 * 1024;
+
+  LogBuffer() = default;
+  LogBuffer(const LogBuffer&) = delete;
+  LogBuffer& operator=(const LogBuffer&) = delete;
+  ~LogBuffer() { hand_off(); }
+
+  // Gives what the buffer holds to the writer (the thread's timer, its drain, a full buffer).
+  void hand_off();
+  std::size_t lines() const { return batch_.lines; }
+
+ private:
+  friend class AccessLog;
+  LogBatch batch_;
+  std::shared_ptr<LogWriter> writer_;  // where batch_ goes
 };
 
 // `s` as a JSON string (quoted); bytes outside printable ASCII are escaped, so a line is always

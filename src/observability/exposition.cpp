@@ -175,7 +175,7 @@ std::string render(const Scrape& s) {
   header(out, "corral_config_reloads_total", "counter", "Configuration reloads, by result.");
   sample(out, "corral_config_reloads_total", {{"result", "success"}}, s.reloads_ok);
   sample(out, "corral_config_reloads_total", {{"result", "failure"}}, s.reloads_failed);
-  header(out, "corral_access_log_dropped_total", "counter", "Access-log lines dropped because the writer fell behind.");
+  header(out, "corral_access_log_dropped_total", "counter", "Access-log lines dropped because the writer fell behind or the file would not take them.");
   sample(out, "corral_access_log_dropped_total", {}, s.access_log_dropped);
   header(out, "corral_state_errors_total", "counter", "Failed writes of usage to the state file (retried).");
   sample(out, "corral_state_errors_total", {}, s.state_errors);

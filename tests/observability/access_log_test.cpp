@@ -1,7 +1,14 @@
 #include "observability/access_log.hpp"
 
+#include <stdlib.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace corral::observability {
 namespace {
@@ -51,6 +58,25 @@ TEST(AccessLog, OneJsonObjectWithEveryField) {
   EXPECT_NEAR(j["overhead_ms"].get<double>(), 1.2, 1e-9);
 }
 
+TEST(AccessLog, NumbersAreWrittenInFixedPoint) {
+  RequestRecord r;
+  r.wall = std::chrono::sys_days{std::chrono::year{1999} / 12 / 31} + std::chrono::milliseconds(86399999);
+  r.cost_usd = 0.000123;
+  r.queue_s = 0.0015;
+  r.upstream_s = 12.3456789;
+  r.total_s = 12.3461;
+  r.bytes_out = 18446744073709551615ull;
+  const auto line = AccessLog::format(r, "::1");
+  EXPECT_NE(line.find("\"time\":\"1999-12-31T23:59:59.999Z\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"cost_usd\":0.00012300,"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"queue_ms\":1.500,"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"upstream_ms\":12345.679,"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"total_ms\":12346.100,"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"bytes_out\":18446744073709551615,"), std::string::npos) << line;
+  r.cost_usd = 1e300;  // beyond the fixed-point path: still a number
+  EXPECT_TRUE(nlohmann::json::parse(AccessLog::format(r, "::1"))["cost_usd"].is_number());
+}
+
 TEST(AccessLog, ErrorsAndMissingPartsAreNullOrCodes) {
   RequestRecord r;
   r.status = 401;
@@ -71,6 +97,80 @@ TEST(AccessLog, WhateverAClientSendsStaysValidJson) {
   const auto j = nlohmann::json::parse(line);
   EXPECT_EQ(j["path"], "/v1/x?\"");
   EXPECT_EQ(j["model"].get<std::string>().substr(0, 6), "a\"b\\c\n");
+}
+
+std::string temp_path(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "corral-access-XXXXXX";
+  if (!mkdtemp(dir.data())) return {};
+  return dir + "/" + name;
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> v;
+  for (std::string l; std::getline(in, l);) v.push_back(nlohmann::json::parse(l)["request_id"]);
+  return v;
+}
+
+RequestRecord numbered(std::string& id, int i) {
+  id = "req_" + std::to_string(i);
+  RequestRecord r;
+  r.request_id = id;
+  r.status = 200;
+  return r;
+}
+
+// Lines wait in the thread's buffer until it holds a batch (or is handed off), then reach the
+// file in order.
+TEST(AccessLog, LinesGoToTheWriterInBatches) {
+  const auto path = temp_path("access.log");
+  auto pool = AccessLog::make_pool();
+  std::string error, id;
+  auto log = AccessLog::open(path, pool, error);
+  ASSERT_TRUE(log) << error;
+  LogBuffer buffer;
+  for (int i = 0; i < static_cast<int>(LogBuffer::kBatchLines) - 1; ++i) log->write(buffer, numbered(id, i), "::1");
+  pool->sync();
+  EXPECT_EQ(lines_of(path).size(), 0u);  // not a full batch yet
+  EXPECT_EQ(buffer.lines(), LogBuffer::kBatchLines - 1);
+  log->write(buffer, numbered(id, static_cast<int>(LogBuffer::kBatchLines) - 1), "::1");
+  EXPECT_EQ(buffer.lines(), 0u);
+  log->write(buffer, numbered(id, static_cast<int>(LogBuffer::kBatchLines)), "::1");
+  buffer.hand_off();  // what the thread's timer does once a second
+  pool->sync();
+  const auto got = lines_of(path);
+  ASSERT_EQ(got.size(), LogBuffer::kBatchLines + 1);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], "req_" + std::to_string(i));
+  EXPECT_EQ(AccessLog::dropped(pool), 0u);
+}
+
+// A reload opens the file anew (rotation): lines written before it go to the file it had, those
+// after to the new one, and nothing is lost when the buffer is dropped at the end.
+TEST(AccessLog, AReloadSendsEachLineToTheFileOfItsSnapshot) {
+  const auto path = temp_path("access.log");
+  auto pool = AccessLog::make_pool();
+  std::string error, id;
+  auto before = AccessLog::open(path, pool, error);
+  ASSERT_TRUE(before) << error;
+  {
+    LogBuffer buffer;
+    before->write(buffer, numbered(id, 1), "::1");
+    ASSERT_EQ(std::rename(path.c_str(), (path + ".1").c_str()), 0);  // mv, then reload
+    auto after = AccessLog::open(path, pool, error);
+    ASSERT_TRUE(after) << error;
+    after->write(buffer, numbered(id, 2), "::1");
+    after->write(buffer, numbered(id, 3), "::1");
+  }  // the buffer hands off what it holds when it goes (a worker's end)
+  pool->sync();
+  EXPECT_EQ(lines_of(path + ".1"), std::vector<std::string>{"req_1"});
+  EXPECT_EQ(lines_of(path), (std::vector<std::string>{"req_2", "req_3"}));
+}
+
+TEST(AccessLog, AFileThatCannotBeOpenedNamesTheKey) {
+  std::string error;
+  EXPECT_FALSE(AccessLog::open("/nonexistent-dir-for-corral/access.log", AccessLog::make_pool(), error));
+  EXPECT_EQ(error, "server.access_log: cannot open /nonexistent-dir-for-corral/access.log: No such file or directory");
+  EXPECT_FALSE(AccessLog::open("off", AccessLog::make_pool(), error));
 }
 
 }  // namespace
