@@ -39,6 +39,18 @@ LogBatch batch(const std::shared_ptr<LogFile>& f, int first, int n, std::size_t 
   return b;
 }
 
+// The write end of a new pipe as a LogFile (opened by path, as a configured file would be); the
+// read end in `read_end`.
+std::shared_ptr<LogFile> pipe_file(int& read_end) {
+  int fds[2];
+  if (pipe(fds) != 0) return nullptr;
+  std::string error;
+  auto file = LogFile::open("/proc/self/fd/" + std::to_string(fds[1]), error);
+  close(fds[1]);
+  read_end = fds[0];
+  return file;
+}
+
 TEST(LogWriter, WritesBatchesInTheOrderTheyCame) {
   const auto path = temp_path("a.log");
   std::string error;
@@ -76,12 +88,9 @@ TEST(LogWriter, AFileThatCannotBeOpenedIsAClearError) {
 // The writer is held up (a pipe nobody reads yet): the queue keeps its bound by pushing out the
 // oldest batches, counted in lines, and the newest lines are the ones written.
 TEST(LogWriter, WhenTheWriterFallsBehindTheOldestLinesAreDroppedAndCounted) {
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  std::string error;
-  auto file = LogFile::open("/proc/self/fd/" + std::to_string(fds[1]), error);
-  ASSERT_TRUE(file) << error;
-  close(fds[1]);
+  int read_end = -1;
+  auto file = pipe_file(read_end);
+  ASSERT_TRUE(file);
   std::string got;
   std::thread reader;
   {
@@ -96,7 +105,7 @@ TEST(LogWriter, WhenTheWriterFallsBehindTheOldestLinesAreDroppedAndCounted) {
     EXPECT_EQ(w.queued_lines(), 10u);
     reader = std::thread([&] {
       char buf[65536];
-      for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+      for (ssize_t n; (n = read(read_end, buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
     });
     w.sync();
     EXPECT_EQ(w.written(), 11u);
@@ -104,7 +113,7 @@ TEST(LogWriter, WhenTheWriterFallsBehindTheOldestLinesAreDroppedAndCounted) {
   }
   file.reset();  // the last write end: the reader sees the end
   reader.join();
-  close(fds[0]);
+  close(read_end);
   std::string expected = "line 0" + std::string(256 * 1024, '.') + "\n";
   for (int i = 16; i <= 25; ++i) expected += "line " + std::to_string(i) + "\n";
   EXPECT_EQ(got, expected);
@@ -112,13 +121,10 @@ TEST(LogWriter, WhenTheWriterFallsBehindTheOldestLinesAreDroppedAndCounted) {
 
 // Lines that cannot be written are dropped and counted, and the writer goes on.
 TEST(LogWriter, LinesThatCannotBeWrittenAreCountedAsDropped) {
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  std::string error;
-  auto file = LogFile::open("/proc/self/fd/" + std::to_string(fds[1]), error);
-  ASSERT_TRUE(file) << error;
-  close(fds[1]);
-  close(fds[0]);  // nobody will ever read: write() fails with EPIPE (SIGPIPE ignored below)
+  int read_end = -1;
+  auto file = pipe_file(read_end);
+  ASSERT_TRUE(file);
+  close(read_end);  // nobody will ever read: write() fails with EPIPE (SIGPIPE ignored below)
   auto* old = signal(SIGPIPE, SIG_IGN);
   {
     LogWriter w;
