@@ -174,9 +174,8 @@ void AccessLog::write(LogBuffer& to, const RequestRecord& r, std::string_view cl
 
 void LogBuffer::hand_off() {
   if (batch_.lines == 0 || !writer_) return;
-  auto file = batch_.file;
   writer_->submit(std::move(batch_));
-  batch_ = LogBatch{std::move(file), {}, 0};
+  batch_ = LogBatch{};  // holds no file while empty: one a reload replaced is closed once written
 }
 
 }  // namespace corral::observability
