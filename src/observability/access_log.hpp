@@ -25,7 +25,6 @@ class LogBuffer;
 class AccessLog {
  public:
   using Pool = std::shared_ptr<LogWriter>;
-  static constexpr std::size_t kQueueLines = LogWriter::kMaxQueuedLines;
 
   // The writer thread and its queue, shared by every AccessLog opened on it.
   static Pool make_pool();
@@ -43,7 +42,6 @@ class AccessLog {
   static void format_to(std::string& out, const RequestRecord& r, std::string_view client_addr);
 
  private:
-  friend class LogBuffer;
   AccessLog(std::shared_ptr<LogFile> file, Pool writer) : file_(std::move(file)), writer_(std::move(writer)) {}
   std::shared_ptr<LogFile> file_;
   Pool writer_;
