@@ -1,5 +1,6 @@
 #include "api/json_scan.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -46,7 +47,13 @@ std::size_t utf8_length(std::string_view s, std::size_t i) noexcept {
   return 0;
 }
 
-std::size_t string_end(std::string_view s, std::size_t i) noexcept {  // s[i] == '"'
+std::uint32_t hex4(std::string_view s) noexcept {
+  return static_cast<std::uint32_t>(hex(s[0]) << 12 | hex(s[1]) << 8 | hex(s[2]) << 4 | hex(s[3]));
+}
+
+// With `strict`, a high surrogate's escape must be followed by a low one's, and a low one must
+// follow a high one.
+std::size_t string_end(std::string_view s, std::size_t i, bool strict) noexcept {  // s[i] == '"'
   for (++i; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (!kStringStops[c]) continue;
@@ -63,6 +70,18 @@ std::size_t string_end(std::string_view s, std::size_t i) noexcept {  // s[i] ==
       case 'u':
         if (i + 4 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0 || hex(s[i + 3]) < 0 || hex(s[i + 4]) < 0)
           return npos;
+        if (strict) {
+          const auto cp = hex4(s.substr(i + 1, 4));
+          if (cp >= 0xDC00 && cp < 0xE000) return npos;  // a low half first
+          if (cp >= 0xD800 && cp < 0xDC00) {
+            if (i + 10 >= s.size() || s[i + 5] != '\\' || s[i + 6] != 'u' || hex(s[i + 7]) < 0 || hex(s[i + 8]) < 0 ||
+                hex(s[i + 9]) < 0 || hex(s[i + 10]) < 0)
+              return npos;
+            const auto low = hex4(s.substr(i + 7, 4));
+            if (low < 0xDC00 || low >= 0xE000) return npos;
+            i += 6;
+          }
+        }
         i += 4;
         break;
       default: return npos;
@@ -71,7 +90,35 @@ std::size_t string_end(std::string_view s, std::size_t i) noexcept {  // s[i] ==
   return npos;
 }
 
-std::size_t number_end(std::string_view s, std::size_t i) noexcept {
+// A well-formed number, as written, is beyond a double's range (it would read as infinity).
+bool overflows_double(std::string_view n) noexcept {
+  double d = 0;
+  const auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), d);
+  if (ec != std::errc::result_out_of_range) return false;
+  // Out of range is too large or too small (underflow, which reads as zero): which, by the
+  // decimal exponent of the first significant digit.
+  if (n.front() == '-') n.remove_prefix(1);
+  const auto e_at = n.find_first_of("eE");
+  const auto mantissa = n.substr(0, e_at);
+  std::int64_t exponent = 0;
+  if (e_at != std::string_view::npos) {
+    auto e = n.substr(e_at + 1);
+    const bool negative = e.front() == '-';
+    if (e.front() == '-' || e.front() == '+') e.remove_prefix(1);
+    for (char c : e) exponent = std::min<std::int64_t>(exponent * 10 + (c - '0'), 1'000'000'000);
+    if (negative) exponent = -exponent;
+  }
+  const auto dot = mantissa.find('.');
+  const auto whole = mantissa.substr(0, dot);
+  if (whole != "0") return static_cast<std::int64_t>(whole.size()) - 1 + exponent >= 0;
+  const auto fraction = dot == std::string_view::npos ? std::string_view() : mantissa.substr(dot + 1);
+  const auto first = fraction.find_first_not_of('0');
+  return first != std::string_view::npos && exponent - static_cast<std::int64_t>(first) - 1 >= 0;
+}
+
+std::size_t number_end(std::string_view s, std::size_t i, bool strict) noexcept {
+  const auto start = i;
+  bool exponent = false;
   if (i < s.size() && s[i] == '-') ++i;
   if (i >= s.size()) return npos;
   if (s[i] == '0') ++i;
@@ -82,17 +129,20 @@ std::size_t number_end(std::string_view s, std::size_t i) noexcept {
     while (i < s.size() && digit(s[i])) ++i;
   }
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    exponent = true;
     if (++i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
     if (i >= s.size() || !digit(s[i])) return npos;
     while (i < s.size() && digit(s[i])) ++i;
   }
+  // (Without an exponent only more than 308 digits can overflow.)
+  if (strict && (exponent || i - start > 308) && overflows_double(s.substr(start, i - start))) return npos;
   return i;
 }
 
-std::size_t end_at(std::string_view s, std::size_t i, int depth) noexcept {
+std::size_t end_at(std::string_view s, std::size_t i, int depth, bool strict) noexcept {
   if (i >= s.size()) return npos;
   switch (s[i]) {
-    case '"': return string_end(s, i);
+    case '"': return string_end(s, i, strict);
     case '{':
     case '[': {
       if (depth >= kMaxDepth) return npos;
@@ -103,13 +153,13 @@ std::size_t end_at(std::string_view s, std::size_t i, int depth) noexcept {
       for (;;) {
         if (object) {
           if (i >= s.size() || s[i] != '"') return npos;
-          i = string_end(s, i);
+          i = string_end(s, i, strict);
           if (i == npos) return npos;
           i = skip_ws(s, i);
           if (i >= s.size() || s[i] != ':') return npos;
           i = skip_ws(s, i + 1);
         }
-        i = end_at(s, i, depth + 1);
+        i = end_at(s, i, depth + 1, strict);
         if (i == npos) return npos;
         i = skip_ws(s, i);
         if (i >= s.size()) return npos;
@@ -121,7 +171,7 @@ std::size_t end_at(std::string_view s, std::size_t i, int depth) noexcept {
     case 't': return s.substr(i, 4) == "true" ? i + 4 : npos;
     case 'f': return s.substr(i, 5) == "false" ? i + 5 : npos;
     case 'n': return s.substr(i, 4) == "null" ? i + 4 : npos;
-    default: return number_end(s, i);
+    default: return number_end(s, i, strict);
   }
 }
 
@@ -143,10 +193,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
-std::uint32_t hex4(std::string_view s) noexcept {
-  return static_cast<std::uint32_t>(hex(s[0]) << 12 | hex(s[1]) << 8 | hex(s[2]) << 4 | hex(s[3]));
-}
-
 }  // namespace
 
 std::size_t skip_ws(std::string_view s, std::size_t i) noexcept {
@@ -154,7 +200,7 @@ std::size_t skip_ws(std::string_view s, std::size_t i) noexcept {
   return i;
 }
 
-std::size_t value_end(std::string_view s, std::size_t i) noexcept { return end_at(s, i, 0); }
+std::size_t value_end(std::string_view s, std::size_t i, bool strict) noexcept { return end_at(s, i, 0, strict); }
 
 std::string_view whole(std::string_view s) noexcept {
   const auto start = skip_ws(s, 0);
@@ -187,6 +233,48 @@ std::uint64_t to_unsigned(std::string_view v) noexcept {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   return ec == std::errc() && end == v.data() + v.size() ? n : 0;
+}
+
+bool integer(std::string_view v, std::uint64_t& magnitude, bool& negative) noexcept {
+  negative = !v.empty() && v.front() == '-';
+  if (negative) v.remove_prefix(1);
+  if (v.empty() || !digit(v.front()) || (v.front() == '0' && v.size() > 1)) return false;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), magnitude);
+  return ec == std::errc() && end == v.data() + v.size();
+}
+
+std::size_t decoded_size(std::string_view v) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 1; i + 1 < v.size(); ++i) {
+    if (v[i] != '\\') {
+      ++n;
+      continue;
+    }
+    if (v[++i] != 'u') {
+      ++n;
+      continue;
+    }
+    std::uint32_t cp = hex4(v.substr(i + 1, 4));
+    i += 4;
+    if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < v.size() && v[i + 1] == '\\' && v[i + 2] == 'u') {
+      const auto low = hex4(v.substr(i + 3, 4));
+      if (low >= 0xDC00 && low < 0xE000) {
+        n += 4;
+        i += 6;
+        continue;
+      }
+    }
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;  // (a lone surrogate is U+FFFD: 3)
+  }
+  return n;
+}
+
+bool reads(std::string_view v, std::string_view plain) {
+  if (v.size() < 2) return false;
+  const auto inner = v.substr(1, v.size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return inner == plain;
+  std::string decoded;
+  return decode(v, decoded) && decoded == plain;
 }
 
 void append_number(std::string& out, std::uint64_t n) {
@@ -225,7 +313,7 @@ void append_escaped(std::string& out, std::string_view text) {
 }
 
 bool decode(std::string_view v, std::string& out) {
-  if (!is_string(v) || string_end(v, 0) != v.size()) return false;
+  if (!is_string(v) || string_end(v, 0, false) != v.size()) return false;
   for (std::size_t i = 1; i + 1 < v.size(); ++i) {
     if (v[i] != '\\') {
       out += v[i];

@@ -3,8 +3,10 @@
 // with its braces), so that a translation copies values from one document into another without
 // decoding and encoding them again. It checks RFC 8259's grammar over everything it passes
 // (strings included: escapes, and their bytes are well-formed UTF-8), nests at most 64 deep, and
-// allocates nothing. Keys are compared as written: a key spelt with escapes does not
-// match its plain spelling.
+// allocates nothing. Keys are compared as written: a key spelt with escapes does not match its
+// plain spelling. On request (`strict`) it also refuses what a parser that decodes every value
+// refuses beyond the grammar: a `\u` escape of half a UTF-16 surrogate pair without the other
+// half, and a number too large for a double.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +21,7 @@ inline constexpr std::size_t npos = std::string_view::npos;
 std::size_t skip_ws(std::string_view s, std::size_t i) noexcept;
 // The end of the value that starts at s[i] (no white space before it), or npos when there is no
 // well-formed value there.
-std::size_t value_end(std::string_view s, std::size_t i) noexcept;
+std::size_t value_end(std::string_view s, std::size_t i, bool strict = false) noexcept;
 // `s` holds exactly one value (white space around it allowed): that value, or empty.
 std::string_view whole(std::string_view s) noexcept;
 
@@ -27,20 +29,20 @@ std::string_view whole(std::string_view s) noexcept;
 // text between the quotes. False when `obj` is not a well-formed object (f may have been called
 // for the members before the fault).
 template <class F>
-bool members(std::string_view obj, F&& f) {
+bool members(std::string_view obj, F&& f, bool strict = false) {
   std::size_t i = 0;
   if (obj.empty() || obj[0] != '{') return false;
   i = skip_ws(obj, 1);
   if (i < obj.size() && obj[i] == '}') return i + 1 == obj.size();
   for (;;) {
     if (i >= obj.size() || obj[i] != '"') return false;
-    const auto key_end = value_end(obj, i);
+    const auto key_end = value_end(obj, i, strict);
     if (key_end == npos) return false;
     const auto key = obj.substr(i + 1, key_end - i - 2);
     i = skip_ws(obj, key_end);
     if (i >= obj.size() || obj[i] != ':') return false;
     const auto start = skip_ws(obj, i + 1);
-    const auto end = value_end(obj, start);
+    const auto end = value_end(obj, start, strict);
     if (end == npos) return false;
     f(key, obj.substr(start, end - start));
     i = skip_ws(obj, end);
@@ -92,6 +94,12 @@ inline std::string_view string_or(std::string_view v, std::string_view fallback)
 // A non-negative integer's value, else 0 (also beyond 64 bits: what nlohmann would not read as an
 // unsigned integer counts nothing here either).
 std::uint64_t to_unsigned(std::string_view v) noexcept;
+// An integer (no fraction, no exponent) whose magnitude fits 64 bits: its magnitude and sign.
+bool integer(std::string_view v, std::uint64_t& magnitude, bool& negative) noexcept;
+// The size in bytes of the raw string `v` decoded (as `decode` writes it), without decoding it.
+std::size_t decoded_size(std::string_view v) noexcept;
+// The raw string `v` reads `plain` once decoded (escapes compared by what they stand for).
+bool reads(std::string_view v, std::string_view plain);
 
 // Appends a number as JSON writes it.
 void append_number(std::string& out, std::uint64_t n);

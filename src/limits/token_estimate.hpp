@@ -14,8 +14,7 @@
 
 #include <cstdint>
 
-#include <nlohmann/json_fwd.hpp>
-
+#include "api/openai_request.hpp"
 #include "corral/config.hpp"
 
 namespace corral::limits {
@@ -35,10 +34,10 @@ struct TokenEstimate {
   std::uint64_t total() const { return prompt + max_output; }
 };
 
-// `body` is the request object of chat/completions, completions, embeddings, responses or
+// `body` counts the request object of chat/completions, completions, embeddings, responses or
 // Anthropic's messages (its `system`, content blocks and `max_tokens` read alike), and `body_bytes`
-// the size of its JSON text as received.
-TokenEstimate estimate_tokens(const nlohmann::json& body, std::size_t body_bytes, const ModelConfig& model,
+// is the size of its JSON text as received.
+TokenEstimate estimate_tokens(const api::BodyCounts& body, std::size_t body_bytes, const ModelConfig& model,
                               bool has_output);
 
 }  // namespace corral::limits

@@ -72,17 +72,21 @@ void observe_routes(Exchange& x, SteadyTime now) {
 // route's model name, the maximum output of a budgeted tenant, the other dialect (the same bytes
 // for every attempt on routes of the same model name and dialect).
 std::string_view body_for(Exchange& x, const RouteTry& route, api::Dialect provider) {
-  auto& body = x.body.json;
   const bool cap = x.tenant->budget_monthly_usd > 0 && api::has_output(x.op) && !x.estimate.output_capped;
   const bool translated = provider != api::dialect_of(x.op);
   const auto& model = route.config->model;
   if (model == x.body.model && !x.strip_usage_chunk && !cap && !translated) return *x.body_text;
   if (x.upstream_body.empty() || x.upstream_body_model != model || x.upstream_body_dialect != provider) {
-    if (cap) body[std::string(api::output_cap_field(x.op))] = x.estimate.max_output;
-    body["model"] = model;
-    if (!translated) x.upstream_body = body.dump();
-    else if (provider == api::Dialect::anthropic) x.upstream_body = api::chat_to_messages(body, route.model->default_max_tokens).dump();
-    else x.upstream_body = api::messages_to_chat(body).dump();
+    api::BodyRewrite rw{model, x.strip_usage_chunk, cap ? api::output_cap_field(x.op) : std::string_view(),
+                        x.estimate.max_output};
+    if (!translated) {
+      api::rewrite_body(*x.body_text, x.body, rw, x.upstream_body);
+    } else {
+      auto& doc = x.body.document(*x.body_text);
+      api::rewrite_document(doc, rw);
+      if (provider == api::Dialect::anthropic) x.upstream_body = api::chat_to_messages(doc, route.model->default_max_tokens).dump();
+      else x.upstream_body = api::messages_to_chat(doc).dump();
+    }
     x.upstream_body_model = model;
     x.upstream_body_dialect = provider;
   }

@@ -12,8 +12,7 @@ awaitable<Verdict> ValidateStage::on_request(Exchange& x) {
     co_return Verdict::stop;
   }
   if (x.op == api::Operation::messages) {  // Anthropic requires the answer's maximum
-    const auto mt = x.body.json.find("max_tokens");
-    if (mt == x.body.json.end() || !mt->is_number_unsigned() || mt->get<std::uint64_t>() == 0) {
+    if (!x.body.positive_max_tokens) {
       x.fail(Errc::invalid_request, "max_tokens: Field required (a positive integer).", "max_tokens");
       co_return Verdict::stop;
     }
@@ -29,7 +28,7 @@ awaitable<Verdict> ValidateStage::on_request(Exchange& x) {
            "The model '" + model_name.substr(0, 256) + "' does not exist or you do not have access to it.", "model");
     co_return Verdict::stop;
   }
-  x.estimate = limits::estimate_tokens(x.body.json, x.body_text->size(), *x.model, api::has_output(x.op));
+  x.estimate = limits::estimate_tokens(x.body.counts, x.body_text->size(), *x.model, api::has_output(x.op));
   if (x.model->context_window && x.estimate.total() > *x.model->context_window) {
     x.fail(Errc::context_length_exceeded,
            "This model's maximum context length is " + std::to_string(*x.model->context_window) +
@@ -37,7 +36,7 @@ awaitable<Verdict> ValidateStage::on_request(Exchange& x) {
            "messages");
     co_return Verdict::stop;
   }
-  x.strip_usage_chunk = api::request_stream_usage(x.body.json, x.op);
+  x.strip_usage_chunk = api::needs_stream_usage(x.body, x.op);
   co_return Verdict::proceed;
 }
 

@@ -1,5 +1,6 @@
 #include "api/json_scan.hpp"
 
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,25 @@ TEST(JsonScan, StringsAreWellFormedUtf8) {
     EXPECT_TRUE(whole(bad).empty()) << bad;
     EXPECT_TRUE(nlohmann::json::parse(bad, nullptr, false).is_discarded()) << bad;
   }
+}
+
+// Strict: what a parser that decodes every value refuses, the scan refuses too, and no more.
+TEST(JsonScan, StrictRefusesWhatADecodingParserRefuses) {
+  const auto strict_ok = [](std::string_view v) { return value_end(v, 0, true) == v.size(); };
+  for (const char* good : {R"("\ud83d\ude00")", R"("\uD83D\uDE00x")", R"("\u00e9")", "1e308", "-1.7e308", "1e-400",
+                           "0.0000e400", "-0", "123456789012345678901234567890", "0.00001e310"}) {
+    EXPECT_TRUE(strict_ok(good)) << good;
+    EXPECT_FALSE(nlohmann::json::parse(good, nullptr, false).is_discarded()) << good;
+  }
+  for (const char* bad : {R"("\ud800")", R"("\ud800x")", R"("\ude00\ud83d")", R"("\ud83d\u0041")", "1e309",
+                          "-1e400", "18e307", "0.1e310", "1E7419102460"}) {
+    EXPECT_FALSE(strict_ok(bad)) << bad;
+    EXPECT_TRUE(value_end(bad, 0) == std::strlen(bad)) << bad;  // grammatical all the same
+    EXPECT_TRUE(nlohmann::json::parse(bad, nullptr, false).is_discarded()) << bad;
+  }
+  const std::string huge = "1" + std::string(400, '0');
+  EXPECT_FALSE(strict_ok(huge));
+  EXPECT_TRUE(strict_ok("0." + std::string(400, '0') + "1"));
 }
 
 TEST(JsonScan, NestingIsBounded) {
