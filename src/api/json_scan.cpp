@@ -4,6 +4,10 @@
 #include <array>
 #include <charconv>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace corral::api::jscan {
 namespace {
 
@@ -53,10 +57,25 @@ std::uint32_t hex4(std::string_view s) noexcept {
 
 // With `strict`, a high surrogate's escape must be followed by a low one's, and a low one must
 // follow a high one.
+// The first byte at or after s[i] a string's scan must look at (a kStringStops byte), or the end.
+std::size_t next_stop(std::string_view s, std::size_t i) noexcept {
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: below 0x20 or from 0x80 up is below 0x20 as a signed byte.
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                      _mm_cmplt_epi8(v, space));
+    if (const int mask = _mm_movemask_epi8(stop)) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < s.size() && !kStringStops[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
 std::size_t string_end(std::string_view s, std::size_t i, bool strict) noexcept {  // s[i] == '"'
-  for (++i; i < s.size(); ++i) {
+  for (++i; (i = next_stop(s, i)) < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (!kStringStops[c]) continue;
     if (c >= 0x80) {
       const auto n = utf8_length(s, i);
       if (n == 0) return npos;
@@ -198,6 +217,13 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 std::size_t skip_ws(std::string_view s, std::size_t i) noexcept {
   while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
   return i;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  const auto start = skip_ws(s, 0);
+  auto end = s.size();
+  while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\n' || s[end - 1] == '\r' || s[end - 1] == '\t')) --end;
+  return s.substr(start, end - start);
 }
 
 std::size_t value_end(std::string_view s, std::size_t i, bool strict) noexcept { return end_at(s, i, 0, strict); }

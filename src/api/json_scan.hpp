@@ -19,6 +19,8 @@ namespace corral::api::jscan {
 inline constexpr std::size_t npos = std::string_view::npos;
 
 std::size_t skip_ws(std::string_view s, std::size_t i) noexcept;
+// `s` without the white space around it.
+std::string_view trim(std::string_view s) noexcept;
 // The end of the value that starts at s[i] (no white space before it), or npos when there is no
 // well-formed value there.
 std::size_t value_end(std::string_view s, std::size_t i, bool strict = false) noexcept;

@@ -11,8 +11,6 @@ namespace {
 
 namespace js = jscan;
 
-bool space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
 // A member name (the text between its quotes, as jscan::members hands it) as it reads: itself when
 // written without escapes, else decoded into `buf`.
 std::string_view plain_key(std::string_view inner, std::string& buf) {
@@ -104,10 +102,8 @@ nlohmann::json& RequestBody::document(std::string_view text) {
 
 RequestBody parse_request_body(std::string_view text) {
   RequestBody out;
-  auto start = js::skip_ws(text, text.starts_with("\xEF\xBB\xBF") ? 3 : 0);  // a byte order mark may lead
-  auto end = text.size();
-  while (end > start && space(text[end - 1])) --end;
-  const auto obj = text.substr(start, end - start);
+  const auto obj = js::trim(text.substr(text.starts_with("\xEF\xBB\xBF") ? 3 : 0));  // a byte order mark may lead
+  const auto start = static_cast<std::size_t>(obj.data() - text.data());
   auto fail = [&](Errc error, std::string message, std::string param) {
     out.error = error;
     out.message = std::move(message);

@@ -21,40 +21,61 @@ std::string_view last_member(std::string_view obj, std::string_view key) {
   return found;
 }
 
-bool has_member(std::string_view obj, std::string_view key) { return !last_member(obj, key).empty(); }
+// The members of a usage object the three dialects use, read in one pass (the last of each).
+struct UsageMembers {
+  std::string_view cache_read, cache_creation, input, output, input_details, prompt, completion, prompt_details;
 
-std::uint64_t raw_count(std::string_view obj, std::string_view key) { return jscan::to_unsigned(last_member(obj, key)); }
+  explicit UsageMembers(std::string_view u) {
+    jscan::members(u, [&](std::string_view k, std::string_view v) {
+      if (k == "prompt_tokens") prompt = v;
+      else if (k == "completion_tokens") completion = v;
+      else if (k == "prompt_tokens_details") prompt_details = v;
+      else if (k == "input_tokens") input = v;
+      else if (k == "output_tokens") output = v;
+      else if (k == "input_tokens_details") input_details = v;
+      else if (k == "cache_read_input_tokens") cache_read = v;
+      else if (k == "cache_creation_input_tokens") cache_creation = v;
+    });
+  }
+};
+
+std::uint64_t cached_in(std::string_view details) {
+  return jscan::is_object(details) ? jscan::to_unsigned(last_member(details, "cached_tokens")) : 0;
+}
 
 }  // namespace
 
 std::optional<Usage> usage_from_text(std::string_view text) {
-  const auto answer = jscan::whole(text);
-  if (!jscan::is_object(answer)) return std::nullopt;
+  // One pass: the members of the answer, which checks them as it goes.
+  const auto answer = jscan::trim(text);
   std::string_view u, response, message;
-  jscan::members(answer, [&](std::string_view k, std::string_view v) {
+  const bool well_formed = jscan::members(answer, [&](std::string_view k, std::string_view v) {
     if (k == "usage") u = v;
     else if (k == "response") response = v;
     else if (k == "message") message = v;
   });
+  if (!well_formed) return std::nullopt;
   if (!jscan::is_object(u)) {
     const auto r = jscan::is_object(response) ? response : message;
     if (!jscan::is_object(r)) return std::nullopt;
     u = last_member(r, "usage");
     if (!jscan::is_object(u)) return std::nullopt;
   }
+  const UsageMembers m(u);
+  const auto n = [](std::string_view v) { return jscan::to_unsigned(v); };
   Usage out;
-  if (has_member(u, "cache_read_input_tokens") || has_member(u, "cache_creation_input_tokens")) {
-    out.cached_tokens = raw_count(u, "cache_read_input_tokens");
-    out.prompt_tokens = raw_count(u, "input_tokens") + out.cached_tokens + raw_count(u, "cache_creation_input_tokens");
-    out.completion_tokens = raw_count(u, "output_tokens");
-  } else if (has_member(u, "input_tokens") || has_member(u, "output_tokens")) {
-    out.prompt_tokens = raw_count(u, "input_tokens");
-    out.completion_tokens = raw_count(u, "output_tokens");
-    if (const auto d = last_member(u, "input_tokens_details"); jscan::is_object(d)) out.cached_tokens = raw_count(d, "cached_tokens");
+  if (!m.cache_read.empty() || !m.cache_creation.empty()) {
+    out.cached_tokens = n(m.cache_read);
+    out.prompt_tokens = n(m.input) + out.cached_tokens + n(m.cache_creation);
+    out.completion_tokens = n(m.output);
+  } else if (!m.input.empty() || !m.output.empty()) {
+    out.prompt_tokens = n(m.input);
+    out.completion_tokens = n(m.output);
+    out.cached_tokens = cached_in(m.input_details);
   } else {
-    out.prompt_tokens = raw_count(u, "prompt_tokens");
-    out.completion_tokens = raw_count(u, "completion_tokens");
-    if (const auto d = last_member(u, "prompt_tokens_details"); jscan::is_object(d)) out.cached_tokens = raw_count(d, "cached_tokens");
+    out.prompt_tokens = n(m.prompt);
+    out.completion_tokens = n(m.completion);
+    out.cached_tokens = cached_in(m.prompt_details);
   }
   return out;
 }

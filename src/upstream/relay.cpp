@@ -112,7 +112,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
              length ? std::optional<std::uint64_t>(*length) : std::nullopt);
   bool sink_ok = true, upstream_ok = true;
   error_code sink_error;
-  std::array<char, kPieceBytes> piece{};
+  std::array<char, kPieceBytes> piece;  // (not zeroed: only what a read filled is sent)
   do {
     std::size_t got = 0;
     if (!parser->is_done()) {

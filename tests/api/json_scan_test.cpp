@@ -59,6 +59,21 @@ TEST(JsonScan, StrictRefusesWhatADecodingParserRefuses) {
   EXPECT_TRUE(strict_ok("0." + std::string(400, '0') + "1"));
 }
 
+// Strings are scanned sixteen bytes at a time where the machine can: whatever must stop the scan
+// is found at every position of a long string.
+TEST(JsonScan, LongStringsStopWhereTheyMust) {
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text = "\"" + std::string(40, 'a') + "\"";
+    const auto put = [&](std::string_view what) { return std::string(text).replace(1 + at, 1, what); };
+    EXPECT_EQ(whole(put("\x01")), "") << at;                       // a control byte
+    EXPECT_EQ(whole(put("\xff")), "") << at;                       // not UTF-8
+    EXPECT_EQ(whole(put("\\q")), "") << at;                       // a bad escape
+    EXPECT_EQ(value_end(put("\""), 0), at + 2) << at;              // the end, early
+    EXPECT_FALSE(whole(put("\\\"")).empty()) << at;               // an escaped quote
+    EXPECT_FALSE(whole(put("\xc3\xa9")).empty()) << at;            // two bytes of UTF-8
+  }
+}
+
 TEST(JsonScan, NestingIsBounded) {
   const std::string ok = std::string(64, '[') + std::string(64, ']');
   const std::string deep = std::string(65, '[') + std::string(65, ']');
