@@ -10,7 +10,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Parser = http::response_parser<http::buffer_body>;
-constexpr std::size_t kPieceBytes = 16 * 1024;
+// The most of an answer's body relayed per read (as nginx's proxy buffers: a few pages); it
+// lives in the relay's frame, once per open stream.
+constexpr std::size_t kPieceBytes = 8 * 1024;
 constexpr std::size_t kMaxUpstreamHead = 64 * 1024;
 
 bool retryable_on_reused(const error_code& ec) {

@@ -15,7 +15,7 @@ namespace corral::upstream {
 
 class UpstreamConnection {
  public:
-  static constexpr std::size_t kReadBufferBytes = 16 * 1024;
+  static constexpr std::size_t kReadBufferBytes = 8 * 1024;  // held by every open and pooled connection
 
   UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderConnections> provider);
   ~UpstreamConnection();
