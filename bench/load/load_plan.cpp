@@ -17,7 +17,9 @@ Usage: corral-load --target HOST:PORT [options] --tenant SPEC [--tenant SPEC ...
   --timeout D            per request (default 30s)       --json FILE  results as JSON
   --body-file FILE       default request body for tenants without body=@FILE
 Tenant SPEC, comma separated: name=N,key=K,conns=C,rate=R,stream=0|1,start=D,stop=D,
-  path=/v1/...,body=@FILE,header=NAME:VALUE (repeatable)
+  path=/v1/...,body=@FILE,header=NAME:VALUE (repeatable),
+  keys=@FILE (one key per line, one drawn per request instead of key=),
+  zipf=S (with keys=: the k-th key drawn with probability proportional to 1/k^S; default 1, 0 uniform)
   e.g. --tenant name=acme,key=sk-acme-0001,conns=8  --tenant name=flood,key=sk-x,rate=2000,start=5s
 )";
 
@@ -52,6 +54,21 @@ bool parse_tenant(const std::string& spec, const std::string& default_body, Tena
       else if (k == "path") t.path = v;
       else if (k == "conns") t.connections = static_cast<unsigned>(std::stoul(v));
       else if (k == "rate") t.rate = std::stod(v);
+      else if (k == "zipf") t.zipf = std::stod(v);
+      else if (k == "keys") {
+        auto text = v.starts_with("@") ? read_file(v.substr(1)) : std::nullopt;
+        if (!text) {
+          error = "keys must be @FILE (readable): " + v;
+          return false;
+        }
+        std::stringstream lines(*text);
+        for (std::string line; std::getline(lines, line);)
+          if (!line.empty()) t.keys.push_back(line);
+        if (t.keys.empty()) {
+          error = "keys file has no keys: " + v;
+          return false;
+        }
+      }
       else if (k == "stream") t.stream = v == "1" || v == "true";
       else if (k == "start" || k == "stop") {
         auto d = parse_duration(v);
@@ -84,6 +101,10 @@ bool parse_tenant(const std::string& spec, const std::string& default_body, Tena
     }
   }
   if (t.connections == 0) t.connections = 1;
+  if (t.zipf < 0) {
+    error = "zipf must be 0 or more";
+    return false;
+  }
   if (t.stream && t.body.find("\"stream\"") == std::string::npos) {
     const auto brace = t.body.rfind('}');
     if (brace != std::string::npos) t.body.insert(brace, ",\"stream\":true");

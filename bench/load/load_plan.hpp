@@ -12,6 +12,8 @@ namespace corral::load {
 struct TenantPlan {
   std::string name = "default";
   std::string key;                               // sent as Authorization: Bearer
+  std::vector<std::string> keys;                 // instead of `key`: one drawn per request
+  double zipf = 1.0;                             // ... key k (from 1) with probability ∝ 1/k^zipf
   std::string path = "/v1/chat/completions";
   std::string body;                              // request body (JSON)
   std::vector<std::pair<std::string, std::string>> headers;

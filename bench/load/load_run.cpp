@@ -2,11 +2,13 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <deque>
 #include <iomanip>
 #include <memory>
+#include <random>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -34,13 +36,44 @@ std::uint64_t us(Clock::duration d) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
 }
 
-std::string raw_request(const RunPlan& plan, const TenantPlan& t) {
+std::string raw_request(const RunPlan& plan, const TenantPlan& t, const std::string& key) {
   std::string r = "POST " + t.path + " HTTP/1.1\r\nHost: " + plan.host + "\r\nContent-Type: application/json\r\n";
-  if (!t.key.empty()) r += "Authorization: Bearer " + t.key + "\r\n";
+  if (!key.empty()) r += "Authorization: Bearer " + key + "\r\n";
   for (const auto& [n, v] : t.headers) r += n + ": " + v + "\r\n";
   r += "Content-Length: " + std::to_string(t.body.size()) + "\r\n\r\n" + t.body;
   return r;
 }
+
+// The requests a tenant sends: the same one each time, or with `keys`, one per key, the k-th drawn
+// with probability proportional to 1/k^zipf (the generator runs on one thread).
+class Requests {
+ public:
+  Requests(const RunPlan& plan, const TenantPlan& t) {
+    if (t.keys.empty()) {
+      raw_.push_back(raw_request(plan, t, t.key));
+      return;
+    }
+    double total = 0;
+    for (std::size_t k = 0; k < t.keys.size(); ++k) {
+      raw_.push_back(raw_request(plan, t, t.keys[k]));
+      total += 1.0 / std::pow(static_cast<double>(k + 1), t.zipf);
+      cdf_.push_back(total);
+    }
+    for (auto& c : cdf_) c /= total;
+  }
+
+  const std::string& next() {
+    if (raw_.size() == 1) return raw_[0];
+    const auto at = std::upper_bound(cdf_.begin(), cdf_.end(), uniform_(rng_)) - cdf_.begin();
+    return raw_[std::min<std::size_t>(static_cast<std::size_t>(at), raw_.size() - 1)];
+  }
+
+ private:
+  std::vector<std::string> raw_;
+  std::vector<double> cdf_;
+  std::mt19937_64 rng_{20261125};
+  std::uniform_real_distribution<double> uniform_{0.0, 1.0};
+};
 
 struct Conn {
   explicit Conn(asio::io_context& io) : socket(io), deadline(io.get_executor()) {}
@@ -136,14 +169,14 @@ awaitable<void> wait_until(Clock::time_point t) {
 }
 
 // Closed loop: one connection sending back to back within the tenant's window.
-awaitable<void> closed_loop(Context& ctx, const TenantPlan& t, TenantResult& r, std::shared_ptr<const std::string> req) {
+awaitable<void> closed_loop(Context& ctx, const TenantPlan& t, TenantResult& r, std::shared_ptr<Requests> req) {
   Conn c(ctx.io);
   const auto from = t.start.count() ? ctx.t0 + t.start : ctx.begin;
   const auto until = t.stop.count() ? std::min(ctx.end, ctx.t0 + t.stop) : ctx.end;
   if (Clock::now() < from) co_await wait_until(from);
   while (Clock::now() < until) {
     const auto sent = Clock::now();
-    if (!co_await exchange(ctx, c, *req, sent, r, sent >= ctx.t0, t.stream)) co_await wait_until(Clock::now() + 1ms);
+    if (!co_await exchange(ctx, c, req->next(), sent, r, sent >= ctx.t0, t.stream)) co_await wait_until(Clock::now() + 1ms);
   }
   error_code ignored;
   c.socket.close(ignored);
@@ -160,7 +193,7 @@ struct OpenPool {
 
 // `pool_ref` is shared: requests still outstanding when the tenant's loop ends keep it alive.
 awaitable<void> open_request(Context& ctx, const TenantPlan& t, TenantResult& r, std::shared_ptr<OpenPool> pool_ref,
-                             std::shared_ptr<const std::string> req, Clock::time_point intended) {
+                             std::shared_ptr<Requests> req, Clock::time_point intended) {
   OpenPool& pool = *pool_ref;
   std::unique_ptr<Conn> c;
   while (!c) {
@@ -181,7 +214,7 @@ awaitable<void> open_request(Context& ctx, const TenantPlan& t, TenantResult& r,
       std::erase(pool.waiters, &wake);  // woken or cancelled: no longer waiting
     }
   }
-  co_await exchange(ctx, *c, *req, intended, r, intended >= ctx.t0, t.stream);
+  co_await exchange(ctx, *c, req->next(), intended, r, intended >= ctx.t0, t.stream);
   --pool.outstanding;
   pool.idle.push_back(std::move(c));
   if (!pool.waiters.empty()) {
@@ -190,7 +223,7 @@ awaitable<void> open_request(Context& ctx, const TenantPlan& t, TenantResult& r,
   }
 }
 
-awaitable<void> open_loop(Context& ctx, const TenantPlan& t, TenantResult& r, std::shared_ptr<const std::string> req) {
+awaitable<void> open_loop(Context& ctx, const TenantPlan& t, TenantResult& r, std::shared_ptr<Requests> req) {
   auto pool_ref = std::make_shared<OpenPool>();
   OpenPool& pool = *pool_ref;
   const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / t.rate));
@@ -233,7 +266,7 @@ RunResult run(const RunPlan& plan) {
     const auto& t = plan.tenants[i];
     auto& r = result.tenants[i];
     r.name = t.name;
-    auto req = std::make_shared<const std::string>(raw_request(plan, t));
+    auto req = std::make_shared<Requests>(plan, t);
     if (plan.mode == RunPlan::Mode::closed) {
       for (unsigned c = 0; c < t.connections; ++c) asio::co_spawn(io, closed_loop(ctx, t, r, req), asio::detached);
     } else {
