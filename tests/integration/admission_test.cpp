@@ -141,7 +141,7 @@ TEST(Admission, BurstsNeverOverspendABudgetWhateverThePromptShape) {
       admitted += ok_in_wave;
       if (ok_in_wave == 0) break;
     }
-    const auto budget = usage_of(corral.port, "sk-" + name)["budget"];
+    const auto budget = settled_usage(corral.port, "sk-" + name, admitted)["budget"];
     EXPECT_GT(admitted, 0);
     EXPECT_GT(refused, 0);
     EXPECT_LE(budget["spent_usd"].get<double>(), budget_of(name) + max_cost + 1e-9) << admitted << " admitted";
@@ -183,7 +183,7 @@ TEST(Admission, StreamUsageIsCountedAndTheInjectedChunkIsInvisible) {
   EXPECT_EQ(res.body().find("prompt_tokens"), std::string::npos) << "the usage chunk corral asked for must not show";
   EXPECT_EQ(res.body().find("\"choices\":[]"), std::string::npos);
   EXPECT_TRUE(mock.stats()["by_model"].contains("gpt-4.1"));
-  auto u = usage_of(corral.port, "sk-acme")["usage"]["by_model"]["gpt-4.1"];
+  auto u = settled_usage(corral.port, "sk-acme", 1)["usage"]["by_model"]["gpt-4.1"];
   EXPECT_EQ(u["requests"], 1);
   EXPECT_EQ(u["completion_tokens"], 11);
   // A client that asks for usage gets the chunk.
@@ -191,7 +191,7 @@ TEST(Admission, StreamUsageIsCountedAndTheInjectedChunkIsInvisible) {
       R"({"model":"gpt-4.1","stream":true,"stream_options":{"include_usage":true},"messages":[]})";
   res = chat(corral.port, "sk-acme", asking, {{"x-mock-completion-tokens", "5"}});
   EXPECT_THAT(res.body(), HasSubstr("\"completion_tokens\":5"));
-  EXPECT_EQ(usage_of(corral.port, "sk-acme")["usage"]["by_model"]["gpt-4.1"]["completion_tokens"], 16);
+  EXPECT_EQ(settled_usage(corral.port, "sk-acme", 2)["usage"]["by_model"]["gpt-4.1"]["completion_tokens"], 16);
 }
 
 TEST(Admission, UsageReportMatchesWhatTheProviderReported) {
@@ -209,7 +209,7 @@ TEST(Admission, UsageReportMatchesWhatTheProviderReported) {
     prompt += usage["prompt_tokens"].get<std::uint64_t>();
     completion += usage["completion_tokens"].get<std::uint64_t>();
   }
-  auto report = usage_of(corral.port, "sk-acme");
+  auto report = settled_usage(corral.port, "sk-acme", 5);
   auto m = report["usage"]["by_model"]["gpt-4.1"];
   EXPECT_EQ(m["requests"], 5);
   EXPECT_EQ(m["prompt_tokens"], prompt);

@@ -66,8 +66,15 @@ class Anthropic : public ::testing::Test {
   Response chat_request(const json& body, const std::vector<Header>& extra = {}) {
     return chat(corral->port, "sk-acme", body.dump(), extra);
   }
-  json usage() {
-    return json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", {}, {{"x-api-key", "sk-acme"}}).body());
+  // The usage report once `requests` requests are settled (a request is settled just after its
+  // answer's last byte has left, so a report read at once can miss the last one).
+  json usage(int requests) {
+    json report;
+    EXPECT_TRUE(eventually([&] {
+      report = json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", {}, {{"x-api-key", "sk-acme"}}).body());
+      return report["usage"]["total"]["requests"] == requests;
+    })) << report.dump();
+    return report;
   }
 
   Mock oa, an;
@@ -112,7 +119,7 @@ TEST_F(Anthropic, MessagesToAnOpenAIProviderAreTranslatedBothWays) {
   // The usage recorded is what the provider reported, counted once.
   const auto u = m["usage"];
   EXPECT_EQ(u["cache_read_input_tokens"], 4);
-  const auto row = usage()["usage"]["by_model"]["gpt-4.1"];
+  const auto row = usage(1)["usage"]["by_model"]["gpt-4.1"];
   EXPECT_EQ(row["prompt_tokens"], u["input_tokens"].get<int>() + 4);
   EXPECT_EQ(row["cached_tokens"], 4);
   EXPECT_EQ(row["completion_tokens"], u["output_tokens"]);
@@ -161,8 +168,9 @@ TEST_F(Anthropic, ChatCompletionsToAnAnthropicProviderAreTranslatedBothWays) {
   EXPECT_EQ(ev.back().second, "[DONE]");
   EXPECT_EQ(ev[ev.size() - 2].second["choices"][0]["finish_reason"], "stop");
   for (const auto& [name, data] : ev) EXPECT_FALSE(data.is_object() && data.contains("usage") && !data["usage"].is_null());
-  EXPECT_EQ(usage()["usage"]["by_model"]["claude-sonnet"]["requests"], 2);
-  EXPECT_GT(usage()["usage"]["by_model"]["claude-sonnet"]["completion_tokens"].get<int>(), 0);
+  const auto settled = usage(2)["usage"]["by_model"]["claude-sonnet"];
+  EXPECT_EQ(settled["requests"], 2);
+  EXPECT_GT(settled["completion_tokens"].get<int>(), 0);
 }
 
 TEST_F(Anthropic, AToolUseRoundTripThroughTheTranslation) {

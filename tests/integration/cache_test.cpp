@@ -69,8 +69,7 @@ TEST_P(Cache, TheSameRequestTwiceIsAHitAndReachesTheProviderOnce) {
   EXPECT_EQ(second.body(), first.body());
   EXPECT_EQ(upstream_requests(mock), 1);
   // Counted per tenant, and in the usage ledger as a cached request without tokens.
-  auto usage = json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", "",
-                                   {{"authorization", "Bearer sk-acme"}}).body());
+  auto usage = settled_usage(corral->port, "sk-acme", 2);
   EXPECT_EQ(usage["cache"]["hits"], 1);
   EXPECT_EQ(usage["cache"]["misses"], 1);
 }

@@ -1,5 +1,7 @@
 #include "integration/harness.hpp"
 
+#include <gtest/gtest.h>
+
 #include <hiredis/hiredis.h>
 
 #include <functional>
@@ -324,6 +326,17 @@ Response chat(std::uint16_t port, const std::string& key, const std::string& bod
   std::vector<Header> h = {{"authorization", "Bearer " + key}, {"content-type", "application/json"}};
   h.insert(h.end(), extra.begin(), extra.end());
   return request(port, http::verb::post, "/v1/chat/completions", body, h);
+}
+
+nlohmann::json settled_usage(std::uint16_t port, const std::string& key, int requests) {
+  nlohmann::json report;
+  const bool settled = eventually([&] {
+    report = nlohmann::json::parse(
+        request(port, http::verb::get, "/v1/corral/usage", {}, {{"authorization", "Bearer " + key}}).body());
+    return report["usage"]["total"]["requests"] == requests;
+  });
+  EXPECT_TRUE(settled) << "expected " << requests << " settled requests: " << report.dump();
+  return report;
 }
 
 namespace {

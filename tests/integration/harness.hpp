@@ -116,6 +116,11 @@ Response request(std::uint16_t port, http::verb method, const std::string& targe
 Response chat(std::uint16_t port, const std::string& key, const std::string& body,
               const std::vector<Header>& extra = {});
 
+// GET /v1/corral/usage for `key` once `requests` of its requests are settled in the report's
+// total. A request is settled as it completes, just after its answer's last byte has left, so a
+// report read at once can miss the request answered last; this waits (with a deadline) for it.
+nlohmann::json settled_usage(std::uint16_t port, const std::string& key, int requests);
+
 // `n` identical chat requests at once, each on its own connection; the responses in order.
 std::vector<Response> concurrent_chats(std::uint16_t port, const std::string& key, const std::string& body, int n,
                                        const std::vector<Header>& extra = {});

@@ -170,6 +170,7 @@ TEST(Operations, AdminApiNeedsTheTokenAndAnswersJson) {
   EXPECT_EQ(request(a, http::verb::get, "/admin/reload", {}, kAdminAuth).result_int(), 405);
 
   ASSERT_EQ(chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})").result_int(), 200);
+  settled_usage(corral.port, "sk-acme", 1);
   auto tenants = nlohmann::json::parse(request(a, http::verb::get, "/admin/tenants", {}, kAdminAuth).body());
   ASSERT_EQ(tenants["data"].size(), 2u);
   EXPECT_EQ(tenants["data"][0]["id"], "acme");

@@ -113,8 +113,7 @@ TEST_F(Resilience, AFailingRouteIsReplacedByTheNextAndTheTenantIsChargedOnce) {
 
   // Charged once, for what b reported.
   const auto usage = json::parse(res.body())["usage"];
-  auto report = json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", {},
-                                    {{"authorization", "Bearer sk-acme"}}).body());
+  auto report = settled_usage(corral->port, "sk-acme", 1);
   const auto m = report["usage"]["by_model"]["gpt-4.1"];
   EXPECT_EQ(m["requests"], 1);
   EXPECT_EQ(m["prompt_tokens"], usage["prompt_tokens"]);
@@ -311,8 +310,7 @@ TEST_F(Resilience, FallbackModelsAnswerWhenEveryRouteOfTheModelFailed) {
   EXPECT_EQ(b.stats()["by_model"]["gpt-4.1-mini"], 1);
   EXPECT_EQ(json::parse(res.body())["model"], "gpt-4.1");  // the model the client asked for
   const auto usage = json::parse(res.body())["usage"];
-  auto report = json::parse(request(corral->port, http::verb::get, "/v1/corral/usage", {},
-                                    {{"authorization", "Bearer sk-acme"}}).body());
+  auto report = settled_usage(corral->port, "sk-acme", 1);
   const auto by_model = report["usage"]["by_model"];
   EXPECT_FALSE(by_model.contains("gpt-4.1")) << by_model.dump();
   ASSERT_TRUE(by_model.contains("gpt-4.1-mini")) << by_model.dump();

@@ -68,9 +68,11 @@ TEST_F(DurableUsage, ARestartAfterSigtermKeepsUsageAndSpend) {
   json before;
   {
     Corral corral(config(), mock.port);
-    EXPECT_GT(spend_budget(corral.port), 0);
+    const int spent = spend_budget(corral.port);
+    EXPECT_GT(spent, 0);
     ASSERT_EQ(chat(corral.port, "sk-other", kChat).result_int(), 200);
-    before = usage_of(corral.port, "sk-acme");
+    settled_usage(corral.port, "sk-other", 1);
+    before = settled_usage(corral.port, "sk-acme", spent);
     ASSERT_EQ(corral.process->stop(SIGTERM, 10s), 0);
   }
   Corral again(config(), mock.port);
@@ -87,7 +89,7 @@ TEST_F(DurableUsage, ACrashLosesAtMostOneFlushInterval) {
   {
     Corral corral(config(), mock.port);
     for (int i = 0; i < 3; ++i) ASSERT_EQ(chat(corral.port, "sk-acme", kChat).result_int(), 200);
-    before = usage_of(corral.port, "sk-acme");
+    before = settled_usage(corral.port, "sk-acme", 3);
     // Within a flush interval the usage is on disk; a SIGKILL then loses nothing.
     ASSERT_TRUE(eventually([&] { return sql("SELECT sum(requests) FROM usage WHERE tenant = 'acme'") == "3\n"; }, 2s));
     ASSERT_EQ(corral.process->stop(SIGKILL, 5s), 128 + SIGKILL);
