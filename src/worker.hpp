@@ -13,6 +13,7 @@
 #include "corral/asio.hpp"
 #include "cache/worker_cache.hpp"
 #include "http/client_connections.hpp"
+#include "http/disconnect_watch.hpp"
 #include "limits/shared_accounting.hpp"
 #include "observability/access_log.hpp"
 #include "observability/worker_stats.hpp"
@@ -41,7 +42,7 @@ class WorkerContext : public asio::io_context {
 
 struct Worker {
   Worker(Runtime& rt, std::size_t idx, http_server::ClientConnections& client_count)
-      : runtime(rt), index(idx), dns(io.get_executor()), clients(client_count),
+      : runtime(rt), index(idx), dns(io.get_executor()), clients(client_count), watches(io.get_executor()),
         cache(io.get_executor(), rt.memory_cache()) {}
   ~Worker() { io.destroy_pending(); }  // sessions end while `sessions` and `pool` still exist
   Worker(const Worker&) = delete;
@@ -55,6 +56,7 @@ struct Worker {
   http_server::ClientConnections& clients;  // all workers' client connections
   bool draining = false;
   std::unordered_set<Drainable*> sessions;  // live client sessions of this worker
+  http_server::WatchQueue watches;          // their disconnect watches not armed yet
   cache::WorkerCache cache;                 // this thread's cache backend (and Redis connection)
   observability::WorkerStats stats;         // this thread's request metrics (read by a scrape on this thread)
   observability::LogBuffer log;             // this thread's access-log lines not yet handed to the writer

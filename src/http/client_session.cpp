@@ -40,7 +40,7 @@ ClientSession::ClientSession(Worker& worker, proxy::Chain& chain, AnyStream stre
       peer_(std::move(peer)),
       deadline_(stream_.get_executor()),
       writer_(stream_, deadline_, worker_.draining),
-      watch_(stream_) {
+      watch_(stream_, worker_.watches) {
   worker_.sessions.insert(this);
 }
 
