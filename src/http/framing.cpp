@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <boost/beast/core/string.hpp>
 
 namespace corral::http_server {
@@ -71,11 +75,31 @@ HeadCheck check_target(http::verb method, std::string_view target) {
 
 }  // namespace
 
+namespace {
+
+// Within a line: the first byte at or after `i` (below `limit`) that the scan must look at, a
+// control byte or DEL (with SSE2 also any byte from 0x80 up, which the scan then takes as it is).
+std::size_t next_control(std::string_view s, std::size_t i, std::size_t limit) noexcept {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+  for (; i + 16 <= limit; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+    if (mask) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < limit && static_cast<unsigned char>(s[i]) >= 0x20 && s[i] != 0x7f) ++i;
+  return i;
+}
+
+}  // namespace
+
 HeadScan scan_head(std::string_view in, std::size_t max_head) noexcept {
   HeadScan out;
   const std::size_t limit = std::min(in.size(), max_head);
   bool line_start = true, first_line = true;
   for (std::size_t i = 0; i < limit; ++i) {
+    if (!line_start && (i = next_control(in, i, limit)) >= limit) break;  // the rest of the line
     const auto c = static_cast<unsigned char>(in[i]);
     if (c == '\r') {
       if (i + 1 < in.size() && in[i + 1] != '\n') return {HeadScan::State::error, 0, Errc::bad_framing};

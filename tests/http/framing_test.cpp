@@ -41,6 +41,57 @@ TEST(ScanHead, TooLongRequestLineIs414AndTooManyHeaders431) {
   EXPECT_EQ(scan_head("GET / HTTP/1.1\r\nA: b\r\n\r\n", 23).error, Errc::headers_too_large);
 }
 
+// The scan byte by byte, as the rules say it: the reference the sixteen-bytes-at-a-time scan must
+// agree with.
+HeadScan scan_head_reference(std::string_view in, std::size_t max_head) {
+  const std::size_t limit = std::min(in.size(), max_head);
+  bool line_start = true, first_line = true;
+  for (std::size_t i = 0; i < limit; ++i) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c == '\r') {
+      if (i + 1 < in.size() && in[i + 1] != '\n') return {State::error, 0, Errc::bad_framing};
+      continue;
+    }
+    if (c == '\n') {
+      if (i == 0 || in[i - 1] != '\r') return {State::error, 0, Errc::bad_framing};
+      if (line_start && !first_line) return {State::complete, i + 1, Errc::ok};
+      if (line_start && first_line) return {State::error, 0, Errc::bad_framing};
+      line_start = true;
+      first_line = false;
+      continue;
+    }
+    if (line_start && !first_line && (c == ' ' || c == '\t')) return {State::error, 0, Errc::bad_framing};
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return {State::error, 0, Errc::bad_framing};
+    line_start = false;
+  }
+  if (in.size() >= max_head) return {State::error, 0, first_line ? Errc::uri_too_long : Errc::headers_too_large};
+  return {};
+}
+
+TEST(ScanHead, AgreesWithTheByteByByteScanForEveryByteAtEveryPlace) {
+  const std::string head =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: corral.example\r\nAuthorization: Bearer sk-0123456789abcdef\r\n"
+      "Content-Type: application/json\r\nX-Long: " + std::string(40, 'v') + "\r\n\r\n{}";
+  int compared = 0;
+  for (std::size_t at = 0; at < head.size(); ++at) {
+    for (int b : {0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xc3, 0xff}) {
+      std::string changed = head;
+      changed[at] = static_cast<char>(b);
+      for (std::size_t max : {std::size_t(1024), at + 1, std::size_t(40)}) {
+        for (std::size_t cut : {changed.size(), at + 1}) {
+          const auto in = std::string_view(changed).substr(0, cut);
+          const auto got = scan_head(in, max), want = scan_head_reference(in, max);
+          ASSERT_EQ(got.state, want.state) << "byte " << b << " at " << at << " max " << max << " cut " << cut;
+          ASSERT_EQ(got.length, want.length) << "byte " << b << " at " << at;
+          ASSERT_EQ(got.error, want.error) << "byte " << b << " at " << at;
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 5000);
+}
+
 http::fields make(std::initializer_list<std::pair<const char*, const char*>> list) {
   http::fields f;
   for (auto& [n, v] : list) f.insert(n, v);
