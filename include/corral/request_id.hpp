@@ -12,5 +12,7 @@ inline constexpr std::size_t kMaxRequestIdLength = 128;
 bool valid_request_id(std::string_view id) noexcept;
 // A new random id, "req_" + 32 hex digits (per-thread generator, no locks).
 std::string generate_request_id();
+// The same, written into `id` (whose storage is kept: no allocation once it has held one).
+void generate_request_id(std::string& id);
 
 }  // namespace corral

@@ -11,15 +11,20 @@ bool valid_request_id(std::string_view id) noexcept {
   return true;
 }
 
-std::string generate_request_id() {
+void generate_request_id(std::string& id) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "req_";
-  id.reserve(4 + 32);
+  id.assign("req_");
   for (int half = 0; half < 2; ++half) {
     auto v = rng();
     for (int i = 0; i < 16; ++i, v >>= 4) id.push_back(kHex[v & 0xf]);
   }
+}
+
+std::string generate_request_id() {
+  std::string id;
+  id.reserve(4 + 32);
+  generate_request_id(id);
   return id;
 }
 

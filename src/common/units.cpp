@@ -1,6 +1,8 @@
 #include "corral/units.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
@@ -67,9 +69,25 @@ std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {
 }
 
 std::string format_millis(std::chrono::duration<double> d) {
-  char ms[32];
-  const auto n = std::snprintf(ms, sizeof ms, "%.3f", std::chrono::duration<double, std::milli>(d).count());
-  return std::string(ms, static_cast<std::size_t>(n));
+  const double us = std::chrono::duration<double, std::micro>(d).count();
+  if (!(std::fabs(us) < 1e15)) {  // (not a time a request takes; printf's general path)
+    char ms[48];
+    const auto n = std::snprintf(ms, sizeof ms, "%.3f", us / 1000);
+    return std::string(ms, static_cast<std::size_t>(std::clamp(n, 0, 47)));
+  }
+  // Whole microseconds written as milliseconds with three decimals, without printf's float path.
+  const long long n = std::llround(us);
+  const unsigned long long a = n < 0 ? 0ull - static_cast<unsigned long long>(n) : static_cast<unsigned long long>(n);
+  char buf[32];
+  char* p = buf;
+  if (n < 0) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, a / 1000).ptr;
+  const auto frac = static_cast<unsigned>(a % 1000);
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + frac / 100);
+  *p++ = static_cast<char>('0' + frac / 10 % 10);
+  *p++ = static_cast<char>('0' + frac % 10);
+  return std::string(buf, p);
 }
 
 std::string format_duration(Duration d) {

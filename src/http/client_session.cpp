@@ -154,7 +154,7 @@ awaitable<std::optional<ClientSession::After>> ClientSession::read_body(
 awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap) {
   const Config& cfg = *snap->config;
   const auto& server = cfg.server;
-  request_id_ = generate_request_id();
+  generate_request_id(request_id_);
   dialect_ = api::Dialect::openai;
   head_only_ = false;
   keep_alive_ = false;

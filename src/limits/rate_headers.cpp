@@ -18,15 +18,21 @@ nlohmann::json bucket_json(const LimitStatus& s) {
 
 void add_anthropic_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens,
                                      std::chrono::system_clock::time_point now, HeaderList& out) {
-  auto add = [&](const char* kind, const LimitStatus& s) {
-    if (!s.limited) return;
-    const std::string base = std::string("anthropic-ratelimit-") + kind;
-    out.emplace_back(base + "-limit", whole(s.limit));
-    out.emplace_back(base + "-remaining", whole(s.remaining));
-    out.emplace_back(base + "-reset", format_rfc3339(now + s.reset + std::chrono::milliseconds(999)));
+  struct Names {
+    std::string_view limit, remaining, reset;
   };
-  add("requests", requests);
-  add("tokens", tokens);
+  static constexpr Names kRequests{"anthropic-ratelimit-requests-limit", "anthropic-ratelimit-requests-remaining",
+                                   "anthropic-ratelimit-requests-reset"};
+  static constexpr Names kTokens{"anthropic-ratelimit-tokens-limit", "anthropic-ratelimit-tokens-remaining",
+                                 "anthropic-ratelimit-tokens-reset"};
+  auto add = [&](const Names& names, const LimitStatus& s) {
+    if (!s.limited) return;
+    out.emplace_back(names.limit, whole(s.limit));
+    out.emplace_back(names.remaining, whole(s.remaining));
+    out.emplace_back(names.reset, format_rfc3339(now + s.reset + std::chrono::milliseconds(999)));
+  };
+  add(kRequests, requests);
+  add(kTokens, tokens);
 }
 
 void add_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens, HeaderList& out) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,7 +16,8 @@
 
 namespace corral::limits {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
+// Headers corral adds to an answer: names are constants (string literals), values built per request.
+using HeaderList = std::vector<std::pair<std::string_view, std::string>>;
 
 void add_ratelimit_headers(const LimitStatus& requests, const LimitStatus& tokens, HeaderList& out);
 // Anthropic's: anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}, the reset as the

@@ -28,6 +28,20 @@ TEST(Units, Sizes) {
     EXPECT_FALSE(parse_size(bad)) << bad;
 }
 
+TEST(Units, FormatsMillisecondsWithThreeDecimals) {
+  using std::chrono::duration;
+  EXPECT_EQ(format_millis(duration<double>(0)), "0.000");
+  EXPECT_EQ(format_millis(duration<double>(0.000214)), "0.214");
+  EXPECT_EQ(format_millis(duration<double>(0.0015)), "1.500");
+  EXPECT_EQ(format_millis(duration<double>(0.0123456789)), "12.346");
+  EXPECT_EQ(format_millis(duration<double>(0.0000004)), "0.000");
+  EXPECT_EQ(format_millis(duration<double>(0.0000006)), "0.001");
+  EXPECT_EQ(format_millis(duration<double>(86400.25)), "86400250.000");
+  EXPECT_EQ(format_millis(duration<double>(-0.0005)), "-0.500");
+  EXPECT_EQ(format_millis(std::chrono::microseconds(1999)), "1.999");
+  EXPECT_EQ(format_millis(duration<double>(1e13)), "10000000000000000.000");  // beyond whole microseconds
+}
+
 TEST(Units, FormatsResetsLikeOpenAI) {
   EXPECT_EQ(format_duration(Duration(250)), "250ms");
   EXPECT_EQ(format_duration(Duration(1000)), "1s");
