@@ -47,12 +47,19 @@ TEST(DisconnectWatch, ARequestEndedWithinTheDelayIsNeverArmed) {
   EXPECT_FALSE(watch.armed());
 }
 
-TEST(DisconnectWatch, AWatchStillRunningAfterTheDelayIsArmedAndSeesTheClientLeave) {
-  Pair p;
-  WatchQueue queue(p.io.get_executor(), 10ms);
-  DisconnectWatch watch(*p.server, queue);
+// A pair whose server side is watched through a queue of 10 ms, and what its slot was told.
+struct Watched : Pair {
+  WatchQueue queue{io.get_executor(), 10ms};
+  DisconnectWatch watch{*server, queue};
   bool cancelled = false;
-  watch.slot().assign([&](asio::cancellation_type) { cancelled = true; });
+  Watched() { watch.slot().assign([this](asio::cancellation_type) { cancelled = true; }); }
+};
+
+TEST(DisconnectWatch, AWatchStillRunningAfterTheDelayIsArmedAndSeesTheClientLeave) {
+  Watched p;
+  auto& queue = p.queue;
+  auto& watch = p.watch;
+  const bool& cancelled = p.cancelled;
   watch.start();
   ASSERT_TRUE(p.run_until([&] { return watch.armed(); }));
   EXPECT_EQ(queue.armed_total(), 1u);
@@ -65,11 +72,10 @@ TEST(DisconnectWatch, AWatchStillRunningAfterTheDelayIsArmedAndSeesTheClientLeav
 }
 
 TEST(DisconnectWatch, AClientThatLeftBeforeTheWatchWasArmedIsSeenOnceItIs) {
-  Pair p;
-  WatchQueue queue(p.io.get_executor(), 10ms);
-  DisconnectWatch watch(*p.server, queue);
-  bool cancelled = false;
-  watch.slot().assign([&](asio::cancellation_type) { cancelled = true; });
+  Watched p;
+  auto& queue = p.queue;
+  auto& watch = p.watch;
+  const bool& cancelled = p.cancelled;
   watch.start();
   p.client.close();  // gone while the watch waits in the queue
   ASSERT_TRUE(p.run_until([&] { return cancelled; }));
