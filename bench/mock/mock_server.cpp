@@ -68,12 +68,20 @@ awaitable<void> read_until_closed(AnyStream& s) {
   }
 }
 
-// Counts an API request in flight for as long as it is answered.
+// Counts an API request in flight until the last bytes of its answer are handed to the socket
+// (finish()), or until it ends otherwise. Not after the write: by then the client may have read
+// the answer and sent its next request, which would be counted with this one.
 struct InFlight {
   InFlight(Stats& s, std::string_view request_id) : stats(s), retry(s.begin(request_id)) {}
-  ~InFlight() { stats.end(retry); }
+  ~InFlight() { finish(); }
+  void finish() {
+    if (done) return;
+    done = true;
+    stats.end(retry);
+  }
   Stats& stats;
   bool retry;
+  bool done = false;
 };
 
 void raise_to(std::atomic<std::int64_t>& max, std::int64_t n) {
@@ -160,15 +168,23 @@ struct Session {
     }
     // x-mock-fail-times: N — the first N requests carrying it (since start) get a 500, or the
     // status of x-mock-fail-status.
-    if (auto n = header_uint(req, "x-mock-fail-times", 0); n > 0 && fail_times_seen.fetch_add(1) < n)
+    if (auto n = header_uint(req, "x-mock-fail-times", 0); n > 0 && fail_times_seen.fetch_add(1) < n) {
+      counted.finish();
       co_return co_await write_failure(stream, header_uint(req, "x-mock-fail-status", 500), injected, req,
                                        "mock: injected failure");
-    if (auto status = header_uint(req, "x-mock-status", injected.fail_status); status >= 400 && status <= 599)
+    }
+    if (auto status = header_uint(req, "x-mock-status", injected.fail_status); status >= 400 && status <= 599) {
+      counted.finish();
       co_return co_await write_failure(stream, status, injected, req);
-    if (draw(injected.fail_rate)) co_return co_await write_failure(stream, 500, injected, req);
+    }
+    if (draw(injected.fail_rate)) {
+      counted.finish();
+      co_return co_await write_failure(stream, 500, injected, req);
+    }
 
     if (path == "/v1/models" && req.method() == http::verb::get) {
       std::string list = models_answer(kModels);
+      counted.finish();
       co_return co_await write_whole(stream, 200, std::move(list), req.keep_alive());
     }
     Api api;
@@ -177,9 +193,14 @@ struct Session {
     else if (path == "/v1/embeddings") api = Api::embeddings;
     else if (path == "/v1/responses") api = Api::responses;
     else if (path == "/v1/messages") api = Api::messages;
-    else co_return co_await write_whole(stream, 404, error_answer(404, "mock: unknown path " + path), req.keep_alive());
-    if (req.method() != http::verb::post)
+    else {
+      counted.finish();
+      co_return co_await write_whole(stream, 404, error_answer(404, "mock: unknown path " + path), req.keep_alive());
+    }
+    if (req.method() != http::verb::post) {
+      counted.finish();
       co_return co_await write_whole(stream, 405, error_answer(405, "mock: method not allowed"), req.keep_alive());
+    }
 
     Shape shape;
     shape.prompt_tokens = count_prompt_tokens(api, body);
@@ -190,7 +211,11 @@ struct Session {
     if (auto so = body.find("stream_options"); so != body.end() && so->is_object())
       shape.include_usage = so->value("include_usage", false);
     const bool streamed = body.value("stream", false) && api != Api::embeddings;
-    if (!streamed) co_return co_await write_whole(stream, 200, whole_answer(api, body, shape), req.keep_alive());
+    if (!streamed) {
+      auto answer = whole_answer(api, body, shape);
+      counted.finish();
+      co_return co_await write_whole(stream, 200, std::move(answer), req.keep_alive());
+    }
 
     const unsigned delay = header_uint(req, "x-mock-chunk-delay-ms", defaults.chunk_delay_ms);
     const auto events = stream_events(api, body, shape);
@@ -233,6 +258,7 @@ struct Session {
       ok = !ec;
     }
     if (ok) {
+      counted.finish();
       auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), use_nothrow);
       ok = !ec;
     }
