@@ -10,9 +10,8 @@ inline constexpr std::size_t kMaxRequestIdLength = 128;
 
 // True when `id` is 1..128 visible ASCII characters (0x21-0x7e).
 bool valid_request_id(std::string_view id) noexcept;
-// A new random id, "req_" + 32 hex digits (per-thread generator, no locks).
-std::string generate_request_id();
-// The same, written into `id` (whose storage is kept: no allocation once it has held one).
+// A new random id, "req_" + 32 hex digits (per-thread generator, no locks), written into `id`
+// (whose storage is kept: no allocation once it has held one).
 void generate_request_id(std::string& id);
 
 }  // namespace corral

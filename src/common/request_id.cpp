@@ -21,11 +21,4 @@ void generate_request_id(std::string& id) {
   }
 }
 
-std::string generate_request_id() {
-  std::string id;
-  id.reserve(4 + 32);
-  generate_request_id(id);
-  return id;
-}
-
 }  // namespace corral

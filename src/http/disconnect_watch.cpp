@@ -7,7 +7,7 @@ namespace corral::http_server {
 // --- DisconnectWatch ---
 
 DisconnectWatch::~DisconnectWatch() {
-  if (queued_) queue_.remove(*this);
+  queue_.remove(*this);
   state_->active = false;
 }
 

@@ -22,8 +22,7 @@ constexpr std::int64_t kMinRetryConcurrency = 3;     // retries a provider may a
 
 double seconds_since(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
 
-// (A name as a const char*: GCC 12 warns falsely about a std::string made from a constant view.)
-void set_header(limits::HeaderList& h, const char* name, std::string value) {
+void set_header(limits::HeaderList& h, std::string_view name, std::string value) {
   for (auto& [n, v] : h)
     if (n == name) {
       v = std::move(value);
