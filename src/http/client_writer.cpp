@@ -1,5 +1,9 @@
 #include "http/client_writer.hpp"
 
+#include <array>
+#include <span>
+
+#include "corral/http_head.hpp"
 #include "upstream/upstream_request.hpp"
 
 namespace corral::http_server {
@@ -11,40 +15,81 @@ void ClientWriter::begin(unsigned version, bool keep_alive, std::string_view req
   request_id_ = request_id;
   headers_ = headers;
   write_timeout_ = write_timeout;
-  written_ = ended_ = failed_ = false;
-  sr_.reset();
-  res_ = {};
+  keep_ = chunked_ = head_sent_ = written_ = ended_ = failed_ = false;
+  head_.clear();
 }
 
+bool ClientWriter::replaced(std::string_view name) const {
+  if (http_head::iequals(name, "x-request-id")) return true;
+  if (headers_)
+    for (const auto& h : *headers_)
+      if (http_head::iequals(name, h.first)) return true;
+  return false;
+}
+
+// The provider's fields (less hop-by-hop ones and those corral replaces), corral's headers (the
+// last of equal names), x-request-id, then the framing and Connection fields.
 void ClientWriter::start(unsigned status, std::string_view reason, const http::fields& fields,
                          std::optional<std::uint64_t> content_length) {
-  res_.version(version_);
-  res_.result(status);
-  res_.reason(reason);
-  upstream::copy_response_fields(fields, res_.base());
-  if (headers_)
-    for (const auto& [name, value] : *headers_) res_.set(name, value);
-  res_.set("x-request-id", request_id_);
+  head_.clear();
+  http_head::status_line(head_, version_, status, reason);
+  upstream::for_each_relayed_field(fields, [this](std::string_view name, std::string_view value) {
+    if (!replaced(name)) http_head::field(head_, name, value);
+  });
+  if (headers_) {
+    const auto& h = *headers_;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      bool later = false;
+      for (std::size_t j = i + 1; j < h.size() && !later; ++j) later = http_head::iequals(h[i].first, h[j].first);
+      if (!later) http_head::field(head_, h[i].first, h[i].second);
+    }
+  }
+  http_head::field(head_, "x-request-id", request_id_);
   bool delimited = true;
   if (content_length) {
-    res_.content_length(*content_length);
+    http_head::field(head_, "Content-Length", *content_length);
   } else if (version_ >= kHttp11) {
-    res_.chunked(true);
+    http_head::field(head_, "Transfer-Encoding", "chunked");
+    chunked_ = true;
   } else {
     delimited = false;  // HTTP/1.0 client: the end of the body is the end of the connection
   }
-  res_.keep_alive(keep_alive_ && delimited && !draining_);
-  sr_.emplace(res_);
+  keep_ = keep_alive_ && delimited && !draining_;
+  if (version_ >= kHttp11 && !keep_) http_head::field(head_, "Connection", "close");
+  if (version_ < kHttp11 && keep_) http_head::field(head_, "Connection", "keep-alive");
+  http_head::end(head_);
 }
 
 awaitable<error_code> ClientWriter::write(std::string_view piece, bool last) {
-  res_.body().data = piece.empty() ? nullptr : const_cast<char*>(piece.data());
-  res_.body().size = piece.size();
-  res_.body().more = !last;
-  deadline_.arm(write_timeout_, [s = &stream_] { s->cancel(); });
-  auto [ec, n] = co_await http::async_write(stream_, *sr_, use_nothrow);
-  deadline_.disarm();
-  if (ec == http::error::need_buffer) ec = {};
+  static constexpr std::string_view kCrlf = "\r\n", kLastChunk = "0\r\n\r\n", kCrlfLastChunk = "\r\n0\r\n\r\n";
+  std::array<asio::const_buffer, 4> parts;
+  std::size_t n = 0;
+  if (!head_sent_) parts[n++] = asio::buffer(head_);
+  char size_line[18];
+  if (chunked_) {
+    if (!piece.empty()) {
+      parts[n++] = asio::buffer(size_line, http_head::chunk_size_line(size_line, piece.size()));
+      parts[n++] = asio::buffer(piece);
+      parts[n++] = asio::buffer(last ? kCrlfLastChunk : kCrlf);
+    } else if (last) {
+      parts[n++] = asio::buffer(kLastChunk);
+    }
+  } else if (!piece.empty()) {
+    parts[n++] = asio::buffer(piece);
+  }
+  error_code ec;
+  if (n > 0) {
+    deadline_.arm(write_timeout_, [s = &stream_] { s->cancel(); });
+    if (stream_.is_tls() && n > 1) {  // one record, not one per part
+      tls_.clear();
+      for (std::size_t i = 0; i < n; ++i) tls_.append(static_cast<const char*>(parts[i].data()), parts[i].size());
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(tls_), use_nothrow);
+    } else {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, std::span(parts.data(), n), use_nothrow);
+    }
+    deadline_.disarm();
+    head_sent_ = true;
+  }
   written_ = true;
   failed_ = failed_ || ec;
   ended_ = last && !ec;

@@ -1,10 +1,14 @@
 // The client-facing end of a relayed answer: the head the client receives (the provider's status
 // and end-to-end fields, corral's headers, x-request-id), its framing (the provider's length, else
 // chunked for HTTP/1.1, else the end of the connection for HTTP/1.0) and keep-alive, and the body
-// written piece by piece, each write bounded by the write timeout. One per client connection.
+// written piece by piece, each write bounded by the write timeout. The head is written straight
+// into a string kept across the connection's answers, and goes out in one gathered write with the
+// first piece; chunks are framed around the pieces without copying them (over TLS each write is
+// gathered into one record). One per client connection.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "corral/any_stream.hpp"
@@ -32,20 +36,25 @@ class ClientWriter final : public ResponseSink {
   bool committed() const override { return written_; }
 
   // The answer went out whole and the connection can take another request.
-  bool reusable() const { return ended_ && !failed_ && res_.keep_alive(); }
+  bool reusable() const { return ended_ && !failed_ && keep_; }
 
  private:
+  // Whether a field of the provider's head is replaced by one corral sets.
+  bool replaced(std::string_view name) const;
+
   AnyStream& stream_;
   Watchdog& deadline_;
   const bool& draining_;
-  http::response<http::buffer_body> res_;
-  std::optional<http::response_serializer<http::buffer_body>> sr_;
+  std::string head_;  // the answer's head, written out with the first piece (capacity kept)
+  std::string tls_;   // over TLS, what one write sends gathered into one record
   unsigned version_ = kHttp11;
-  bool keep_alive_ = true;
+  bool keep_alive_ = true;  // the connection may be kept (the request's wish, before framing)
+  bool keep_ = false;       // this answer keeps it
+  bool chunked_ = false;
   std::string_view request_id_;
   const limits::HeaderList* headers_ = nullptr;
   Duration write_timeout_{};
-  bool written_ = false, ended_ = false, failed_ = false;
+  bool head_sent_ = false, written_ = false, ended_ = false, failed_ = false;
 };
 
 }  // namespace corral::http_server

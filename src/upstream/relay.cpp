@@ -78,7 +78,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     out.reused_connection = conn->requests_served > 0;
     cancelled.connection = conn.get();
     conn->deadline(provider.first_byte_timeout);
-    auto [wec, wn] = co_await http::async_write(conn->stream(), call.request, use_nothrow);
+    auto [wec, wn] = co_await asio::async_write(conn->stream(), call.request.buffers(), use_nothrow);
     error_code ec = wec;
     parser.emplace();
     parser->header_limit(kMaxUpstreamHead);

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/beast/core/string.hpp>
 #include <string>
+
+#include "corral/http_head.hpp"
 
 namespace corral::upstream {
 namespace {
@@ -11,83 +12,105 @@ namespace {
 constexpr std::string_view kVia = "1.1 corral";
 constexpr std::string_view kAnthropicVersion = "2023-06-01";  // unless the client or `headers` name one
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+using http_head::iequals;
+using http_head::istarts_with;
+
+// A provider header (names are lower case) wins over the client's field of that name and over the
+// fields corral sets before the provider's headers; the last of equal names wins.
+bool configured(const ProviderConfig& p, std::string_view name) {
+  for (const auto& [n, v] : p.headers)
+    if (iequals(n, name)) return true;
+  return false;
 }
 
-// Names listed in Connection: "close, x-foo" → is "x-foo" listed?
-bool named_in_connection(const http::fields& f, std::string_view lowercase_name) {
-  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection;
-       ++it) {
-    for (auto token : http::token_list(it->value()))
-      if (beast::iequals(token, lowercase_name)) return true;
-  }
+bool superseded(const ProviderConfig& p, std::size_t i) {
+  for (std::size_t j = i + 1; j < p.headers.size(); ++j)
+    if (p.headers[j].first == p.headers[i].first) return true;
   return false;
 }
 
 }  // namespace
 
+bool named_in_connection(const http::fields& f, std::string_view name) {
+  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection;
+       ++it) {
+    for (auto token : http::token_list(it->value()))
+      if (iequals({token.data(), token.size()}, name)) return true;
+  }
+  return false;
+}
+
 bool is_hop_by_hop(std::string_view n) noexcept {
   static constexpr std::array<std::string_view, 7> kHop = {
       "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length"};
-  return std::find(kHop.begin(), kHop.end(), n) != kHop.end() || n.starts_with("proxy-");
+  for (auto h : kHop)
+    if (iequals(n, h)) return true;
+  return istarts_with(n, "proxy-");
 }
 
 bool is_private_request_header(std::string_view n) noexcept {
   static constexpr std::array<std::string_view, 10> kPrivate = {
       "authorization", "x-api-key", "x-tenant-id", "cookie",           "host",
       "expect",        "x-request-id", "accept-encoding", "forwarded", "x-forwarded-for"};
-  return is_hop_by_hop(n) || n.starts_with("x-corral-") ||
-         std::find(kPrivate.begin(), kPrivate.end(), n) != kPrivate.end();
+  if (is_hop_by_hop(n) || istarts_with(n, "x-corral-")) return true;
+  for (auto h : kPrivate)
+    if (iequals(n, h)) return true;
+  return false;
 }
 
+// The order is the client's fields, then corral's (a field corral sets replaces the client's).
 UpstreamRequest build_request(const http::fields& client, std::string_view api_path,
                               std::string_view body, const ProviderConfig& provider,
                               std::string_view request_id) {
   UpstreamRequest req;
-  req.method(http::verb::post);
-  req.target(provider.origin.base_path + std::string(api_path));
-  req.version(11);
+  auto& h = req.head;
+  h.reserve(512);
+  h.append("POST ", 5);
+  h.append(provider.origin.base_path);
+  h.append(api_path);
+  h.append(" HTTP/1.1\r\n", 11);
   const bool connection_lists = client.count(http::field::connection) > 0;  // looked up once
   const bool anthropic = provider.api == ProviderApi::anthropic;
+  bool client_version = false;
   std::string via;
   for (const auto& f : client) {
-    const auto name = lowercase(f.name_string());
+    const std::string_view name(f.name_string().data(), f.name_string().size());
     if (is_private_request_header(name) || (connection_lists && named_in_connection(client, name))) continue;
-    if (!anthropic && name.starts_with("anthropic-")) continue;  // the client's dialect, not this provider's
+    if (!anthropic && istarts_with(name, "anthropic-")) continue;  // the client's dialect, not this provider's
+    const std::string_view value(f.value().data(), f.value().size());
     if (f.name() == http::field::via) {
-      via.append(f.value()).append(", ");
+      via.append(value).append(", ");
       continue;
     }
-    req.insert(f.name_string(), f.value());
+    if (f.name() == http::field::content_type || configured(provider, name)) continue;
+    if (anthropic && iequals(name, "anthropic-version")) client_version = true;
+    http_head::field(h, name, value);
   }
   // RFC 9110 §7.6.3: a gateway adds itself to Via in each request it forwards.
-  req.set(http::field::via, via.append(kVia));
-  req.set(http::field::host, provider.origin.host_header);
+  if (!configured(provider, "via")) http_head::field(h, "Via", via.append(kVia));
+  http_head::field(h, "Host", provider.origin.host_header);
   if (!provider.api_key.empty()) {
-    if (anthropic) req.set("x-api-key", provider.api_key);
-    else req.set(http::field::authorization, "Bearer " + provider.api_key);
+    if (anthropic) {
+      if (!configured(provider, "x-api-key")) http_head::field(h, "x-api-key", provider.api_key);
+    } else if (!configured(provider, "authorization")) {
+      h.append("Authorization: Bearer ", 22);
+      h.append(provider.api_key);
+      h.append("\r\n", 2);
+    }
   }
-  if (anthropic && req.find("anthropic-version") == req.end()) req.set("anthropic-version", kAnthropicVersion);
-  for (const auto& [name, value] : provider.headers) req.set(name, value);
-  req.set("x-request-id", request_id);
-  req.set(http::field::content_type, "application/json");
-  req.keep_alive(true);
-  req.body() = {body.data(), body.size()};
-  req.prepare_payload();
+  if (anthropic && !client_version && !configured(provider, "anthropic-version"))
+    http_head::field(h, "anthropic-version", kAnthropicVersion);
+  for (std::size_t i = 0; i < provider.headers.size(); ++i) {
+    const auto& [name, value] = provider.headers[i];
+    if (superseded(provider, i) || name == "x-request-id" || name == "content-type") continue;
+    http_head::field(h, name, value);
+  }
+  http_head::field(h, "x-request-id", request_id);
+  http_head::field(h, "Content-Type", "application/json");
+  http_head::field(h, "Content-Length", static_cast<std::uint64_t>(body.size()));
+  http_head::end(h);
+  req.body = body;
   return req;
-}
-
-void copy_response_fields(const http::fields& from, http::fields& to) {
-  const bool connection_lists = from.count(http::field::connection) > 0;
-  for (const auto& f : from) {
-    const auto name = lowercase(f.name_string());
-    if (is_hop_by_hop(name) || (connection_lists && named_in_connection(from, name))) continue;
-    to.insert(f.name_string(), f.value());
-  }
 }
 
 }  // namespace corral::upstream

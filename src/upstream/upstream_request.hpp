@@ -5,6 +5,7 @@
 // configuration.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -13,11 +14,20 @@
 
 namespace corral::upstream {
 
-// The body is a view: the same bytes serve every attempt of a request (the Exchange owns them).
-using UpstreamRequest = http::request<http::span_body<const char>>;
+// The request as it goes on the wire: its head written out once, the body a view (the same bytes
+// serve every attempt of a request; the Exchange owns them).
+struct UpstreamRequest {
+  std::string head;  // request line, fields and the blank line
+  std::string_view body;
 
-// True for request headers that must not be forwarded (before Connection-listed names).
-bool is_private_request_header(std::string_view lowercase_name) noexcept;
+  std::array<asio::const_buffer, 2> buffers() const {
+    return {asio::const_buffer(head.data(), head.size()), asio::const_buffer(body.data(), body.size())};
+  }
+};
+
+// True for request headers that must not be forwarded (before Connection-listed names); names in
+// any case.
+bool is_private_request_header(std::string_view name) noexcept;
 
 // Builds the upstream request from the client's head, the (possibly rewritten) body and the
 // provider. `api_path` is the route's path after /v1, e.g. "/chat/completions".
@@ -25,9 +35,20 @@ UpstreamRequest build_request(const http::fields& client_fields, std::string_vie
                               std::string_view body, const ProviderConfig& provider,
                               std::string_view request_id);
 
-// Response headers a proxy must not relay (hop-by-hop and those the Connection header names).
-bool is_hop_by_hop(std::string_view lowercase_name) noexcept;
-// Copies an upstream response head to the client's, without hop-by-hop headers or framing.
-void copy_response_fields(const http::fields& from, http::fields& to);
+// Response headers a proxy must not relay: hop-by-hop and framing fields (names in any case).
+bool is_hop_by_hop(std::string_view name) noexcept;
+// Whether a Connection field of `f` lists `name` ("close, x-foo" lists x-foo).
+bool named_in_connection(const http::fields& f, std::string_view name);
+// Calls `relay(name, value)` for each field of an upstream answer's head that goes on to the
+// client: all but hop-by-hop and framing fields and those its Connection field names.
+template <class Relay>
+void for_each_relayed_field(const http::fields& from, Relay&& relay) {
+  const bool connection_lists = from.count(http::field::connection) > 0;
+  for (const auto& f : from) {
+    const std::string_view name(f.name_string().data(), f.name_string().size());
+    if (is_hop_by_hop(name) || (connection_lists && named_in_connection(from, name))) continue;
+    relay(name, std::string_view(f.value().data(), f.value().size()));
+  }
+}
 
 }  // namespace corral::upstream

@@ -239,6 +239,21 @@ TEST(ConfigLoader, DurationsSizesCidrsAndUrlsAreChecked) {
               HasSubstr("2:11: server.listen: \"localhost\" is not an IP address"));
 }
 
+TEST(ConfigLoader, ProviderHeadersAreNamesAndOneLineValues) {
+  const std::string head = "providers:\n  mock:\n    base_url: \"http://h/v1\"\n    headers:\n";
+  const std::string tail = "models:\n  m:\n    routes: [{provider: mock}]\n";
+  EXPECT_EQ(only_error(head + "      \"x a\": \"1\"\n" + tail),
+            "5:7: providers.mock.headers.x a: not a valid header name");
+  EXPECT_EQ(only_error(head + "      Host: \"h\"\n" + tail),
+            "5:7: providers.mock.headers.Host: this header is set by corral and cannot be configured");
+  EXPECT_EQ(only_error(head + "      x-org: \"a\\r\\nx-evil: 1\"\n" + tail),
+            "5:14: providers.mock.headers.x-org: control characters are not allowed");
+  auto ok = load(head + "      X-Org: \"a b\"\n" + tail);
+  ASSERT_TRUE(ok.config) << (ok.errors.empty() ? "" : ok.errors[0].to_string());
+  ASSERT_EQ(ok.config->providers.at(0).headers.size(), 1u);
+  EXPECT_EQ(ok.config->providers.at(0).headers[0].first, "x-org");
+}
+
 TEST(ConfigLoader, UnknownNamesAreErrors) {
   EXPECT_EQ(only_error("providers:\n  mock:\n    base_url: \"http://h\"\nmodels:\n  m:\n    routes: [{provider: mok}]\n"),
             "6:25: models.m.routes[0].provider: unknown provider \"mok\"");

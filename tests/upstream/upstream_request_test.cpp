@@ -7,6 +7,19 @@
 namespace corral::upstream {
 namespace {
 
+// The request as a server reads it off the wire.
+http::request<http::string_body> parsed(const UpstreamRequest& r) {
+  http::request_parser<http::string_body> p;
+  error_code ec;
+  const std::string wire = r.head + std::string(r.body);
+  std::size_t used = 0;
+  while (!ec && !p.is_done() && used < wire.size()) used += p.put(asio::buffer(wire.data() + used, wire.size() - used), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(used, wire.size());
+  EXPECT_TRUE(p.is_done());
+  return p.release();
+}
+
 ProviderConfig provider() {
   ProviderConfig p;
   p.name = "openai";
@@ -27,8 +40,11 @@ TEST(UpstreamRequest, CredentialsCookiesAndHopByHopHeadersNeverGoUpstream) {
            {"Content-Length", "999"}, {"Expect", "100-continue"}, {"x-corral-priority", "low"},
            {"User-Agent", "OpenAI/JS 6"}, {"x-mock-latency-ms", "5"}, {"OpenAI-Beta", "assistants=v2"}})
     client.insert(n, v);
-  auto req = build_request(client, "/chat/completions", R"({"model":"m"})", provider(), "req_1");
+  auto req = parsed(build_request(client, "/chat/completions", R"({"model":"m"})", provider(), "req_1"));
+  EXPECT_EQ(req.method(), http::verb::post);
+  EXPECT_EQ(req.version(), 11u);
   EXPECT_EQ(req.target(), "/v1/chat/completions");
+  EXPECT_EQ(req.body(), R"({"model":"m"})");
   EXPECT_EQ(req[http::field::host], "api.example.com:8443");
   EXPECT_EQ(req[http::field::authorization], "Bearer provider-key");
   EXPECT_EQ(req.count("x-api-key"), 0u);
@@ -50,12 +66,52 @@ TEST(UpstreamRequest, CredentialsCookiesAndHopByHopHeadersNeverGoUpstream) {
   EXPECT_EQ(req["x-mock-latency-ms"], "5");
   EXPECT_EQ(req["openai-beta"], "assistants=v2");
   EXPECT_TRUE(req.keep_alive());
+  EXPECT_EQ(req[http::field::via], "1.1 corral");
+  EXPECT_EQ(req[http::field::content_type], "application/json");
+}
+
+TEST(UpstreamRequest, CorralsFieldsReplaceTheClientsAndConfiguredHeadersWin) {
+  http::fields client;
+  client.insert("Via", "1.0 edge");
+  client.insert("Content-Type", "text/plain");
+  client.insert("OpenAI-Organization", "client-org");
+  client.insert("X-Custom", "kept");
+  client.insert("anthropic-beta", "tools");
+  auto p = provider();
+  auto req = parsed(build_request(client, "/chat/completions", "{}", p, "req_2"));
+  EXPECT_EQ(req[http::field::via], "1.0 edge, 1.1 corral");  // RFC 9110 §7.6.3
+  EXPECT_EQ(req.count(http::field::content_type), 1u);
+  EXPECT_EQ(req[http::field::content_type], "application/json");
+  EXPECT_EQ(req.count("openai-organization"), 1u);
+  EXPECT_EQ(req["openai-organization"], "org-1");  // the provider's header, not the client's
+  EXPECT_EQ(req["x-custom"], "kept");
+  EXPECT_EQ(req.count("anthropic-beta"), 0u);  // Anthropic's fields only to Anthropic providers
+
+  // An Anthropic provider: its key as x-api-key, the client's anthropic-* fields, and
+  // anthropic-version from the client, else the configuration, else the default.
+  p.api = ProviderApi::anthropic;
+  req = parsed(build_request(client, "/messages", "{}", p, "r"));
+  EXPECT_EQ(req["x-api-key"], "provider-key");
+  EXPECT_EQ(req.count(http::field::authorization), 0u);
+  EXPECT_EQ(req["anthropic-beta"], "tools");
+  EXPECT_EQ(req["anthropic-version"], "2023-06-01");
+  client.insert("anthropic-version", "2024-01-01");
+  req = parsed(build_request(client, "/messages", "{}", p, "r"));
+  EXPECT_EQ(req.count("anthropic-version"), 1u);
+  EXPECT_EQ(req["anthropic-version"], "2024-01-01");
+  p.headers.emplace_back("anthropic-version", "2025-05-05");
+  p.headers.emplace_back("x-api-key", "from-headers");
+  req = parsed(build_request(client, "/messages", "{}", p, "r"));
+  EXPECT_EQ(req.count("anthropic-version"), 1u);
+  EXPECT_EQ(req["anthropic-version"], "2025-05-05");
+  EXPECT_EQ(req.count("x-api-key"), 1u);
+  EXPECT_EQ(req["x-api-key"], "from-headers");
 }
 
 TEST(UpstreamRequest, NoProviderKeyMeansNoAuthorization) {
   auto p = provider();
   p.api_key.clear();
-  auto req = build_request(http::fields{}, "/embeddings", "{}", p, "r");
+  auto req = parsed(build_request(http::fields{}, "/embeddings", "{}", p, "r"));
   EXPECT_EQ(req.count(http::field::authorization), 0u);
   EXPECT_EQ(req.target(), "/v1/embeddings");
 }
@@ -70,7 +126,7 @@ TEST(UpstreamResponse, HopByHopHeadersAreDropped) {
   up.insert("openai-processing-ms", "12");
   up.insert("Content-Length", "5");
   http::fields out;
-  copy_response_fields(up, out);
+  for_each_relayed_field(up, [&](std::string_view n, std::string_view v) { out.insert(n, v); });
   EXPECT_EQ(out["content-type"], "text/event-stream");
   EXPECT_EQ(out["openai-processing-ms"], "12");
   EXPECT_EQ(out.count("transfer-encoding"), 0u);
