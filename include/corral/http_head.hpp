@@ -26,8 +26,19 @@ inline void end(std::string& out) { out.append("\r\n", 2); }
 // A chunk's size line ("1a2b\r\n") written into `buf`; returns its length. 18 bytes hold any size.
 std::size_t chunk_size_line(char (&buf)[18], std::size_t size) noexcept;
 
-// ASCII case-insensitive comparisons for field names.
-bool iequals(std::string_view a, std::string_view b) noexcept;
-bool istarts_with(std::string_view s, std::string_view lowercase_prefix) noexcept;
+// ASCII case-insensitive comparisons for field names (inline: most calls end at the length).
+constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+inline bool istarts_with(std::string_view s, std::string_view lowercase_prefix) noexcept {
+  if (s.size() < lowercase_prefix.size()) return false;
+  for (std::size_t i = 0; i < lowercase_prefix.size(); ++i)
+    if (ascii_lower(s[i]) != lowercase_prefix[i]) return false;
+  return true;
+}
 
 }  // namespace corral::http_head

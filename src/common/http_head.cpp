@@ -3,11 +3,10 @@
 #include <boost/beast/http/status.hpp>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace corral::http_head {
 namespace {
-
-constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 void append_version(std::string& out, unsigned version) {
   out.append("HTTP/", 5);
@@ -43,10 +42,17 @@ void request_line(std::string& out, std::string_view method, std::string_view ta
 }
 
 void field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
-  out.append(": ", 2);
-  out.append(value);
-  out.append("\r\n", 2);
+  const auto at = out.size();
+  out.resize(at + name.size() + value.size() + 4);  // one capacity check for the four pieces
+  char* p = out.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
 }
 
 void field(std::string& out, std::string_view name, std::uint64_t value) {
@@ -60,20 +66,6 @@ std::size_t chunk_size_line(char (&buf)[18], std::size_t size) noexcept {
   r.ptr[0] = '\r';
   r.ptr[1] = '\n';
   return static_cast<std::size_t>(r.ptr - buf) + 2;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view lowercase_prefix) noexcept {
-  if (s.size() < lowercase_prefix.size()) return false;
-  for (std::size_t i = 0; i < lowercase_prefix.size(); ++i)
-    if (lower(s[i]) != lowercase_prefix[i]) return false;
-  return true;
 }
 
 }  // namespace corral::http_head

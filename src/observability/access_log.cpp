@@ -7,6 +7,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace corral::observability {
 namespace {
 
@@ -92,6 +96,24 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t run = 0;  // start of the bytes copied as they are
   for (std::size_t i = 0; i < s.size(); ++i) {
+#if defined(__SSE2__)
+    // Sixteen bytes at a time while none needs escaping (below 0x20 or from 0x80 up is below
+    // 0x20 as a signed byte; then DEL, the quote and the backslash).
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), quote = _mm_set1_epi8('"'),
+                  backslash = _mm_set1_epi8('\\');
+    while (i + 16 <= s.size()) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
+                                        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+      const int mask = _mm_movemask_epi8(stop);
+      if (mask != 0) {
+        i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        break;
+      }
+      i += 16;
+    }
+    if (i == s.size()) break;
+#endif
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);

@@ -99,6 +99,45 @@ TEST(AccessLog, WhateverAClientSendsStaysValidJson) {
   EXPECT_EQ(j["model"].get<std::string>().substr(0, 6), "a\"b\\c\n");
 }
 
+// The escaping, byte by byte, as append_json_string must write it.
+std::string escaped_reference(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out + '"';
+}
+
+// Strings are scanned sixteen bytes at a time: every byte that needs escaping, at every place of
+// strings around that width, is still found.
+TEST(AccessLog, EveryByteThatNeedsEscapingIsFoundWherever) {
+  for (unsigned special : {0x00u, 0x1fu, 0x22u, 0x5cu, 0x7fu, 0x80u, 0xc3u, 0xffu}) {
+    for (std::size_t len = 1; len <= 40; ++len) {
+      for (std::size_t at = 0; at < len; ++at) {
+        std::string s(len, 'a');
+        s[at] = static_cast<char>(special);
+        std::string out;
+        append_json_string(out, s);
+        ASSERT_EQ(out, escaped_reference(s)) << "byte " << special << " at " << at << " of " << len;
+      }
+    }
+  }
+  std::string plain(37, 'x'), out;
+  append_json_string(out, plain);
+  EXPECT_EQ(out, '"' + plain + '"');
+}
+
 std::string temp_path(const std::string& name) {
   std::string dir = ::testing::TempDir() + "corral-access-XXXXXX";
   if (!mkdtemp(dir.data())) return {};
