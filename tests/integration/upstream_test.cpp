@@ -7,6 +7,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include "api/sse_parser.hpp"
 #include "integration/harness.hpp"
 
 namespace corral::testing {
@@ -146,6 +147,24 @@ TEST_F(TlsUpstream, HttpsListener) {
     EXPECT_EQ(res.result_int(), 200) << res.body();
     EXPECT_EQ(json::parse(res.body())["object"], "chat.completion");
   }
+  // A stream on the same connection: chunked, each write one TLS record of its chunk's framing.
+  http::request<http::string_body> req{http::verb::post, "/v1/chat/completions", 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::authorization, "Bearer sk-acme");
+  req.set("x-mock-chunks", "4");
+  req.body() = R"({"model":"gpt-4.1","stream":true})";
+  req.prepare_payload();
+  http::write(s, req);
+  boost::beast::flat_buffer buf;
+  Response res;
+  http::read(s, buf, res);
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_TRUE(res.chunked());
+  api::SseParser sse;
+  int events = 0;
+  sse.feed(res.body(), [&](const api::SseEvent&) { ++events; });
+  EXPECT_EQ(events, 1 + 4 + 1 + 1);  // role, 4 content, finish, [DONE]
+  EXPECT_TRUE(sse.done());
 }
 
 // A TLS handshake with the listener as a client limited to versions [min, max] (and, for TLS 1.2,
