@@ -265,16 +265,8 @@ awaitable<ClientSession::After> ClientSession::send(http_server::Response res, A
   rec_.status = res.result_int();
   rec_.bytes_out = head_only_ ? 0 : res.body().size();
   const auto write_timeout = (snap_ ? snap_ : worker_.runtime.snapshot())->config->server.body_timeout;
-  deadline_.arm(write_timeout, [s = &stream_] { s->cancel(); });
-  error_code ec;
-  if (head_only_) {  // HEAD: the head of the GET answer, Content-Length included, without the body
-    http::response_serializer<http::string_body> sr{res};
-    std::tie(ec, std::ignore) = co_await http::async_write_header(stream_, sr, use_nothrow);
-  } else {
-    std::tie(ec, std::ignore) = co_await http::async_write(stream_, res, use_nothrow);
-  }
-  deadline_.disarm();
-  if (ec) co_return After::close;
+  // HEAD: the head of the GET answer, Content-Length included, without the body.
+  if (co_await writer_.send(res, head_only_, write_timeout)) co_return After::close;
   if (next == After::linger) co_return After::linger;
   co_return keep ? After::keep_alive : After::close;
 }

@@ -79,21 +79,39 @@ awaitable<error_code> ClientWriter::write(std::string_view piece, bool last) {
   }
   error_code ec;
   if (n > 0) {
-    deadline_.arm(write_timeout_, [s = &stream_] { s->cancel(); });
-    if (stream_.is_tls() && n > 1) {  // one record, not one per part
-      tls_.clear();
-      for (std::size_t i = 0; i < n; ++i) tls_.append(static_cast<const char*>(parts[i].data()), parts[i].size());
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(tls_), use_nothrow);
-    } else {
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, std::span(parts.data(), n), use_nothrow);
-    }
-    deadline_.disarm();
+    ec = co_await put(std::span<const asio::const_buffer>(parts.data(), n), write_timeout_);
     head_sent_ = true;
   }
   written_ = true;
   failed_ = failed_ || ec;
   ended_ = last && !ec;
   co_return ec;
+}
+
+awaitable<error_code> ClientWriter::put(std::span<const asio::const_buffer> parts, Duration timeout) {
+  error_code ec;
+  deadline_.arm(timeout, [s = &stream_] { s->cancel(); });
+  if (stream_.is_tls() && parts.size() > 1) {  // one record, not one per part
+    tls_.clear();
+    for (const auto& p : parts) tls_.append(static_cast<const char*>(p.data()), p.size());
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(tls_), use_nothrow);
+  } else {
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, parts, use_nothrow);
+  }
+  deadline_.disarm();
+  co_return ec;
+}
+
+awaitable<error_code> ClientWriter::send(const http::response<http::string_body>& res, bool head_only,
+                                         Duration write_timeout) {
+  head_.clear();
+  http_head::status_line(head_, res.version(), res.result_int(), {res.reason().data(), res.reason().size()});
+  for (const auto& f : res)
+    http_head::field(head_, {f.name_string().data(), f.name_string().size()}, {f.value().data(), f.value().size()});
+  http_head::end(head_);
+  const std::array<asio::const_buffer, 2> parts{asio::buffer(head_), asio::buffer(res.body())};
+  co_return co_await put(std::span<const asio::const_buffer>(parts.data(), head_only || res.body().empty() ? 1 : 2),
+                         write_timeout);
 }
 
 }  // namespace corral::http_server

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,7 +39,15 @@ class ClientWriter final : public ResponseSink {
   // The answer went out whole and the connection can take another request.
   bool reusable() const { return ended_ && !failed_ && keep_; }
 
+  // A whole answer corral makes itself (errors, refusals, cache hits, local routes), its fields as
+  // `res` holds them: the head, then the body unless `head_only` (HEAD), in one write.
+  awaitable<error_code> send(const http::response<http::string_body>& res, bool head_only, Duration write_timeout);
+
  private:
+  // Writes `parts` in one gathered write (over TLS, gathered into one record first), bounded by
+  // `timeout`.
+  awaitable<error_code> put(std::span<const asio::const_buffer> parts, Duration timeout);
+
   // Whether a field of the provider's head is replaced by one corral sets.
   bool replaced(std::string_view name) const;
 
