@@ -78,8 +78,11 @@ awaitable<error_code> ClientWriter::write(std::string_view piece, bool last) {
     parts[n++] = asio::buffer(piece);
   }
   error_code ec;
-  if (n > 0) {
-    ec = co_await put(std::span<const asio::const_buffer>(parts.data(), n), write_timeout_);
+  if (n > 0) {  // (the write is awaited here, not in a helper coroutine: one frame fewer per piece)
+    deadline_.arm(write_timeout_, [s = &stream_] { s->cancel(); });
+    std::tie(ec, std::ignore) =
+        co_await asio::async_write(stream_, gathered(std::span(parts.data(), n)), use_nothrow);
+    deadline_.disarm();
     head_sent_ = true;
   }
   written_ = true;
@@ -88,18 +91,12 @@ awaitable<error_code> ClientWriter::write(std::string_view piece, bool last) {
   co_return ec;
 }
 
-awaitable<error_code> ClientWriter::put(std::span<const asio::const_buffer> parts, Duration timeout) {
-  error_code ec;
-  deadline_.arm(timeout, [s = &stream_] { s->cancel(); });
-  if (stream_.is_tls() && parts.size() > 1) {  // one record, not one per part
-    tls_.clear();
-    for (const auto& p : parts) tls_.append(static_cast<const char*>(p.data()), p.size());
-    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(tls_), use_nothrow);
-  } else {
-    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, parts, use_nothrow);
-  }
-  deadline_.disarm();
-  co_return ec;
+std::span<const asio::const_buffer> ClientWriter::gathered(std::span<asio::const_buffer> parts) {
+  if (!stream_.is_tls() || parts.size() < 2) return parts;
+  tls_.clear();
+  for (const auto& p : parts) tls_.append(static_cast<const char*>(p.data()), p.size());
+  parts[0] = asio::buffer(tls_);
+  return parts.first(1);
 }
 
 awaitable<error_code> ClientWriter::send(const http::response<http::string_body>& res, bool head_only,
@@ -109,9 +106,12 @@ awaitable<error_code> ClientWriter::send(const http::response<http::string_body>
   for (const auto& f : res)
     http_head::field(head_, {f.name_string().data(), f.name_string().size()}, {f.value().data(), f.value().size()});
   http_head::end(head_);
-  const std::array<asio::const_buffer, 2> parts{asio::buffer(head_), asio::buffer(res.body())};
-  co_return co_await put(std::span<const asio::const_buffer>(parts.data(), head_only || res.body().empty() ? 1 : 2),
-                         write_timeout);
+  std::array<asio::const_buffer, 2> parts{asio::buffer(head_), asio::buffer(res.body())};
+  deadline_.arm(write_timeout, [s = &stream_] { s->cancel(); });
+  auto [ec, n] = co_await asio::async_write(
+      stream_, gathered(std::span(parts.data(), head_only || res.body().empty() ? 1 : 2)), use_nothrow);
+  deadline_.disarm();
+  co_return ec;
 }
 
 }  // namespace corral::http_server

@@ -44,9 +44,9 @@ class ClientWriter final : public ResponseSink {
   awaitable<error_code> send(const http::response<http::string_body>& res, bool head_only, Duration write_timeout);
 
  private:
-  // Writes `parts` in one gathered write (over TLS, gathered into one record first), bounded by
-  // `timeout`.
-  awaitable<error_code> put(std::span<const asio::const_buffer> parts, Duration timeout);
+  // What one write sends: the first `n` of `parts`, or over TLS those parts copied into one buffer
+  // (one record, not one per part).
+  std::span<const asio::const_buffer> gathered(std::span<asio::const_buffer> parts);
 
   // Whether a field of the provider's head is replaced by one corral sets.
   bool replaced(std::string_view name) const;
