@@ -1,6 +1,9 @@
 #include "observability/access_log.hpp"
 
+#include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -14,86 +17,68 @@
 namespace corral::observability {
 namespace {
 
-// Lines are built with plain appends: fmt's general formatting through a back_inserter cost more
-// than half of a line's time. Only numbers too large for the fixed-point path go through fmt.
+// A line is written through a cursor into the thread's room for the most it can take (from its
+// strings' lengths), then appended in one copy: no capacity check per piece.
+// fmt's general formatting cost more than half of a line's time; only numbers too large for the
+// fixed-point path go through it.
+class Line {
+ public:
+  explicit Line(char* at) : p_(at) {}
+  char* end() const { return p_; }
 
-void append_digits(std::string& out, std::uint64_t v, int width = 0) {
-  char buf[24];
-  char* end = buf + sizeof buf;
-  char* p = end;
-  do {
-    *--p = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (end - p < width) *--p = '0';
-  out.append(p, static_cast<std::size_t>(end - p));
-}
-
-// One second's "YYYY-MM-DDTHH:MM:SS", kept per thread: requests of the same second share it.
-void append_time(std::string& out, std::chrono::system_clock::time_point t) {
-  thread_local std::int64_t cached_secs = INT64_MIN;
-  thread_local std::string cached;
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-  if (secs != cached_secs) {
-    const auto time = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    gmtime_r(&time, &tm);
-    cached = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                         tm.tm_hour, tm.tm_min, tm.tm_sec);
-    cached_secs = secs;
+  template <std::size_t N>
+  void lit(const char (&text)[N]) {  // a literal, its length known at compile time
+    std::memcpy(p_, text, N - 1);
+    p_ += N - 1;
   }
-  out += '"';
-  out += cached;
-  out += '.';
-  append_digits(out, static_cast<std::uint64_t>(ms - secs * 1000), 3);
-  out += "Z\"";
-}
-
-void append_name(std::string& out, std::string_view name) {
-  out.append(",\"").append(name).append("\":");
-}
-
-void append_field(std::string& out, std::string_view name, std::string_view value_or_null) {
-  append_name(out, name);
-  if (value_or_null.empty()) out += "null";
-  else append_json_string(out, value_or_null);
-}
-
-void append_number(std::string& out, std::string_view name, std::uint64_t v) {
-  append_name(out, name);
-  append_digits(out, v);
-}
-
-// `v` with `decimals` digits after the point, rounded.
-void append_fixed(std::string& out, double v, int decimals, double scale) {
-  const double scaled = v * scale;
-  if (!(scaled > -9e15 && scaled < 9e15)) {  // also NaN
-    fmt::format_to(std::back_inserter(out), "{:.{}f}", std::isfinite(v) ? v : 0.0, decimals);
-    return;
+  void raw(std::string_view v) {
+    std::memcpy(p_, v.data(), v.size());
+    p_ += v.size();
   }
-  auto units = static_cast<std::int64_t>(std::llround(scaled));
-  if (units < 0) {
-    out += '-';
-    units = -units;
+  void digits(std::uint64_t v, int width = 0) {
+    char buf[24];
+    char* end = buf + sizeof buf;
+    char* q = end;
+    do {
+      *--q = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (end - q < width) *--q = '0';
+    raw({q, static_cast<std::size_t>(end - q)});
   }
-  const auto whole = static_cast<std::uint64_t>(units) / static_cast<std::uint64_t>(scale);
-  const auto frac = static_cast<std::uint64_t>(units) % static_cast<std::uint64_t>(scale);
-  append_digits(out, whole);
-  out += '.';
-  append_digits(out, frac, decimals);
-}
+  // `v` with `decimals` digits after the point, rounded (at most kMaxFixed bytes).
+  void fixed(double v, int decimals, double scale) {
+    const double scaled = v * scale;
+    if (!(scaled > -9e15 && scaled < 9e15)) {  // also NaN
+      p_ = fmt::format_to_n(p_, kMaxFixed, "{:.{}f}", std::isfinite(v) ? v : 0.0, decimals).out;
+      return;
+    }
+    auto units = static_cast<std::int64_t>(std::llround(scaled));
+    if (units < 0) {
+      *p_++ = '-';
+      units = -units;
+    }
+    digits(static_cast<std::uint64_t>(units) / static_cast<std::uint64_t>(scale));
+    *p_++ = '.';
+    digits(static_cast<std::uint64_t>(units) % static_cast<std::uint64_t>(scale), decimals);
+  }
+  void json_string(std::string_view s);  // at most 2 + 6 × size bytes
+  // "null" for an empty value.
+  void string_or_null(std::string_view v) {
+    if (v.empty()) lit("null");
+    else json_string(v);
+  }
+  void time(std::chrono::system_clock::time_point t);
 
-void append_ms(std::string& out, std::string_view name, double seconds) {
-  append_name(out, name);
-  append_fixed(out, seconds * 1000.0, 3, 1e3);
-}
+  static constexpr std::size_t kMaxFixed = 330;  // a double's whole digits, sign, point, decimals
 
-}  // namespace
+ private:
+  char* p_;
+};
 
-void append_json_string(std::string& out, std::string_view s) {
+void Line::json_string(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
+  *p_++ = '"';
   std::size_t run = 0;  // start of the bytes copied as they are
   for (std::size_t i = 0; i < s.size(); ++i) {
 #if defined(__SSE2__)
@@ -116,18 +101,59 @@ void append_json_string(std::string& out, std::string_view s) {
 #endif
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
+    raw(s.substr(run, i - run));
     run = i + 1;
     if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
+      *p_++ = '\\';
+      *p_++ = static_cast<char>(c);
     } else {
       const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      out.append(esc, sizeof esc);
+      raw({esc, sizeof esc});
     }
   }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
+  raw(s.substr(run));
+  *p_++ = '"';
+}
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ" quoted; the second's part is kept per thread: requests of the same
+// second share it.
+void Line::time(std::chrono::system_clock::time_point t) {
+  thread_local std::int64_t cached_secs = INT64_MIN;
+  thread_local char cached[20];
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  if (secs != cached_secs) {
+    const auto time = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&time, &tm);
+    fmt::format_to_n(cached, sizeof cached, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", std::clamp(tm.tm_year + 1900, 0, 9999),
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  *p_++ = '"';
+  raw({cached, 19});
+  *p_++ = '.';
+  digits(static_cast<std::uint64_t>(ms - secs * 1000), 3);
+  lit("Z\"");
+}
+
+// The most a string of `n` bytes takes escaped and quoted.
+constexpr std::size_t quoted_max(std::size_t n) { return 2 + 6 * n; }
+
+// This thread's room for writing a line of at most `n` bytes (kept, grown when a line needs more).
+char* room(std::size_t n) {
+  thread_local std::string scratch;
+  if (scratch.size() < n) scratch.resize(n);
+  return scratch.data();
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  char* const begin = room(quoted_max(s.size()));
+  Line line(begin);
+  line.json_string(s);
+  out.append(begin, static_cast<std::size_t>(line.end() - begin));
 }
 
 std::string AccessLog::format(const RequestRecord& r, std::string_view client_addr) {
@@ -138,33 +164,67 @@ std::string AccessLog::format(const RequestRecord& r, std::string_view client_ad
 }
 
 void AccessLog::format_to(std::string& out, const RequestRecord& r, std::string_view client_addr) {
-  out += "{\"time\":";
-  append_time(out, r.wall);
-  append_field(out, "request_id", r.request_id);
-  append_field(out, "tenant", r.tenant);
-  append_field(out, "client", client_addr);
-  append_field(out, "method", r.method);
-  append_field(out, "path", r.path);
-  append_field(out, "model", r.model);
-  append_field(out, "provider", r.provider);
-  append_number(out, "status", r.status);
-  append_field(out, "error", r.error == Errc::ok ? std::string_view() : describe(r.error).code);
-  out.append(",\"stream\":").append(r.stream ? "true" : "false");
-  append_number(out, "bytes_in", r.bytes_in);
-  append_number(out, "bytes_out", r.bytes_out);
-  append_number(out, "prompt_tokens", r.prompt_tokens);
-  append_number(out, "completion_tokens", r.completion_tokens);
-  append_number(out, "cached_tokens", r.cached_tokens);
-  append_name(out, "cost_usd");
-  append_fixed(out, r.cost_usd, 8, 1e8);
-  append_field(out, "cache", to_string(r.cache));
-  append_ms(out, "queue_ms", r.queue_s);
-  append_ms(out, "upstream_ms", r.upstream_s);
-  append_ms(out, "total_ms", r.total_s);
-  append_ms(out, "overhead_ms", r.overhead_s());
-  append_number(out, "attempts", r.attempts);
-  out.append(",\"retry_reasons\":[").append(r.retry_reasons).append("]");  // statuses and conditions only
-  out += '}';
+  const auto error = r.error == Errc::ok ? std::string_view() : describe(r.error).code;
+  const auto cache = to_string(r.cache);
+  const std::size_t strings = r.request_id.size() + r.tenant.size() + client_addr.size() + r.method.size() +
+                              r.path.size() + r.model.size() + r.provider.size() + error.size() + cache.size();
+  // Names and punctuation (under 320 bytes), the time (26), 7 whole numbers, 5 fixed-point ones,
+  // 9 strings escaped (each quoted, or null), the retry reasons as they are.
+  const std::size_t most =
+      320 + 32 + 7 * 20 + 5 * Line::kMaxFixed + 9 * 4 + 6 * strings + r.retry_reasons.size();
+  char* const begin = room(most);
+  Line l(begin);
+  l.lit("{\"time\":");
+  l.time(r.wall);
+  l.lit(",\"request_id\":");
+  l.string_or_null(r.request_id);
+  l.lit(",\"tenant\":");
+  l.string_or_null(r.tenant);
+  l.lit(",\"client\":");
+  l.string_or_null(client_addr);
+  l.lit(",\"method\":");
+  l.string_or_null(r.method);
+  l.lit(",\"path\":");
+  l.string_or_null(r.path);
+  l.lit(",\"model\":");
+  l.string_or_null(r.model);
+  l.lit(",\"provider\":");
+  l.string_or_null(r.provider);
+  l.lit(",\"status\":");
+  l.digits(r.status);
+  l.lit(",\"error\":");
+  l.string_or_null(error);
+  if (r.stream) l.lit(",\"stream\":true");
+  else l.lit(",\"stream\":false");
+  l.lit(",\"bytes_in\":");
+  l.digits(r.bytes_in);
+  l.lit(",\"bytes_out\":");
+  l.digits(r.bytes_out);
+  l.lit(",\"prompt_tokens\":");
+  l.digits(r.prompt_tokens);
+  l.lit(",\"completion_tokens\":");
+  l.digits(r.completion_tokens);
+  l.lit(",\"cached_tokens\":");
+  l.digits(r.cached_tokens);
+  l.lit(",\"cost_usd\":");
+  l.fixed(r.cost_usd, 8, 1e8);
+  l.lit(",\"cache\":");
+  l.string_or_null(cache);
+  l.lit(",\"queue_ms\":");
+  l.fixed(r.queue_s * 1000.0, 3, 1e3);
+  l.lit(",\"upstream_ms\":");
+  l.fixed(r.upstream_s * 1000.0, 3, 1e3);
+  l.lit(",\"total_ms\":");
+  l.fixed(r.total_s * 1000.0, 3, 1e3);
+  l.lit(",\"overhead_ms\":");
+  l.fixed(r.overhead_s() * 1000.0, 3, 1e3);
+  l.lit(",\"attempts\":");
+  l.digits(r.attempts);
+  l.lit(",\"retry_reasons\":[");
+  l.raw(r.retry_reasons);  // statuses and conditions only
+  l.lit("]}");
+  if (l.end() > begin + most) std::abort();  // `most` bounds every piece: cannot happen
+  out.append(begin, static_cast<std::size_t>(l.end() - begin));
 }
 
 AccessLog::Pool AccessLog::make_pool() { return std::make_shared<LogWriter>(); }

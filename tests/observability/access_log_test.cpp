@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -97,6 +98,40 @@ TEST(AccessLog, WhateverAClientSendsStaysValidJson) {
   const auto j = nlohmann::json::parse(line);
   EXPECT_EQ(j["path"], "/v1/x?\"");
   EXPECT_EQ(j["model"].get<std::string>().substr(0, 6), "a\"b\\c\n");
+}
+
+// The line is written into room sized from the record: the largest values of every field still
+// make one valid JSON object with every value intact.
+TEST(AccessLog, TheLargestValuesStillMakeOneValidLine) {
+  RequestRecord r;
+  const std::string escapes(3000, '\x01');  // each byte written as six
+  r.request_id = escapes;
+  r.method = escapes;
+  r.tenant = escapes;
+  r.provider = escapes;
+  r.path = escapes;
+  r.model = escapes;
+  r.status = 599;
+  r.error = Errc::insufficient_quota;
+  r.bytes_in = r.bytes_out = r.prompt_tokens = r.completion_tokens = r.cached_tokens = UINT64_MAX;
+  r.attempts = UINT32_MAX;
+  r.cost_usd = -1.7976931348623157e308;
+  r.queue_s = r.upstream_s = 1e300;
+  r.total_s = std::numeric_limits<double>::quiet_NaN();
+  r.retry_reasons = "\"502\",\"connect_error\"";
+  std::string out = "prefix";
+  AccessLog::format_to(out, r, escapes);
+  ASSERT_TRUE(out.starts_with("prefix{"));
+  const auto j = nlohmann::json::parse(out.substr(6));
+  EXPECT_EQ(j["request_id"].get<std::string>(), escapes);
+  EXPECT_EQ(j["client"].get<std::string>(), escapes);
+  EXPECT_EQ(j["bytes_out"].get<std::uint64_t>(), UINT64_MAX);
+  EXPECT_EQ(j["attempts"].get<std::uint64_t>(), UINT32_MAX);
+  EXPECT_DOUBLE_EQ(j["cost_usd"].get<double>(), -1.7976931348623157e308);
+  EXPECT_DOUBLE_EQ(j["queue_ms"].get<double>(), 1e303);
+  EXPECT_EQ(j["total_ms"].get<double>(), 0.0);  // not a number: written as 0
+  EXPECT_EQ(j["retry_reasons"], nlohmann::json::parse(R"(["502","connect_error"])"));
+  EXPECT_EQ(j["error"], std::string(describe(Errc::insufficient_quota).code));
 }
 
 // The escaping, byte by byte, as append_json_string must write it.
