@@ -44,8 +44,8 @@ class ClientWriter final : public ResponseSink {
   awaitable<error_code> send(const http::response<http::string_body>& res, bool head_only, Duration write_timeout);
 
  private:
-  // What one write sends: the first `n` of `parts`, or over TLS those parts copied into one buffer
-  // (one record, not one per part).
+  // What one write sends: `parts` as they are, or over TLS the parts copied into one buffer (one
+  // record, not one per part).
   std::span<const asio::const_buffer> gathered(std::span<asio::const_buffer> parts);
 
   // Whether a field of the provider's head is replaced by one corral sets.
