@@ -70,9 +70,33 @@ class Line {
   }
   void time(std::chrono::system_clock::time_point t);
 
+  // ,"name": and the value (a string or null, a whole number, milliseconds from seconds).
+  template <std::size_t N>
+  void string_field(const char (&name)[N], std::string_view v) {
+    this->name(name);
+    string_or_null(v);
+  }
+  template <std::size_t N>
+  void number_field(const char (&name)[N], std::uint64_t v) {
+    this->name(name);
+    digits(v);
+  }
+  template <std::size_t N>
+  void ms_field(const char (&name)[N], double seconds) {
+    this->name(name);
+    fixed(seconds * 1000.0, 3, 1e3);
+  }
+
   static constexpr std::size_t kMaxFixed = 330;  // a double's whole digits, sign, point, decimals
 
  private:
+  template <std::size_t N>
+  void name(const char (&name)[N]) {
+    lit(",\"");
+    lit(name);
+    lit("\":");
+  }
+
   char* p_;
 };
 
@@ -176,50 +200,30 @@ void AccessLog::format_to(std::string& out, const RequestRecord& r, std::string_
   Line l(begin);
   l.lit("{\"time\":");
   l.time(r.wall);
-  l.lit(",\"request_id\":");
-  l.string_or_null(r.request_id);
-  l.lit(",\"tenant\":");
-  l.string_or_null(r.tenant);
-  l.lit(",\"client\":");
-  l.string_or_null(client_addr);
-  l.lit(",\"method\":");
-  l.string_or_null(r.method);
-  l.lit(",\"path\":");
-  l.string_or_null(r.path);
-  l.lit(",\"model\":");
-  l.string_or_null(r.model);
-  l.lit(",\"provider\":");
-  l.string_or_null(r.provider);
-  l.lit(",\"status\":");
-  l.digits(r.status);
-  l.lit(",\"error\":");
-  l.string_or_null(error);
+  l.string_field("request_id", r.request_id);
+  l.string_field("tenant", r.tenant);
+  l.string_field("client", client_addr);
+  l.string_field("method", r.method);
+  l.string_field("path", r.path);
+  l.string_field("model", r.model);
+  l.string_field("provider", r.provider);
+  l.number_field("status", r.status);
+  l.string_field("error", error);
   if (r.stream) l.lit(",\"stream\":true");
   else l.lit(",\"stream\":false");
-  l.lit(",\"bytes_in\":");
-  l.digits(r.bytes_in);
-  l.lit(",\"bytes_out\":");
-  l.digits(r.bytes_out);
-  l.lit(",\"prompt_tokens\":");
-  l.digits(r.prompt_tokens);
-  l.lit(",\"completion_tokens\":");
-  l.digits(r.completion_tokens);
-  l.lit(",\"cached_tokens\":");
-  l.digits(r.cached_tokens);
+  l.number_field("bytes_in", r.bytes_in);
+  l.number_field("bytes_out", r.bytes_out);
+  l.number_field("prompt_tokens", r.prompt_tokens);
+  l.number_field("completion_tokens", r.completion_tokens);
+  l.number_field("cached_tokens", r.cached_tokens);
   l.lit(",\"cost_usd\":");
   l.fixed(r.cost_usd, 8, 1e8);
-  l.lit(",\"cache\":");
-  l.string_or_null(cache);
-  l.lit(",\"queue_ms\":");
-  l.fixed(r.queue_s * 1000.0, 3, 1e3);
-  l.lit(",\"upstream_ms\":");
-  l.fixed(r.upstream_s * 1000.0, 3, 1e3);
-  l.lit(",\"total_ms\":");
-  l.fixed(r.total_s * 1000.0, 3, 1e3);
-  l.lit(",\"overhead_ms\":");
-  l.fixed(r.overhead_s() * 1000.0, 3, 1e3);
-  l.lit(",\"attempts\":");
-  l.digits(r.attempts);
+  l.string_field("cache", cache);
+  l.ms_field("queue_ms", r.queue_s);
+  l.ms_field("upstream_ms", r.upstream_s);
+  l.ms_field("total_ms", r.total_s);
+  l.ms_field("overhead_ms", r.overhead_s());
+  l.number_field("attempts", r.attempts);
   l.lit(",\"retry_reasons\":[");
   l.raw(r.retry_reasons);  // statuses and conditions only
   l.lit("]}");

@@ -1,6 +1,5 @@
 #include "upstream/upstream_request.hpp"
 
-#include <algorithm>
 #include <array>
 #include <string>
 
