@@ -38,6 +38,7 @@ ClientSession::ClientSession(Worker& worker, proxy::Chain& chain, AnyStream stre
       chain_(chain),
       stream_(std::move(stream)),
       peer_(std::move(peer)),
+      peer_text_(peer_.address().to_string()),
       deadline_(stream_.get_executor()),
       writer_(stream_, deadline_, worker_.draining),
       watch_(stream_, worker_.watches) {
@@ -283,7 +284,7 @@ void ClientSession::finish_record(const Snapshot& snap) {
   rec_.request_id = request_id_;
   rec_.total_s = seconds_between(rec_.start, std::chrono::steady_clock::now());
   worker_.stats.record(rec_);
-  if (snap.access_log) snap.access_log->write(worker_.log, rec_, peer_.address().to_string());
+  if (snap.access_log) snap.access_log->write(worker_.log, rec_, peer_text_);
 }
 
 // Closes after an error answered before the request was read to its end: stop sending, then

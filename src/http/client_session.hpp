@@ -55,6 +55,7 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   proxy::Chain& chain_;
   AnyStream stream_;
   tcp::endpoint peer_;
+  std::string peer_text_;  // the peer's address as the access log writes it (formatted once)
   beast::flat_buffer buffer_;
   Watchdog deadline_;
   ClientWriter writer_;
