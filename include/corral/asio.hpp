@@ -12,6 +12,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <string_view>
+
+#include "corral/http_head.hpp"
 
 namespace corral {
 
@@ -28,12 +31,23 @@ using awaitable = boost::asio::awaitable<T>;
 // errors on the data path are values.
 inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
-// The value of the first `name` field, "" when there is none.
-template <class Name>
-std::string_view field_value(const http::fields& f, const Name& name) {
-  auto it = f.find(name);
-  if (it == f.end()) return {};
-  return {it->value().data(), it->value().size()};
+// The value of the first field `name`, "" when there is none. The fields are walked in order
+// rather than looked up in Beast's search tree: a head holds a handful of fields, Beast keeps each
+// one's enum, and the walk compares one number per field where the tree compares names without
+// case at every step.
+inline std::string_view field_value(const http::fields& f, http::field name) {
+  for (const auto& e : f)
+    if (e.name() == name) return {e.value().data(), e.value().size()};
+  return {};
+}
+
+// The same for a name given as text (any name, known to Beast or not).
+inline std::string_view field_value(const http::fields& f, std::string_view name) {
+  for (const auto& e : f) {
+    if (http_head::iequals({e.name_string().data(), e.name_string().size()}, name))
+      return {e.value().data(), e.value().size()};
+  }
+  return {};
 }
 
 }  // namespace corral

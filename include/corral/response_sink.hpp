@@ -27,4 +27,9 @@ class ResponseSink {
   ~ResponseSink() = default;
 };
 
+// The answer's Content-Type is text/event-stream (a streamed answer, relayed event by event).
+inline bool is_event_stream(const http::fields& fields) {
+  return http_head::istarts_with(field_value(fields, http::field::content_type), "text/event-stream");
+}
+
 }  // namespace corral

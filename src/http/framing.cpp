@@ -215,9 +215,10 @@ HeadCheck check_request(const http::request_header<>& head) noexcept {
   if (out.error != Errc::ok) return out;
 
   int hosts = 0;
-  for (auto it = head.find(http::field::host); it != head.end() && it->name() == http::field::host; ++it) {
+  for (const auto& f : head) {
+    if (f.name() != http::field::host) continue;
     if (++hosts > 1) return {Errc::bad_framing, "More than one Host field."};
-    const auto v = it->value();
+    const auto v = f.value();
     if (!valid_host({v.data(), v.size()})) return {Errc::bad_framing, "Malformed Host field."};
   }
   if (hosts == 0 && version >= 11) return {Errc::bad_framing, "An HTTP/1.1 request needs a Host field."};
@@ -225,9 +226,10 @@ HeadCheck check_request(const http::request_header<>& head) noexcept {
   if (const auto e = check_body_framing(head, version); e != Errc::ok)
     return {e, "Ambiguous or unsupported message framing (Content-Length/Transfer-Encoding)."};
 
-  for (auto it = head.find(http::field::expect); it != head.end() && it->name() == http::field::expect; ++it) {
+  for (const auto& f : head) {
+    if (f.name() != http::field::expect) continue;
     if (version < 11) break;  // RFC 9110 §10.1.1: ignored in HTTP/1.0
-    const auto v = trim_ows({it->value().data(), it->value().size()});
+    const auto v = trim_ows({f.value().data(), f.value().size()});
     if (!beast::iequals(v, "100-continue"))
       return {Errc::expectation_failed, "Only the 100-continue expectation is supported."};
     out.expect_continue = true;

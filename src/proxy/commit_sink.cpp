@@ -24,8 +24,7 @@ void CommitSink::start(unsigned status, std::string_view reason, const http::fie
   status_ = status;
   mode_ = Mode::pass;
   if (hold_) {
-    const auto type = fields.find(http::field::content_type);
-    const bool sse = type != fields.end() && beast::iequals(type->value().substr(0, 17), "text/event-stream");
+    const bool sse = is_event_stream(fields);
     const auto outcome = upstream::outcome_of_status(status, *policy_, std::nullopt);
     if (outcome.kind == upstream::AttemptOutcome::Kind::ok && status < 400 && sse) mode_ = Mode::hold_stream;
     else if (upstream::retryable(outcome, *policy_)) mode_ = Mode::hold_answer;

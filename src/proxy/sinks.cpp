@@ -20,8 +20,7 @@ void TranslateSink::reset(ResponseSink& next, api::Dialect from, api::Dialect to
 
 void TranslateSink::start(unsigned status, std::string_view reason, const http::fields& fields,
                           std::optional<std::uint64_t> content_length) {
-  const auto type = fields.find(http::field::content_type);
-  const bool sse = type != fields.end() && beast::iequals(type->value().substr(0, 17), "text/event-stream");
+  const bool sse = is_event_stream(fields);
   status_ = status;
   if (status == 200 && sse) {  // event by event; the length changes: none is declared
     mode_ = Mode::stream;
@@ -112,8 +111,7 @@ void CaptureSink::start(unsigned status, std::string_view reason, const http::fi
                         std::optional<std::uint64_t> content_length) {
   capturing_ = limit_ > 0 && status == 200;
   if (capturing_) {
-    const auto it = fields.find(http::field::content_type);
-    content_type_->assign(it == fields.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size()));
+    content_type_->assign(field_value(fields, http::field::content_type));
   }
   next_->start(status, reason, fields, content_length);
 }
@@ -142,8 +140,7 @@ void UsageTapSink::reset(ResponseSink& next, bool strip_usage_chunk) {
 
 void UsageTapSink::start(unsigned status, std::string_view reason, const http::fields& fields,
                          std::optional<std::uint64_t> content_length) {
-  const auto it = fields.find(http::field::content_type);
-  const bool sse = it != fields.end() && beast::iequals(it->value().substr(0, 17), "text/event-stream");
+  const bool sse = is_event_stream(fields);
   // A chunk can be taken out only of a body whose length was not declared.
   sse_ = sse;
   tap_.emplace(api::UsageTap::Options{.sse = sse, .strip_usage_chunk = strip_ && sse && !content_length});

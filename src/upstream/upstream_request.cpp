@@ -31,9 +31,9 @@ bool superseded(const ProviderConfig& p, std::size_t i) {
 }  // namespace
 
 bool named_in_connection(const http::fields& f, std::string_view name) {
-  for (auto it = f.find(http::field::connection); it != f.end() && it->name() == http::field::connection;
-       ++it) {
-    for (auto token : http::token_list(it->value()))
+  for (const auto& field : f) {
+    if (field.name() != http::field::connection) continue;
+    for (auto token : http::token_list(field.value()))
       if (iequals({token.data(), token.size()}, name)) return true;
   }
   return false;
