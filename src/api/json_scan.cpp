@@ -214,11 +214,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 }  // namespace
 
-std::size_t skip_ws(std::string_view s, std::size_t i) noexcept {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
-  return i;
-}
-
 std::string_view trim(std::string_view s) noexcept {
   const auto start = skip_ws(s, 0);
   auto end = s.size();

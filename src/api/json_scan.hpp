@@ -18,7 +18,13 @@ namespace corral::api::jscan {
 
 inline constexpr std::size_t npos = std::string_view::npos;
 
-std::size_t skip_ws(std::string_view s, std::size_t i) noexcept;
+// The first byte at or after s[i] that is not white space (inline: mostly there is none to skip).
+inline std::size_t skip_ws(std::string_view s, std::size_t i) noexcept {
+  while (i < s.size() && static_cast<unsigned char>(s[i]) <= ' ' &&
+         (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+    ++i;
+  return i;
+}
 // `s` without the white space around it.
 std::string_view trim(std::string_view s) noexcept;
 // The end of the value that starts at s[i] (no white space before it), or npos when there is no
