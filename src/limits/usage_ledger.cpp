@@ -66,7 +66,7 @@ void UsageLedger::record(const std::string& model, int day, const Usage& u, doub
   row.cached_tokens += u.cached_tokens;
   row.cache_hits += cache_hit ? 1 : 0;
   row.cost_usd += cost;
-  changed_.emplace(day, model);
+  changed_.insert(Key{day, model});  // (found first: emplace would build a node to discard)
   drop_old_days();
 }
 

@@ -32,6 +32,8 @@ class ConnectionPool {
   // Closes connections whose time is up; returns how many.
   std::size_t sweep(Clock::time_point now);
   std::size_t idle() const { return idle_; }
+  // Queues held, emptied ones included until the next sweep().
+  std::size_t queues() const { return pools_.size(); }
   // Idle connections per provider account (for corral_upstream_connections).
   std::unordered_map<const ProviderConnections*, std::size_t> idle_by_provider() const;
 

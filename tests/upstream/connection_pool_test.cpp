@@ -62,6 +62,21 @@ TEST_F(ConnectionPoolTest, IdleBoundsAndExpiry) {
   EXPECT_EQ(state->open.load(), 0u);
 }
 
+TEST_F(ConnectionPoolTest, AnEmptiedQueueWaitsForItsConnectionUntilTheSweep) {
+  const auto now = Clock::now();
+  pool.put("k", make(), now, 60s, 8);
+  auto conn = pool.take("k", now);
+  ASSERT_NE(conn, nullptr);
+  EXPECT_EQ(pool.queues(), 1u);  // kept for the connection's return
+  pool.put("k", std::move(conn), now, 60s, 8);
+  EXPECT_EQ(pool.idle(), 1u);
+  EXPECT_EQ(pool.queues(), 1u);
+  ASSERT_NE(pool.take("k", now), nullptr);
+  EXPECT_EQ(pool.sweep(now), 0u);  // nothing to close, and the empty queue goes
+  EXPECT_EQ(pool.queues(), 0u);
+  EXPECT_EQ(pool.take("k", now), nullptr);
+}
+
 TEST_F(ConnectionPoolTest, ConnectionsClosedByTheProviderAreNotHandedOut) {
   const auto now = Clock::now();
   pool.put("k", make(), now, 60s, 8);
