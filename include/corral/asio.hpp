@@ -41,7 +41,14 @@ inline std::string_view field_value(const http::fields& f, http::field name) {
   return {};
 }
 
-// The same for a name given as text (any name, known to Beast or not).
+// Whether there is a field `name` (a walk, as field_value's).
+inline bool has_field(const http::fields& f, http::field name) {
+  for (const auto& e : f)
+    if (e.name() == name) return true;
+  return false;
+}
+
+// The value of the first field `name` given as text (any name, known to Beast or not).
 inline std::string_view field_value(const http::fields& f, std::string_view name) {
   for (const auto& e : f) {
     if (http_head::iequals({e.name_string().data(), e.name_string().size()}, name))

@@ -27,9 +27,12 @@ class ResponseSink {
   ~ResponseSink() = default;
 };
 
-// The answer's Content-Type is text/event-stream (a streamed answer, relayed event by event).
+// A Content-Type of text/event-stream (a streamed answer, relayed event by event).
+inline bool is_event_stream(std::string_view content_type) {
+  return http_head::istarts_with(content_type, "text/event-stream");
+}
 inline bool is_event_stream(const http::fields& fields) {
-  return http_head::istarts_with(field_value(fields, http::field::content_type), "text/event-stream");
+  return is_event_stream(field_value(fields, http::field::content_type));
 }
 
 }  // namespace corral

@@ -73,7 +73,7 @@ awaitable<Verdict> CacheStage::answer_hit(Exchange& x, const cache::CachedAnswer
 
   // A stream is kept as the provider sent it: without the usage chunk corral asked for, unless the
   // client asked for it too.
-  const bool sse = beast::iequals(std::string_view(a.content_type).substr(0, 17), "text/event-stream");
+  const bool sse = is_event_stream(a.content_type);
   std::string stripped;
   std::string_view body = a.body;
   if (sse && x.strip_usage_chunk) {

@@ -1,6 +1,5 @@
 #include "upstream/upstream_request.hpp"
 
-#include <algorithm>
 #include <array>
 #include <string>
 
@@ -69,8 +68,7 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   h.append(provider.origin.base_path);
   h.append(api_path);
   h.append(" HTTP/1.1\r\n", 11);
-  const bool connection_lists = std::any_of(client.begin(), client.end(),  // looked up once
-                                            [](const auto& f) { return f.name() == http::field::connection; });
+  const bool connection_lists = has_field(client, http::field::connection);  // looked up once
   const bool anthropic = provider.api == ProviderApi::anthropic;
   bool client_version = false;
   std::string via;

@@ -43,7 +43,7 @@ bool named_in_connection(const http::fields& f, std::string_view name);
 // client: all but hop-by-hop and framing fields and those its Connection field names.
 template <class Relay>
 void for_each_relayed_field(const http::fields& from, Relay&& relay) {
-  const bool connection_lists = from.count(http::field::connection) > 0;
+  const bool connection_lists = has_field(from, http::field::connection);
   for (const auto& f : from) {
     const std::string_view name(f.name_string().data(), f.name_string().size());
     if (is_hop_by_hop(name) || (connection_lists && named_in_connection(from, name))) continue;

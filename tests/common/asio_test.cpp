@@ -24,6 +24,8 @@ TEST(FieldValue, KnownNamesByEnumOrText) {
   EXPECT_EQ(field_value(f, "AUTHORIZATION"), "Bearer k");
   EXPECT_EQ(field_value(f, "content-type"), "application/json");
   EXPECT_EQ(field_value(f, http::field::host), "");
+  EXPECT_TRUE(has_field(f, http::field::authorization));
+  EXPECT_FALSE(has_field(f, http::field::connection));
 }
 
 TEST(FieldValue, UnknownNamesWithoutCaseAndTheFirstOfRepeatedOnes) {
@@ -46,6 +48,8 @@ TEST(IsEventStream, TheMediaTypeWithoutCaseAndWithParameters) {
   EXPECT_FALSE(is_event_stream(f));
   f.set(http::field::content_type, "text/event");
   EXPECT_FALSE(is_event_stream(f));
+  EXPECT_TRUE(is_event_stream(std::string_view("TEXT/event-stream")));
+  EXPECT_FALSE(is_event_stream(std::string_view("")));
 }
 
 }  // namespace
