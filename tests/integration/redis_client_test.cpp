@@ -58,6 +58,40 @@ TEST(RedisClient, CommandsArePipelinedInOrder) {
   EXPECT_EQ(c->connects(), 1u);  // all on one connection
 }
 
+TEST(RedisClient, RepliesLongerThanOneReadArriveWhole) {
+  RedisServer server;
+  Loop l;
+  auto c = client(l, server.url());
+  ASSERT_TRUE(l.until([&] { return c->connected(); }));
+  std::string big(200 * 1024, 'x');  // many reads of the adapter's 16 KiB
+  for (std::size_t i = 0; i < big.size(); i += 997) big[i] = static_cast<char>('a' + i % 26);
+  ASSERT_TRUE(l.run(cmd(c, {"SET", "big", big})).ok());
+  EXPECT_EQ(l.run(cmd(c, {"GET", "big"})).reply.str, big);
+  // Many replies at once, split across reads at arbitrary places, each to its own command.
+  std::vector<std::string> got(50);
+  int done = 0;
+  for (int i = 0; i < 50; ++i)
+    asio::co_spawn(l.io, cmd(c, {"GETRANGE", "big", std::to_string(i * 1000), std::to_string(i * 1000 + 5999)}),
+                   [&, i](std::exception_ptr, redis::Result r) {
+                     got[static_cast<std::size_t>(i)] = r.reply.str;
+                     ++done;
+                   });
+  ASSERT_TRUE(l.until([&] { return done == 50; }));
+  for (std::size_t i = 0; i < 50; ++i) EXPECT_EQ(got[i], big.substr(i * 1000, 6000)) << i;
+}
+
+TEST(RedisClient, AConnectionClosedByTheServerIsSeenAndReplaced) {
+  RedisServer server;
+  Loop l;
+  auto c = client(l, server.url());
+  ASSERT_TRUE(l.until([&] { return c->connected(); }));
+  ASSERT_TRUE(l.run(cmd(c, {"CLIENT", "SETNAME", "victim"})).ok());
+  server.cmd({"CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal"});  // every client but the one asking
+  ASSERT_TRUE(l.until([&] { return c->connects() >= 2u && c->connected(); }, 10s));
+  auto r = l.run(cmd(c, {"PING"}));
+  EXPECT_TRUE(r.ok()) << redis::to_string(r.status);
+}
+
 TEST(RedisClient, AStalledServerTimesOutThenTheBreakerOpensAndRecovers) {
   RedisServer server;
   Loop l;
