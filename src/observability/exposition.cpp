@@ -1,6 +1,9 @@
 #include "observability/exposition.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -31,32 +34,59 @@ void labels(std::string& out, const Labels& ls, std::string_view extra_name = {}
   out += '}';
 }
 
-template <class Number>  // std::uint64_t or double
+// " <value>\n": integers by to_chars, doubles in their shortest form by fmt.
+template <class Number>
+void value(std::string& out, Number v) {
+  if constexpr (std::is_floating_point_v<Number>) {
+    fmt::format_to(std::back_inserter(out), " {}\n", v);
+  } else {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+    out += ' ';
+    out.append(digits, end);
+    out += '\n';
+  }
+}
+
+template <class Number>  // an integer or a double
 void sample(std::string& out, std::string_view name, const Labels& ls, Number v) {
   out.append(name);
   labels(out, ls);
-  fmt::format_to(std::back_inserter(out), " {}\n", v);
+  value(out, v);
 }
 
+// The bucket bounds as written in `le`, formatted once.
+const std::array<std::string, kBucketBounds.size()>& bound_texts() {
+  static const auto texts = [] {
+    std::array<std::string, kBucketBounds.size()> t;
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = fmt::format("{}", kBucketBounds[i]);
+    return t;
+  }();
+  return texts;
+}
+
+// A scrape with many tenants is mostly bucket lines: each is the series' prefix (name and labels,
+// built once per histogram), its bound and its count.
 void histogram(std::string& out, std::string_view name, const Labels& ls, const Histogram& h) {
+  std::string prefix(name);
+  prefix.append("_bucket");
+  labels(prefix, ls, "le", "@");
+  prefix.resize(prefix.size() - 3);  // up to `le="`: the bound and `"}` follow
+  const auto& bounds = bound_texts();
   std::uint64_t cumulative = 0;
-  char bound[32];
   for (std::size_t i = 0; i < kBucketBounds.size(); ++i) {
     cumulative += h.counts[i];
-    auto end = fmt::format_to(bound, "{}", kBucketBounds[i]);
-    out.append(name).append("_bucket");
-    labels(out, ls, "le", std::string_view(bound, static_cast<std::size_t>(end - bound)));
-    fmt::format_to(std::back_inserter(out), " {}\n", cumulative);
+    out.append(prefix).append(bounds[i]).append("\"}");
+    value(out, cumulative);
   }
-  out.append(name).append("_bucket");
-  labels(out, ls, "le", "+Inf");
-  fmt::format_to(std::back_inserter(out), " {}\n", h.count);
+  out.append(prefix).append("+Inf\"}");
+  value(out, h.count);
   out.append(name).append("_sum");
   labels(out, ls);
-  fmt::format_to(std::back_inserter(out), " {}\n", h.sum);
+  value(out, h.sum);
   out.append(name).append("_count");
   labels(out, ls);
-  fmt::format_to(std::back_inserter(out), " {}\n", h.count);
+  value(out, h.count);
 }
 
 // Tenants in name order, so a scrape reads the same way each time.

@@ -62,6 +62,10 @@ TEST(Exposition, EveryContractMetricWithLabels) {
   EXPECT_EQ(m.at(R"(corral_upstream_duration_seconds_count{provider="openai"})"), "1");
   EXPECT_EQ(m.at(R"(corral_queue_wait_seconds_count{provider="openai"})"), "1");
   EXPECT_EQ(m.at(R"(corral_overhead_seconds_count)"), "2");
+  EXPECT_EQ(m.at(R"(corral_overhead_seconds_bucket{le="+Inf"})"), "2");  // a histogram without labels
+  EXPECT_EQ(m.at(R"(corral_overhead_seconds_bucket{le="300"})"), "2");
+  EXPECT_EQ(m.at(R"(corral_request_duration_seconds_bucket{tenant="acme",le="0.0001"})"), "0");
+  EXPECT_EQ(m.at(R"(corral_request_duration_seconds_sum{tenant="acme"})"), "0.004");
   EXPECT_EQ(m.at(R"(corral_queue_depth{provider="openai"})"), "3");
   EXPECT_EQ(m.at(R"(corral_rate_limited_total{tenant="acme",kind="budget"})"), "1");
   EXPECT_EQ(m.at(R"(corral_tokens_total{tenant="acme",model="gpt",kind="prompt"})"), "14");
