@@ -53,6 +53,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     });
 
   std::shared_ptr<UpstreamConnection> conn = pool.take(call.pool_key, Clock::now());
+  if (conn) conn->unpark();
   std::optional<Parser> parser;
   for (int attempt = 0;; ++attempt) {
     if (!conn) {
@@ -152,6 +153,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
   cancelled.connection = nullptr;
   if (out.complete && parser->get().keep_alive() && conn->buffer().size() == 0) {
     ++conn->requests_served;
+    conn->park();
     pool.put(call.pool_key, std::move(conn), Clock::now(), provider.pool.idle_ttl, provider.pool.max_idle_per_pool);
   } else if (conn) {
     conn->abort();  // cut or unread: never reused

@@ -10,12 +10,15 @@
 #include "corral/config.hpp"
 #include "upstream/provider_connections.hpp"
 #include "upstream/dns_cache.hpp"
+#include "upstream/read_buffer.hpp"
 
 namespace corral::upstream {
 
 class UpstreamConnection {
  public:
-  static constexpr std::size_t kReadBufferBytes = 8 * 1024;  // held by every open and pooled connection
+  using ReadBuffer = beast::basic_flat_buffer<ReadBufferAllocator<char>>;
+  // Held while the connection is in use; given back while it waits in a pool (read_buffer.hpp).
+  static constexpr std::size_t kReadBufferBytes = ReadBufferBlocks::kBlockBytes;
 
   UpstreamConnection(AnyStream stream, std::shared_ptr<ProviderConnections> provider);
   ~UpstreamConnection();
@@ -23,7 +26,12 @@ class UpstreamConnection {
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   AnyStream& stream() { return stream_; }
-  beast::flat_buffer& buffer() { return buffer_; }
+  ReadBuffer& buffer() { return buffer_; }
+  // Into a pool: an empty read buffer goes back to the thread's blocks. Out of it: one is taken.
+  void park() {
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+  }
+  void unpark() { buffer_.reserve(kReadBufferBytes); }
   const ProviderConnections* provider() const { return provider_.get(); }
 
   // Bounds the next operations: when `d` passes, pending I/O is cancelled and timed_out() is set.
@@ -43,7 +51,7 @@ class UpstreamConnection {
 
  private:
   AnyStream stream_;
-  beast::flat_buffer buffer_;
+  ReadBuffer buffer_;
   Watchdog watchdog_;
   std::shared_ptr<ProviderConnections> provider_;
   bool aborted_ = false;
