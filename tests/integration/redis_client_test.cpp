@@ -63,7 +63,7 @@ TEST(RedisClient, RepliesLongerThanOneReadArriveWhole) {
   Loop l;
   auto c = client(l, server.url());
   ASSERT_TRUE(l.until([&] { return c->connected(); }));
-  std::string big(200 * 1024, 'x');  // many reads of the adapter's 16 KiB
+  std::string big(200 * 1024, 'x');  // many of hiredis's 16 KiB reads
   for (std::size_t i = 0; i < big.size(); i += 997) big[i] = static_cast<char>('a' + i % 26);
   ASSERT_TRUE(l.run(cmd(c, {"SET", "big", big})).ok());
   EXPECT_EQ(l.run(cmd(c, {"GET", "big"})).reply.str, big);
