@@ -14,11 +14,12 @@ bool valid_request_id(std::string_view id) noexcept {
 void generate_request_id(std::string& id) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  id.assign("req_");
+  char text[4 + 32] = {'r', 'e', 'q', '_'};
   for (int half = 0; half < 2; ++half) {
     auto v = rng();
-    for (int i = 0; i < 16; ++i, v >>= 4) id.push_back(kHex[v & 0xf]);
+    for (int i = 0; i < 16; ++i, v >>= 4) text[4 + half * 16 + i] = kHex[v & 0xf];
   }
+  id.assign(text, sizeof text);
 }
 
 }  // namespace corral

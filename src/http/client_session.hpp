@@ -16,6 +16,7 @@
 #include "observability/request_record.hpp"
 #include "proxy/chain.hpp"
 #include "proxy/exchange.hpp"
+#include "tenancy/tenant_resolver.hpp"
 #include "worker.hpp"
 
 namespace corral::http_server {
@@ -62,6 +63,7 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   DisconnectWatch watch_;
   proxy::Exchange exchange_;
   std::string request_id_;
+  tenancy::KeyDigestMemo key_memo_;  // the digest of the key this connection presented last
   api::Dialect dialect_ = api::Dialect::openai;  // of the request's route: the shape of its errors
   observability::RequestRecord rec_;
   SnapshotPtr snap_;         // the current request's snapshot

@@ -1,5 +1,7 @@
 #include "tenancy/tenant_resolver.hpp"
 
+#include <openssl/crypto.h>
+
 #include <boost/beast/core/string.hpp>
 
 namespace corral::tenancy {
@@ -39,14 +41,27 @@ boost::asio::ip::address client_address(const std::vector<Cidr>& trusted,
   return current;
 }
 
-Resolution resolve(const Config& config, const Credentials& in) {
+bool KeyDigestMemo::holds(std::string_view key) const noexcept {
+  return set_ && key.size() == key_.size() && CRYPTO_memcmp(key.data(), key_.data(), key.size()) == 0;
+}
+
+const Sha256& KeyDigestMemo::digest(std::string_view key) {
+  if (holds(key)) return digest_;
+  digest_ = sha256(key);
+  set_ = key.size() <= kMaxKey;
+  if (set_) key_.assign(key);
+  else std::string().swap(key_);
+  return digest_;
+}
+
+Resolution resolve(const Config& config, const Credentials& in, KeyDigestMemo* memo) {
   Resolution out;
   out.client = client_address(config.server.trusted_proxies, in.peer, in.x_forwarded_for);
 
   // The digest is computed whether or not a key was sent, so an unknown, malformed or missing
   // key all take the same path and time.
   const auto key = presented_key(in.authorization, in.x_api_key);
-  const auto digest = sha256(key);
+  const auto digest = memo ? memo->digest(key) : sha256(key);
   const auto owner = config.key_index.find(digest);
   const bool key_valid = !key.empty() && owner != config.key_index.end();
   const auto tenant_id = trim(in.x_tenant_id);

@@ -4,7 +4,10 @@
 // trusted_proxies. Plain logic over a Config snapshot: no I/O.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "corral/hash.hpp"
 
 #include "corral/config.hpp"
 #include "corral/error.hpp"
@@ -25,7 +28,25 @@ struct Resolution {
   Errc error = Errc::ok;
 };
 
-Resolution resolve(const Config& config, const Credentials& in);
+// The digest of the key a connection presented last, so that the requests after the first on a
+// keep-alive connection (which almost always present the same key) skip the SHA-256. The key is
+// compared in constant time: one connection may carry several clients' requests (a pooling proxy
+// in front), and the comparison must not tell one client how much of another's key it guessed.
+// Keys longer than kMaxKey are not kept (a bound on the memory a connection holds).
+class KeyDigestMemo {
+ public:
+  static constexpr std::size_t kMaxKey = 256;
+  const Sha256& digest(std::string_view key);
+  bool holds(std::string_view key) const noexcept;
+
+ private:
+  std::string key_;
+  Sha256 digest_{};
+  bool set_ = false;
+};
+
+// `memo`, when given, is the connection's: see KeyDigestMemo.
+Resolution resolve(const Config& config, const Credentials& in, KeyDigestMemo* memo = nullptr);
 
 // The client address: `peer`, or when `peer` is a trusted proxy, the right-most address of
 // X-Forwarded-For that is not itself a trusted proxy.

@@ -80,6 +80,42 @@ TEST_F(TenantResolverTest, AllowedCidrsUseTheAddressBehindTrustedProxies) {
   EXPECT_EQ(run("Bearer key-locked", {}, "198.51.100.1", "203.0.113.7").error, Errc::ip_not_allowed);
 }
 
+TEST_F(TenantResolverTest, AConnectionsMemoAnswersAsTheDigestDoes) {
+  KeyDigestMemo memo;
+  const auto with = [&](std::string_view auth) {
+    return resolve(*cfg, Credentials{auth, {}, {}, {}, ip("127.0.0.1")}, &memo);
+  };
+  for (int i = 0; i < 2; ++i) {  // the second time from the memo
+    auto r = with("Bearer key-alpha");
+    ASSERT_EQ(r.error, Errc::ok);
+    EXPECT_EQ(r.tenant->id, "alpha");
+  }
+  auto r = with("Bearer key-beta");  // another key on the same connection
+  ASSERT_EQ(r.error, Errc::ok);
+  EXPECT_EQ(r.tenant->id, "beta");
+  EXPECT_EQ(with("Bearer key-alphb").error, Errc::invalid_api_key);  // one byte off the memo's last
+  EXPECT_EQ(with("Bearer key-alph").error, Errc::invalid_api_key);   // a prefix of it
+  EXPECT_EQ(with("").error, Errc::invalid_api_key);
+  EXPECT_EQ(with("Bearer key-alpha").tenant->id, "alpha");
+}
+
+TEST(KeyDigestMemo, HoldsTheLastKeyUpToItsBound) {
+  KeyDigestMemo memo;
+  EXPECT_FALSE(memo.holds(""));
+  EXPECT_EQ(memo.digest("k1"), sha256("k1"));
+  EXPECT_TRUE(memo.holds("k1"));
+  EXPECT_FALSE(memo.holds("k2"));
+  EXPECT_FALSE(memo.holds("k10"));
+  EXPECT_EQ(memo.digest("k2"), sha256("k2"));
+  EXPECT_FALSE(memo.holds("k1"));
+  const std::string longest(KeyDigestMemo::kMaxKey, 'x'), over(KeyDigestMemo::kMaxKey + 1, 'x');
+  EXPECT_EQ(memo.digest(longest), sha256(longest));
+  EXPECT_TRUE(memo.holds(longest));
+  EXPECT_EQ(memo.digest(over), sha256(over));  // right, and not kept
+  EXPECT_FALSE(memo.holds(over));
+  EXPECT_FALSE(memo.holds(longest));
+}
+
 TEST(ClientAddress, RightMostUntrustedHopWins) {
   std::vector<Cidr> trusted = {*Cidr::parse("10.0.0.0/8")};
   EXPECT_EQ(client_address(trusted, ip("10.0.0.1"), "1.1.1.1, 2.2.2.2, 10.0.0.9"), ip("2.2.2.2"));
