@@ -3,7 +3,7 @@
 // client's bytes, against parsing the body into a document and writing it out again (what the
 // path did before; here without the walk over the document that the estimate also made). Two
 // bodies: the short chat completion bench/compare sends and a 4 KB conversation with tools.
-// Run: build-release/corral-micro-bench --benchmark_filter=RequestBody
+// Run: build-release/corral-micro-bench --benchmark_filter="RequestBody|Answer"
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/openai_request.hpp"
+#include "api/usage.hpp"
 #include "limits/token_estimate.hpp"
 
 using namespace corral;
@@ -92,3 +93,26 @@ void BM_RequestBody_Document(benchmark::State& state) {
 BENCHMARK(BM_RequestBody_Document)->Arg(0)->Arg(1);
 
 }  // namespace
+
+// What reading the usage of a whole answer costs (the usage tap, once per answer): the answer
+// corral-mock sends bench/compare (200 completion tokens, 1.4 KB).
+std::string mock_answer() {
+  std::string content;
+  while (content.size() < 990) content += "the quick brown fox jumps over a lazy dog ";
+  content.resize(989);
+  return R"({"choices":[{"finish_reason":"stop","index":0,"logprobs":null,"message":{"content":")" + content +
+         R"(","refusal":null,"role":"assistant"}}],"created":1796216155,"id":"chatcmpl-8tnwTNH90rJdyfggCAE48ntm",)"
+         R"("model":"gpt-4.1","object":"chat.completion","system_fingerprint":"fp_mock","usage":{"completion_tokens":200,)"
+         R"("completion_tokens_details":{"audio_tokens":0,"reasoning_tokens":0},"prompt_tokens":11,)"
+         R"("prompt_tokens_details":{"audio_tokens":0,"cached_tokens":0},"total_tokens":211}})";
+}
+
+void BM_Answer_Usage(benchmark::State& state) {
+  static const std::string text = mock_answer();
+  for (auto _ : state) {
+    auto u = api::usage_from_text(text);
+    benchmark::DoNotOptimize(u);
+  }
+  label(state, text);
+}
+BENCHMARK(BM_Answer_Usage);
