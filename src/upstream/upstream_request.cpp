@@ -1,6 +1,7 @@
 #include "upstream/upstream_request.hpp"
 
 #include <array>
+#include <initializer_list>
 #include <string>
 
 #include "corral/http_head.hpp"
@@ -39,22 +40,44 @@ bool named_in_connection(const http::fields& f, std::string_view name) {
   return false;
 }
 
-bool is_hop_by_hop(std::string_view n) noexcept {
-  static constexpr std::array<std::string_view, 7> kHop = {
-      "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "content-length"};
-  for (auto h : kHop)
+// Both lists are looked up by the name's first letter: a request's fields are tested one by one
+// on every request, and most of them start with a letter neither list has.
+namespace {
+
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool any_of(std::string_view n, std::initializer_list<std::string_view> names) noexcept {
+  for (auto h : names)
     if (iequals(n, h)) return true;
-  return istarts_with(n, "proxy-");
+  return false;
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view n) noexcept {
+  if (n.empty()) return false;
+  switch (lower(n[0])) {
+    case 'c': return any_of(n, {"connection", "content-length"});
+    case 'k': return iequals(n, "keep-alive");
+    case 'p': return istarts_with(n, "proxy-");
+    case 't': return any_of(n, {"te", "trailer", "transfer-encoding"});
+    case 'u': return iequals(n, "upgrade");
+    default: return false;
+  }
 }
 
 bool is_private_request_header(std::string_view n) noexcept {
-  static constexpr std::array<std::string_view, 10> kPrivate = {
-      "authorization", "x-api-key", "x-tenant-id", "cookie",           "host",
-      "expect",        "x-request-id", "accept-encoding", "forwarded", "x-forwarded-for"};
-  if (is_hop_by_hop(n) || istarts_with(n, "x-corral-")) return true;
-  for (auto h : kPrivate)
-    if (iequals(n, h)) return true;
-  return false;
+  if (n.empty()) return false;
+  switch (lower(n[0])) {
+    case 'a': return any_of(n, {"authorization", "accept-encoding"});
+    case 'c': return iequals(n, "cookie") || is_hop_by_hop(n);
+    case 'e': return iequals(n, "expect");
+    case 'f': return iequals(n, "forwarded");
+    case 'h': return iequals(n, "host");
+    case 'x':
+      return istarts_with(n, "x-corral-") || any_of(n, {"x-api-key", "x-tenant-id", "x-request-id", "x-forwarded-for"});
+    default: return is_hop_by_hop(n);
+  }
 }
 
 // The order is the client's fields, then corral's (a field corral sets replaces the client's).

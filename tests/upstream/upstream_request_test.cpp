@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+#include <vector>
+
 #include "config/sections.hpp"
 
 namespace corral::upstream {
@@ -134,6 +138,35 @@ TEST(UpstreamResponse, HopByHopHeadersAreDropped) {
   EXPECT_EQ(out.count("x-hop"), 0u);
   EXPECT_EQ(out.count("keep-alive"), 0u);
   EXPECT_EQ(out.count("content-length"), 0u);
+}
+
+TEST(UpstreamRequest, EveryHopByHopAndPrivateNameInAnyCaseAndNothingNearThem) {
+  const std::vector<std::string> hop = {"connection", "keep-alive", "te", "trailer", "transfer-encoding",
+                                        "upgrade", "content-length", "proxy-authorization", "proxy-connection"};
+  const std::vector<std::string> only_private = {"authorization", "x-api-key", "x-tenant-id", "cookie",
+                                                 "host", "expect", "x-request-id", "accept-encoding",
+                                                 "forwarded", "x-forwarded-for", "x-corral-debug"};
+  const auto upper = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (const auto& n : hop) {
+    EXPECT_TRUE(is_hop_by_hop(n)) << n;
+    EXPECT_TRUE(is_hop_by_hop(upper(n))) << n;
+    EXPECT_TRUE(is_private_request_header(n)) << n;
+    EXPECT_TRUE(is_private_request_header(upper(n))) << n;
+  }
+  for (const auto& n : only_private) {
+    EXPECT_FALSE(is_hop_by_hop(n)) << n;
+    EXPECT_TRUE(is_private_request_header(n)) << n;
+    EXPECT_TRUE(is_private_request_header(upper(n))) << n;
+  }
+  for (std::string n : {"", "t", "tea", "content-type", "content-lengths", "connections", "proxy", "hosts",
+                        "x-api-keys", "x-corral", "authorizatio", "user-agent", "openai-organization",
+                        "anthropic-version", "accept", "x-forwarded-proto", "x-forwarded-host"}) {
+    EXPECT_FALSE(is_hop_by_hop(n)) << n;
+    EXPECT_FALSE(is_private_request_header(n)) << n;
+  }
 }
 
 }  // namespace
