@@ -3,6 +3,7 @@
 // (server.tls) and upstream connections (http:// and https:// providers) alike.
 #pragma once
 
+#include <span>
 #include <variant>
 
 #include "corral/asio.hpp"
@@ -44,6 +45,25 @@ class AnyStream {
         token, buffers);
   }
 
+  // Writes what the kernel takes at once, without waiting: plain TCP only (TLS writes 0 here and
+  // leaves its records to the awaited write). Returns the bytes written; `ec` is set for a failure
+  // only, not for a full send buffer. An awaited write that completes at once still costs a turn of
+  // the scheduler (its completion is posted, and the reactor is polled before it runs); a coroutine
+  // that writes here first goes on without one, and awaits only what the kernel did not take.
+  template <class ConstBuffers>
+  std::size_t write_now(const ConstBuffers& buffers, error_code& ec) {
+    ec = {};
+    auto* plain = std::get_if<tcp::socket>(&s_);
+    if (!plain) return 0;
+    if (!plain->non_blocking()) {
+      plain->non_blocking(true, ec);
+      if (ec) return ec = {}, 0;  // then all of it awaited
+    }
+    const auto n = plain->send(buffers, 0, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+    return ec ? 0 : n;
+  }
+
   // Cancels pending operations; the connection stays open.
   void cancel() noexcept {
     error_code ignored;
@@ -58,5 +78,14 @@ class AnyStream {
  private:
   std::variant<tcp::socket, TlsStream> s_;
 };
+
+// `parts` less their first `n` bytes: the buffers still to write (the first one shortened in place).
+inline std::span<asio::const_buffer> drop_written(std::span<asio::const_buffer> parts, std::size_t n) noexcept {
+  std::size_t i = 0;
+  while (i < parts.size() && n >= parts[i].size()) n -= parts[i++].size();
+  parts = parts.subspan(i);
+  if (!parts.empty()) parts[0] += n;
+  return parts;
+}
 
 }  // namespace corral

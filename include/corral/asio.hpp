@@ -31,6 +31,24 @@ using awaitable = boost::asio::awaitable<T>;
 // errors on the data path are values.
 inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
+// What an awaited Beast read does before it reads, done here: feeds `parser` the bytes already in
+// `buffer` (consuming what it parses). True when they were enough for a step — the head, a piece
+// of the body, the end, or an error in `ec` — and false when they ran out first (then read). An
+// awaited read that finds its bytes already here still completes through the scheduler (a posted
+// completion, and a turn of the reactor before it runs); this does not.
+template <class Parser, class Buffer>
+bool parse_buffered(Parser& parser, Buffer& buffer, error_code& ec) {
+  ec = {};
+  if (buffer.size() == 0 || parser.is_done()) return false;
+  const auto used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  if (ec == http::error::need_more) {
+    ec = {};
+    return false;
+  }
+  return used > 0 || ec;
+}
+
 // The value of the first field `name`, "" when there is none. The fields are walked in order
 // rather than looked up in Beast's search tree: a head holds a handful of fields, Beast keeps each
 // one's enum, and the walk compares one number per field where the tree compares names without

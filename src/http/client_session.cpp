@@ -133,23 +133,24 @@ awaitable<std::optional<ClientSession::After>> ClientSession::read_head(
 awaitable<std::optional<ClientSession::After>> ClientSession::read_body(
     const ServerConfig& server, http::request_parser<http::string_body>& parser) {
   parser.body_limit(server.max_body_bytes);
-  deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
-  if (!parser.is_done()) {
-    auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
-    if (ec) {
-      deadline_.disarm();
-      if (deadline_.fired()) co_return co_await fail(Errc::request_timeout, After::close);
-      if (ec == http::error::body_limit) co_return co_await fail(Errc::body_too_large, After::linger);
-      if (ec == http::error::buffer_overflow)  // a chunk line or the trailer section does not end
-        co_return co_await fail(Errc::bad_framing, After::linger,
-                                "Malformed request body: chunk extensions or trailer fields too long.");
-      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset)
-        co_return After::close;
-      co_return co_await fail(Errc::bad_framing, After::linger, "Malformed request body: " + ec.message());
-    }
+  error_code ec;
+  while (!ec && parse_buffered(parser, buffer_, ec)) {}  // the bytes of the body already here
+  bool timed_out = false;
+  if (!ec && !parser.is_done()) {
+    deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
+    std::tie(ec, std::ignore) = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
+    deadline_.disarm();
+    timed_out = ec && deadline_.fired();
   }
-  deadline_.disarm();
-  co_return std::nullopt;
+  if (!ec) co_return std::nullopt;
+  if (timed_out) co_return co_await fail(Errc::request_timeout, After::close);
+  if (ec == http::error::body_limit) co_return co_await fail(Errc::body_too_large, After::linger);
+  if (ec == http::error::buffer_overflow)  // a chunk line or the trailer section does not end
+    co_return co_await fail(Errc::bad_framing, After::linger,
+                            "Malformed request body: chunk extensions or trailer fields too long.");
+  if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset)
+    co_return After::close;
+  co_return co_await fail(Errc::bad_framing, After::linger, "Malformed request body: " + ec.message());
 }
 
 awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap) {
@@ -207,6 +208,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
       http::response<http::empty_body> cont{http::status::continue_, kHttp11};
       deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
       auto [cec, cn] = co_await http::async_write(stream_, cont, use_nothrow);
+      deadline_.disarm();
       if (cec) co_return After::close;
     }
     const auto head_fields = static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));

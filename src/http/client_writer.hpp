@@ -46,7 +46,7 @@ class ClientWriter final : public ResponseSink {
  private:
   // What one write sends: `parts` as they are, or over TLS the parts copied into one buffer (one
   // record, not one per part).
-  std::span<const asio::const_buffer> gathered(std::span<asio::const_buffer> parts);
+  std::span<asio::const_buffer> gathered(std::span<asio::const_buffer> parts);
 
   // Whether a field of the provider's head is replaced by one corral sets.
   bool replaced(std::string_view name) const;

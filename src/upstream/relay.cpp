@@ -79,8 +79,13 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     out.reused_connection = conn->requests_served > 0;
     cancelled.connection = conn.get();
     conn->deadline(provider.first_byte_timeout);
-    auto [wec, wn] = co_await asio::async_write(conn->stream(), call.request.buffers(), use_nothrow);
-    error_code ec = wec;
+    auto request = call.request.buffers();
+    error_code ec;
+    const auto total = asio::buffer_size(request);
+    const auto now = conn->stream().write_now(request, ec);
+    if (!ec && now < total)
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(conn->stream(), drop_written(request, now), use_nothrow);
     parser.emplace();
     parser->header_limit(kMaxUpstreamHead);
     parser->body_limit(boost::none);  // relayed piece by piece, never held whole
@@ -123,7 +128,10 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
       body.data = piece.data();
       body.size = piece.size();
       conn->deadline(provider.stream_idle_timeout);
-      auto [rec, rn] = co_await http::async_read_some(conn->stream(), conn->buffer(), *parser, use_nothrow);
+      error_code rec;
+      if (!parse_buffered(*parser, conn->buffer(), rec))
+        std::tie(rec, std::ignore) =
+            co_await http::async_read_some(conn->stream(), conn->buffer(), *parser, use_nothrow);
       if (rec == http::error::need_buffer) rec = {};
       got = piece.size() - body.size;
       if (rec) {

@@ -1,7 +1,12 @@
-// Field lookups over Beast's field containers (corral/asio.hpp) and the event-stream test of an
-// answer's head (corral/response_sink.hpp).
+// Field lookups over Beast's field containers and parsing what is already received
+// (corral/asio.hpp), writing without waiting (corral/any_stream.hpp) and the event-stream test of
+// an answer's head (corral/response_sink.hpp).
 #include <gtest/gtest.h>
 
+#include <array>
+#include <string>
+
+#include "corral/any_stream.hpp"
 #include "corral/asio.hpp"
 #include "corral/response_sink.hpp"
 
@@ -50,6 +55,107 @@ TEST(IsEventStream, TheMediaTypeWithoutCaseAndWithParameters) {
   EXPECT_FALSE(is_event_stream(f));
   EXPECT_TRUE(is_event_stream(std::string_view("TEXT/event-stream")));
   EXPECT_FALSE(is_event_stream(std::string_view("")));
+}
+
+TEST(ParseBuffered, AWholeRequestHereIsParsedWithoutARead) {
+  beast::flat_buffer b;
+  const std::string text = "POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET";
+  asio::buffer_copy(b.prepare(text.size()), asio::buffer(text));
+  b.commit(text.size());
+  http::request_parser<http::string_body> p;
+  error_code ec;
+  int steps = 0;
+  while (!ec && parse_buffered(p, b, ec)) ++steps;
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(p.is_done());
+  EXPECT_GE(steps, 1);
+  EXPECT_EQ(p.get().body(), "hello");
+  EXPECT_EQ(beast::buffers_to_string(b.data()), "GET");  // the next request's bytes stay
+  EXPECT_FALSE(parse_buffered(p, b, ec));                 // done: nothing more taken
+  EXPECT_EQ(b.size(), 3u);
+}
+
+TEST(ParseBuffered, PartOfABodyAsksForARead) {
+  beast::flat_buffer b;
+  const std::string text = "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nhel";
+  asio::buffer_copy(b.prepare(text.size()), asio::buffer(text));
+  b.commit(text.size());
+  http::request_parser<http::string_body> p;
+  error_code ec;
+  while (!ec && parse_buffered(p, b, ec)) {}
+  EXPECT_FALSE(ec);
+  EXPECT_FALSE(p.is_done());
+  EXPECT_EQ(b.size(), 0u);
+  EXPECT_FALSE(parse_buffered(p, b, ec));  // nothing here: read
+  EXPECT_FALSE(ec);
+}
+
+TEST(ParseBuffered, AnErrorIsAStepWithTheError) {
+  beast::flat_buffer b;
+  const std::string text = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+  asio::buffer_copy(b.prepare(text.size()), asio::buffer(text));
+  b.commit(text.size());
+  http::request_parser<http::string_body> p;
+  error_code ec;
+  while (!ec && parse_buffered(p, b, ec)) {}
+  EXPECT_EQ(ec, http::error::bad_chunk);
+  http::request_parser<http::string_body> small;
+  small.body_limit(4);
+  beast::flat_buffer c;
+  const std::string big = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n0\r\n\r\n";
+  asio::buffer_copy(c.prepare(big.size()), asio::buffer(big));
+  c.commit(big.size());
+  ec = {};
+  while (!ec && parse_buffered(small, c, ec)) {}
+  EXPECT_EQ(ec, http::error::body_limit);
+}
+
+TEST(DropWritten, WhatIsLeftAfterNBytes) {
+  const std::string a = "head", b = "", c = "body";
+  std::array<asio::const_buffer, 3> parts{asio::buffer(a), asio::buffer(b), asio::buffer(c)};
+  const auto text = [](std::span<asio::const_buffer> s) {
+    std::string out;
+    for (const auto& p : s) out.append(static_cast<const char*>(p.data()), p.size());
+    return out;
+  };
+  EXPECT_EQ(text(drop_written(parts, 0)), "headbody");
+  auto copy = parts;
+  EXPECT_EQ(text(drop_written(copy, 2)), "adbody");
+  copy = parts;
+  EXPECT_EQ(text(drop_written(copy, 4)), "body");
+  copy = parts;
+  EXPECT_EQ(text(drop_written(copy, 6)), "dy");
+  copy = parts;
+  EXPECT_TRUE(drop_written(copy, 8).empty());
+}
+
+TEST(WriteNow, TakesWhatTheKernelTakesAndNeverWaits) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket server = acceptor.accept();
+  AnyStream stream(std::move(client));
+  error_code ec;
+  const std::string small = "GET / HTTP/1.1\r\n\r\n";
+  std::array<asio::const_buffer, 1> one{asio::buffer(small)};
+  EXPECT_EQ(stream.write_now(one, ec), small.size());
+  EXPECT_FALSE(ec);
+  std::string got(small.size(), '\0');
+  asio::read(server, asio::buffer(got));
+  EXPECT_EQ(got, small);
+  // Nobody reads: the send buffer fills, a write then takes part or nothing, and returns at once.
+  const std::string block(1 << 20, 'x');
+  std::array<asio::const_buffer, 1> big{asio::buffer(block)};
+  std::size_t total = 0, n = 0;
+  for (int i = 0; i < 64 && (n = stream.write_now(big, ec)) == block.size(); ++i) total += n;
+  EXPECT_FALSE(ec);
+  EXPECT_LT(n, block.size());
+  EXPECT_EQ(stream.write_now(big, ec), 0u);  // full: nothing taken, and no error
+  EXPECT_FALSE(ec);
+  server.close();
+  for (int i = 0; i < 100 && !ec; ++i) stream.write_now(one, ec);  // the peer gone: an error, not a wait
+  EXPECT_TRUE(ec);
 }
 
 }  // namespace
