@@ -57,11 +57,15 @@ TEST(IsEventStream, TheMediaTypeWithoutCaseAndWithParameters) {
   EXPECT_FALSE(is_event_stream(std::string_view("")));
 }
 
-TEST(ParseBuffered, AWholeRequestHereIsParsedWithoutARead) {
+beast::flat_buffer received(const std::string& text) {
   beast::flat_buffer b;
-  const std::string text = "POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET";
   asio::buffer_copy(b.prepare(text.size()), asio::buffer(text));
   b.commit(text.size());
+  return b;
+}
+
+TEST(ParseBuffered, AWholeRequestHereIsParsedWithoutARead) {
+  auto b = received("POST /v1/x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET");
   http::request_parser<http::string_body> p;
   error_code ec;
   int steps = 0;
@@ -76,10 +80,7 @@ TEST(ParseBuffered, AWholeRequestHereIsParsedWithoutARead) {
 }
 
 TEST(ParseBuffered, PartOfABodyAsksForARead) {
-  beast::flat_buffer b;
-  const std::string text = "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nhel";
-  asio::buffer_copy(b.prepare(text.size()), asio::buffer(text));
-  b.commit(text.size());
+  auto b = received("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nhel");
   http::request_parser<http::string_body> p;
   error_code ec;
   while (!ec && parse_buffered(p, b, ec)) {}
@@ -91,20 +92,14 @@ TEST(ParseBuffered, PartOfABodyAsksForARead) {
 }
 
 TEST(ParseBuffered, AnErrorIsAStepWithTheError) {
-  beast::flat_buffer b;
-  const std::string text = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
-  asio::buffer_copy(b.prepare(text.size()), asio::buffer(text));
-  b.commit(text.size());
+  auto b = received("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
   http::request_parser<http::string_body> p;
   error_code ec;
   while (!ec && parse_buffered(p, b, ec)) {}
   EXPECT_EQ(ec, http::error::bad_chunk);
   http::request_parser<http::string_body> small;
   small.body_limit(4);
-  beast::flat_buffer c;
-  const std::string big = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n0\r\n\r\n";
-  asio::buffer_copy(c.prepare(big.size()), asio::buffer(big));
-  c.commit(big.size());
+  auto c = received("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n0\r\n\r\n");
   ec = {};
   while (!ec && parse_buffered(small, c, ec)) {}
   EXPECT_EQ(ec, http::error::body_limit);
