@@ -59,7 +59,8 @@ Resolution resolve(const Config& config, const Credentials& in, KeyDigestMemo* m
   out.client = client_address(config.server.trusted_proxies, in.peer, in.x_forwarded_for);
 
   // The digest is computed whether or not a key was sent, so an unknown, malformed or missing
-  // key all take the same path and time.
+  // key all take the same path and time (a key equal to the one the connection presented last
+  // takes the memo's digest: the time then tells only that this key was sent before on it).
   const auto key = presented_key(in.authorization, in.x_api_key);
   const auto digest = memo ? memo->digest(key) : sha256(key);
   const auto owner = config.key_index.find(digest);

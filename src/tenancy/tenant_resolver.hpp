@@ -7,10 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "corral/hash.hpp"
-
 #include "corral/config.hpp"
 #include "corral/error.hpp"
+#include "corral/hash.hpp"
 
 namespace corral::tenancy {
 
