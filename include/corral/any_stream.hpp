@@ -45,24 +45,13 @@ class AnyStream {
         token, buffers);
   }
 
-  // Writes what the kernel takes at once, without waiting: plain TCP only (TLS writes 0 here and
-  // leaves its records to the awaited write). Returns the bytes written; `ec` is set for a failure
-  // only, not for a full send buffer. An awaited write that completes at once still costs a turn of
-  // the scheduler (its completion is posted, and the reactor is polled before it runs); a coroutine
-  // that writes here first goes on without one, and awaits only what the kernel did not take.
-  template <class ConstBuffers>
-  std::size_t write_now(const ConstBuffers& buffers, error_code& ec) {
-    ec = {};
-    auto* plain = std::get_if<tcp::socket>(&s_);
-    if (!plain) return 0;
-    if (!plain->non_blocking()) {
-      plain->non_blocking(true, ec);
-      if (ec) return ec = {}, 0;  // then all of it awaited
-    }
-    const auto n = plain->send(buffers, 0, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-    return ec ? 0 : n;
-  }
+  // Writes what the kernel takes at once, without waiting: plain TCP only (over TLS nothing is
+  // written here and its records are left to the awaited write). Returns what is left to write
+  // (`parts` less what was written; empty when all of it went); `ec` is set for a failure only,
+  // not for a full send buffer. An awaited write that completes at once still costs a turn of the
+  // scheduler (its completion is posted, and the reactor is polled before it runs); a coroutine
+  // that writes here first goes on without one, and awaits only what is left.
+  std::span<asio::const_buffer> write_now(std::span<asio::const_buffer> parts, error_code& ec);
 
   // Cancels pending operations; the connection stays open.
   void cancel() noexcept {

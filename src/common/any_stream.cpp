@@ -10,6 +10,19 @@ void AnyStream::close() noexcept {
   socket().close(ignored);
 }
 
+std::span<asio::const_buffer> AnyStream::write_now(std::span<asio::const_buffer> parts, error_code& ec) {
+  ec = {};
+  auto* plain = std::get_if<tcp::socket>(&s_);
+  if (!plain) return parts;
+  if (!plain->non_blocking()) {
+    plain->non_blocking(true, ec);
+    if (ec) return ec = {}, parts;  // then all of it awaited
+  }
+  const auto n = plain->send(parts, 0, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  return ec ? parts : drop_written(parts, n);
+}
+
 bool AnyStream::peer_closed() noexcept {
   auto& s = socket();
   if (!s.is_open()) return true;

@@ -6,7 +6,6 @@
 #include "corral/request_id.hpp"
 #include "http/framing.hpp"
 #include "http/router.hpp"
-#include "tenancy/tenant_resolver.hpp"
 
 namespace corral::http_server {
 namespace {

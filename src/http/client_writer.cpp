@@ -79,12 +79,10 @@ awaitable<error_code> ClientWriter::write(std::string_view piece, bool last) {
   }
   error_code ec;
   if (n > 0) {  // (what is awaited is awaited here, not in a helper coroutine: one frame fewer per piece)
-    auto rest = gathered(std::span(parts.data(), n));
-    const auto total = asio::buffer_size(rest);
-    const auto now = stream_.write_now(rest, ec);
-    if (!ec && now < total) {
+    const auto rest = stream_.write_now(gathered(std::span(parts.data(), n)), ec);
+    if (!ec && !rest.empty()) {
       deadline_.arm(write_timeout_, [s = &stream_] { s->cancel(); });
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, drop_written(rest, now), use_nothrow);
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, rest, use_nothrow);
       deadline_.disarm();
     }
     head_sent_ = true;
@@ -111,13 +109,12 @@ awaitable<error_code> ClientWriter::send(const http::response<http::string_body>
     http_head::field(head_, {f.name_string().data(), f.name_string().size()}, {f.value().data(), f.value().size()});
   http_head::end(head_);
   std::array<asio::const_buffer, 2> parts{asio::buffer(head_), asio::buffer(res.body())};
-  const auto rest = gathered(std::span(parts.data(), head_only || res.body().empty() ? 1 : 2));
-  const auto total = asio::buffer_size(rest);
   error_code ec;
-  const auto now = stream_.write_now(rest, ec);
-  if (ec || now == total) co_return ec;
+  const auto rest =
+      stream_.write_now(gathered(std::span(parts.data(), head_only || res.body().empty() ? 1 : 2)), ec);
+  if (ec || rest.empty()) co_return ec;
   deadline_.arm(write_timeout, [s = &stream_] { s->cancel(); });
-  std::tie(ec, std::ignore) = co_await asio::async_write(stream_, drop_written(rest, now), use_nothrow);
+  std::tie(ec, std::ignore) = co_await asio::async_write(stream_, rest, use_nothrow);
   deadline_.disarm();
   co_return ec;
 }

@@ -81,11 +81,9 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     conn->deadline(provider.first_byte_timeout);
     auto request = call.request.buffers();
     error_code ec;
-    const auto total = asio::buffer_size(request);
-    const auto now = conn->stream().write_now(request, ec);
-    if (!ec && now < total)
-      std::tie(ec, std::ignore) =
-          co_await asio::async_write(conn->stream(), drop_written(request, now), use_nothrow);
+    const auto rest = conn->stream().write_now(request, ec);
+    if (!ec && !rest.empty())
+      std::tie(ec, std::ignore) = co_await asio::async_write(conn->stream(), rest, use_nothrow);
     parser.emplace();
     parser->header_limit(kMaxUpstreamHead);
     parser->body_limit(boost::none);  // relayed piece by piece, never held whole

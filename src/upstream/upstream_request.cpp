@@ -29,6 +29,12 @@ bool superseded(const ProviderConfig& p, std::size_t i) {
   return false;
 }
 
+bool any_of(std::string_view n, std::initializer_list<std::string_view> names) noexcept {
+  for (auto h : names)
+    if (iequals(n, h)) return true;
+  return false;
+}
+
 }  // namespace
 
 bool named_in_connection(const http::fields& f, std::string_view name) {
@@ -42,21 +48,9 @@ bool named_in_connection(const http::fields& f, std::string_view name) {
 
 // Both lists are looked up by the name's first letter: a request's fields are tested one by one
 // on every request, and most of them start with a letter neither list has.
-namespace {
-
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool any_of(std::string_view n, std::initializer_list<std::string_view> names) noexcept {
-  for (auto h : names)
-    if (iequals(n, h)) return true;
-  return false;
-}
-
-}  // namespace
-
 bool is_hop_by_hop(std::string_view n) noexcept {
   if (n.empty()) return false;
-  switch (lower(n[0])) {
+  switch (http_head::ascii_lower(n[0])) {
     case 'c': return any_of(n, {"connection", "content-length"});
     case 'k': return iequals(n, "keep-alive");
     case 'p': return istarts_with(n, "proxy-");
@@ -68,7 +62,7 @@ bool is_hop_by_hop(std::string_view n) noexcept {
 
 bool is_private_request_header(std::string_view n) noexcept {
   if (n.empty()) return false;
-  switch (lower(n[0])) {
+  switch (http_head::ascii_lower(n[0])) {
     case 'a': return any_of(n, {"authorization", "accept-encoding"});
     case 'c': return iequals(n, "cookie") || is_hop_by_hop(n);
     case 'e': return iequals(n, "expect");
