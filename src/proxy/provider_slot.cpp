@@ -22,7 +22,7 @@ awaitable<SlotWait> acquire_slot(Exchange& x, const ProviderConfig& provider) {
   });
   if (x.client_gone.is_connected()) x.client_gone.clear();
   SlotWait out{granted.error, std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - asked), {}};
-  if (granted.error == Errc::ok) out.ticket = ticket;
+  if (granted.error == Errc::ok) out.ticket = std::move(ticket);
   co_return out;
 }
 

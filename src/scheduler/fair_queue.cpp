@@ -5,10 +5,6 @@
 
 namespace corral::scheduler {
 
-std::string FairQueue::key(const std::string& tenant, Priority p) {
-  return tenant + '\x1f' + static_cast<char>('0' + static_cast<int>(p));
-}
-
 void FairQueue::configure(std::uint64_t slots, QueueBounds bounds) {
   slots_ = slots;
   bounds_ = bounds;
@@ -18,13 +14,23 @@ void FairQueue::configure_rate(double requests_per_minute, double tokens_per_min
   rate_.configure(requests_per_minute, tokens_per_minute, now);
 }
 
-FairQueue::TenantQueue& FairQueue::queue_of(const Ticket& t) { return tenants_[key(t.tenant, t.priority)]; }
+TenantQueue& FairQueue::queue_of(const Ticket& t) {
+  const int cls = static_cast<int>(t.priority);
+  if (auto it = tenants_.find(QueueKeyView{t.tenant, cls}); it != tenants_.end()) return it->second;
+  auto& q = tenants_.try_emplace(QueueKey{t.tenant, cls}).first->second;
+  q.cls = cls;
+  return q;
+}
+
+const TenantQueue* FairQueue::find(std::string_view tenant, int cls) const {
+  auto it = tenants_.find(QueueKeyView{tenant, cls});
+  return it == tenants_.end() ? nullptr : &it->second;
+}
 
 std::uint64_t FairQueue::queued(const std::string& tenant) const {
   std::uint64_t n = 0;
   for (int p = 0; p < 4; ++p)
-    if (auto it = tenants_.find(key(tenant, static_cast<Priority>(p))); it != tenants_.end())
-      n += it->second.waiting.size();
+    if (const auto* q = find(tenant, p)) n += q->waiting.size();
   if (bounds_.fifo)
     n += static_cast<std::uint64_t>(std::count_if(fifo_.begin(), fifo_.end(), [&](const Ticket& t) { return t.tenant == tenant; }));
   return n;
@@ -33,7 +39,7 @@ std::uint64_t FairQueue::queued(const std::string& tenant) const {
 double FairQueue::counter(const std::string& tenant) const {
   double c = 0;
   for (int p = 0; p < 4; ++p)
-    if (auto it = tenants_.find(key(tenant, static_cast<Priority>(p))); it != tenants_.end()) c += it->second.counter;
+    if (const auto* q = find(tenant, p)) c += q->counter;
   return c;
 }
 
@@ -47,9 +53,10 @@ void FairQueue::serve(TenantQueue& q, const Ticket& t, int cls, Time now) {
   ++in_flight_;
 }
 
-FairQueue::Outcome FairQueue::submit(const Ticket& t) {
+FairQueue::Outcome FairQueue::submit(Ticket& t) {
   const int cls = static_cast<int>(t.priority);
   auto& q = queue_of(t);
+  t.queue = &q;
   if (q.waiting.empty() && !bounds_.fifo) q.counter = std::max(q.counter, classes_[cls].virtual_time);  // no banked credit
   // Waiting requests go first, unless all that holds them is headroom kept for a class like t's.
   bool others_first = queued_ > 0;
@@ -72,7 +79,7 @@ FairQueue::Outcome FairQueue::submit(const Ticket& t) {
   }
   q.waiting.push_back(t);
   if (q.waiting.size() == 1) index(q, cls);
-  where_[t.id] = key(t.tenant, t.priority);
+  where_[t.id] = &q;
   return Outcome::queued;
 }
 
@@ -144,7 +151,7 @@ std::optional<Ticket> FairQueue::next(Time now) {
   if (bounds_.fifo) {
     Ticket t = fifo_.front();
     fifo_.pop_front();
-    serve(queue_of(t), t, static_cast<int>(t.priority), now);
+    serve(t.queue ? *t.queue : queue_of(t), t, static_cast<int>(t.priority), now);
     return t;
   }
   account_dispatch(cls);
@@ -162,10 +169,14 @@ void FairQueue::complete(const Ticket& t, double actual_cost, Time now) {
   if (in_flight_ > 0) --in_flight_;
   rate_.correct(t.cost, actual_cost, now);  // a request count once taken stays taken
   if (bounds_.fifo) return;
-  auto it = tenants_.find(key(t.tenant, t.priority));
-  if (it != tenants_.end())
-    set_counter(it->second, static_cast<int>(t.priority),
-                it->second.counter + (actual_cost - t.cost) / std::max(t.weight, 1e-9));
+  // The ticket's own queue; a ticket never submitted here (none in corral) by its tenant's.
+  TenantQueue* q = t.queue;
+  if (!q) {
+    auto it = tenants_.find(QueueKeyView{t.tenant, static_cast<int>(t.priority)});
+    if (it == tenants_.end()) return;
+    q = &it->second;
+  }
+  set_counter(*q, q->cls, q->counter + (actual_cost - t.cost) / std::max(t.weight, 1e-9));
 }
 
 void FairQueue::unindex(TenantQueue& q, int cls) {
@@ -197,8 +208,8 @@ bool FairQueue::cancel(std::uint64_t id) {
   }
   auto w = where_.find(id);
   if (w == where_.end()) return false;
-  auto& q = tenants_[w->second];
-  const int cls = w->second.back() - '0';
+  auto& q = *w->second;
+  const int cls = q.cls;
   where_.erase(w);
   auto it = std::find_if(q.waiting.begin(), q.waiting.end(), [&](const Ticket& t) { return t.id == id; });
   if (it == q.waiting.end()) return false;

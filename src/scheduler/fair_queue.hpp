@@ -29,6 +29,7 @@
 #include <tuple>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +40,8 @@ namespace corral::scheduler {
 
 using Time = std::chrono::steady_clock::time_point;
 
+struct TenantQueue;
+
 struct Ticket {
   std::uint64_t id = 0;
   std::string tenant;
@@ -46,6 +49,22 @@ struct Ticket {
   double weight = 1;
   double cost = 1;  // estimated tokens
   Time enqueued{};
+  // Set by FairQueue::submit: the queue of the tenant and class in the FairQueue that took the
+  // ticket, so that completing it needs no lookup. Valid for that FairQueue's life (its queues
+  // are never removed); null until submitted.
+  TenantQueue* queue = nullptr;
+};
+
+// One tenant's requests waiting within one priority class, and its virtual token counter (the
+// FairQueue's own: callers only carry a pointer to it in their tickets).
+struct TenantQueue {
+  // The queue's place in its class's backlog: smallest counter first; on equal counters, the
+  // earliest head request (ids grow with arrival).
+  using Key = std::tuple<double, std::uint64_t, TenantQueue*>;
+  std::deque<Ticket> waiting;
+  double counter = 0;      // virtual tokens served / weight, within the class
+  int cls = 0;             // the priority class
+  std::optional<Key> key;  // set while the queue is in its class's backlog
 };
 
 struct QueueBounds {
@@ -78,8 +97,9 @@ class FairQueue {
   }
 
   // A new request (at t.enqueued): dispatched at once when a slot is free, the rate allows and
-  // nothing waits, else queued (or refused when a bound is reached).
-  Outcome submit(const Ticket& t);
+  // nothing waits, else queued (or refused when a bound is reached). Sets t.queue.
+  Outcome submit(Ticket& t);
+  Outcome submit(Ticket&& t) { return submit(t); }  // a caller with no use for the queue
   // The next request to dispatch when a slot is free and the rate allows it (it then holds the
   // slot), or nothing.
   std::optional<Ticket> next(Time now);
@@ -87,7 +107,8 @@ class FairQueue {
   // provider's rate lets the chosen one go. Nothing when it is not the rate that holds them.
   std::optional<Duration> rate_wait(Time now);
   // A dispatched request finished: its slot is free and its tenant's counter (and the provider's
-  // token bucket) is corrected from the estimate to the real cost.
+  // token bucket) is corrected from the estimate to the real cost. `t` is the ticket submit() or
+  // next() gave back (or a copy of it).
   void complete(const Ticket& t, double actual_cost, Time now);
   // A queued request leaves (client gone, waited too long). False if it was not queued.
   bool cancel(std::uint64_t id);
@@ -102,15 +123,7 @@ class FairQueue {
   double counter(const std::string& tenant) const;
 
  private:
-  // One queue per tenant and priority class (a request may lower its own class).
-  struct TenantQueue;
-  // Smallest counter first; on equal counters, the earliest head request (ids grow with arrival).
-  using Key = std::tuple<double, std::uint64_t, TenantQueue*>;
-  struct TenantQueue {
-    std::deque<Ticket> waiting;
-    double counter = 0;      // virtual tokens served / weight, within the class
-    std::optional<Key> key;  // set while the queue is in its class's backlog
-  };
+  using Key = TenantQueue::Key;
   struct ClassState {
     std::set<Key> backlogged;  // queues of this class with waiting requests
     double credit = 0;                     // min_share floor: dispatches owed to this class
@@ -118,8 +131,36 @@ class FairQueue {
     std::optional<Time> last_served;       // when the class last had a request dispatched
   };
 
-  static std::string key(const std::string& tenant, Priority p);
+  // One queue per tenant and priority class (a request may lower its own class), found by the
+  // tenant's name and the class without building a key.
+  struct QueueKey {
+    std::string tenant;
+    int cls;
+  };
+  struct QueueKeyView {
+    std::string_view tenant;
+    int cls;
+  };
+  struct QueueKeyHash {
+    using is_transparent = void;
+    std::size_t operator()(const QueueKeyView& k) const noexcept {
+      return std::hash<std::string_view>()(k.tenant) ^ (static_cast<std::size_t>(k.cls) * 0x9e3779b97f4a7c15ull);
+    }
+    std::size_t operator()(const QueueKey& k) const noexcept { return (*this)(QueueKeyView{k.tenant, k.cls}); }
+  };
+  struct QueueKeyEq {
+    using is_transparent = void;
+    static QueueKeyView view(const QueueKey& k) { return {k.tenant, k.cls}; }
+    static QueueKeyView view(const QueueKeyView& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      const auto x = view(a), y = view(b);
+      return x.cls == y.cls && x.tenant == y.tenant;
+    }
+  };
+
   TenantQueue& queue_of(const Ticket& t);
+  const TenantQueue* find(std::string_view tenant, int cls) const;
   void serve(TenantQueue& q, const Ticket& t, int cls, Time now);
   void set_counter(TenantQueue& q, int cls, double value);
   void index(TenantQueue& q, int cls);    // (re)places q in the backlog by its counter and head
@@ -129,12 +170,12 @@ class FairQueue {
   bool held_by_headroom(int cls, Time now) const;
   const Ticket& candidate() const;  // the request next() would choose (queued_ > 0)
 
-  std::unordered_map<std::uint64_t, std::string> where_;  // queued ticket id -> queue key
+  std::unordered_map<std::uint64_t, TenantQueue*> where_;  // queued ticket id -> its queue
 
   std::uint64_t slots_;
   QueueBounds bounds_;
   std::uint64_t in_flight_ = 0, queued_ = 0;
-  std::unordered_map<std::string, TenantQueue> tenants_;
+  std::unordered_map<QueueKey, TenantQueue, QueueKeyHash, QueueKeyEq> tenants_;
   ClassState classes_[4];
   std::deque<Ticket> fifo_;
   ProviderRate rate_;

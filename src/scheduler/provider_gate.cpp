@@ -75,10 +75,11 @@ void ProviderGate::on_rate_timer() {
   grant(wake);
 }
 
-awaitable<ProviderGate::Result> ProviderGate::acquire(Ticket t, Duration max_wait,
+awaitable<ProviderGate::Result> ProviderGate::acquire(Ticket& t, Duration max_wait,
                                                       const std::function<void(Cancel)>& on_queued) {
-  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  std::shared_ptr<Waiter> waiter;  // only for a request that waits: most go at once
   std::vector<std::shared_ptr<Waiter>> wake;
+  const auto ex = co_await asio::this_coro::executor;
   {
     std::lock_guard lock(mu_);
     switch (queue_.submit(t)) {
@@ -89,6 +90,7 @@ awaitable<ProviderGate::Result> ProviderGate::acquire(Ticket t, Duration max_wai
       case FairQueue::Outcome::tenant_queue_full:
         co_return Result{Errc::rate_limit_concurrency};
       case FairQueue::Outcome::queued:
+        waiter = std::make_shared<Waiter>(ex);
         waiters_[t.id] = waiter;
         break;
     }

@@ -39,7 +39,9 @@ class ProviderGate : public std::enable_shared_from_this<ProviderGate> {
   // of the queue (the client went away: acquire then answers unavailable); that function may be
   // called only on the caller's thread and only until acquire returns.
   using Cancel = std::function<void()>;
-  awaitable<Result> acquire(Ticket t, Duration max_wait, const std::function<void(Cancel)>& on_queued = {});
+  // `t` (the caller's, alive until acquire returns) learns its queue (Ticket::queue); on ok, it is
+  // the ticket to give release().
+  awaitable<Result> acquire(Ticket& t, Duration max_wait, const std::function<void(Cancel)>& on_queued = {});
   // Frees the slot of a finished request, with its real cost, and wakes the next ones.
   void release(const Ticket& t, double actual_cost);
 

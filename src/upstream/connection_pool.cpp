@@ -2,18 +2,7 @@
 
 namespace corral::upstream {
 
-std::string ConnectionPool::key(std::string_view tenant, std::string_view model,
-                                const UpstreamOrigin& o) {
-  std::string k;
-  k.reserve(tenant.size() + model.size() + o.host_header.size() + 12);
-  k.append(tenant).push_back('\x1f');
-  k.append(model).push_back('\x1f');
-  k.append(o.tls ? "https://" : "http://").append(o.host_header);
-  return k;
-}
-
-std::shared_ptr<UpstreamConnection> ConnectionPool::take(const std::string& key,
-                                                         Clock::time_point now) {
+std::shared_ptr<UpstreamConnection> ConnectionPool::take(const Key& key, Clock::time_point now) {
   auto it = pools_.find(key);
   if (it == pools_.end()) return nullptr;
   auto& q = it->second;
@@ -33,10 +22,14 @@ std::shared_ptr<UpstreamConnection> ConnectionPool::take(const std::string& key,
   return found;
 }
 
-void ConnectionPool::put(const std::string& key, std::shared_ptr<UpstreamConnection> conn,
+void ConnectionPool::put(const Key& key, std::shared_ptr<UpstreamConnection> conn,
                          Clock::time_point now, Duration ttl, std::size_t max_idle) {
   if (max_idle == 0) return;
-  auto& q = pools_[key];
+  auto it = pools_.find(key);
+  if (it == pools_.end())
+    it = pools_.try_emplace(StoredKey{std::string(key.tenant), std::string(key.model), key.tls, std::string(key.host)})
+             .first;
+  auto& q = it->second;
   while (q.size() >= max_idle) {
     q.pop_front();
     --idle_;

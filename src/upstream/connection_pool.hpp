@@ -19,13 +19,22 @@ class ConnectionPool {
   // Idle longer than this, a connection is checked for a close by the provider before reuse.
   static constexpr Duration kProbeAfter = std::chrono::seconds(1);
 
-  static std::string key(std::string_view tenant, std::string_view model, const UpstreamOrigin& o);
+  // A pool's name: tenant, model and the provider's origin (scheme and Host), as views of the
+  // configuration the request holds; looking a pool up builds nothing.
+  struct Key {
+    std::string_view tenant, model;
+    bool tls = false;
+    std::string_view host;  // UpstreamOrigin::host_header
+  };
+  static Key key(std::string_view tenant, std::string_view model, const UpstreamOrigin& o) {
+    return {tenant, model, o.tls, o.host_header};
+  }
 
   // The most recently parked live connection of `key`, or null. Expired ones and ones the
   // provider has closed meanwhile are dropped on the way.
-  std::shared_ptr<UpstreamConnection> take(const std::string& key, Clock::time_point now);
+  std::shared_ptr<UpstreamConnection> take(const Key& key, Clock::time_point now);
   // Parks a connection for reuse until now + ttl; beyond `max_idle` in this pool the oldest goes.
-  void put(const std::string& key, std::shared_ptr<UpstreamConnection> conn, Clock::time_point now,
+  void put(const Key& key, std::shared_ptr<UpstreamConnection> conn, Clock::time_point now,
            Duration ttl, std::size_t max_idle);
   // Closes the oldest idle connection to `provider` (to make room under pool.max_connections).
   bool evict_one(const ProviderConnections* provider);
@@ -42,7 +51,33 @@ class ConnectionPool {
     std::shared_ptr<UpstreamConnection> conn;
     Clock::time_point parked, expires;
   };
-  std::unordered_map<std::string, std::deque<Idle>> pools_;  // back = most recent
+  struct StoredKey {  // a Key's own copy, held by the map
+    std::string tenant, model;
+    bool tls = false;
+    std::string host;
+    Key view() const { return {tenant, model, tls, host}; }
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(const Key& k) const noexcept {
+      const std::hash<std::string_view> h;
+      std::size_t x = h(k.tenant);
+      x = x * 31 + h(k.model);
+      return (x * 31 + h(k.host)) ^ static_cast<std::size_t>(k.tls);
+    }
+    std::size_t operator()(const StoredKey& k) const noexcept { return (*this)(k.view()); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static Key view(const Key& k) { return k; }
+    static Key view(const StoredKey& k) { return k.view(); }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      const Key x = view(a), y = view(b);
+      return x.tls == y.tls && x.tenant == y.tenant && x.model == y.model && x.host == y.host;
+    }
+  };
+  std::unordered_map<StoredKey, std::deque<Idle>, KeyHash, KeyEq> pools_;  // back = most recent
   std::size_t idle_ = 0;
 };
 

@@ -24,7 +24,7 @@ struct UpstreamCall {
   const ProviderConfig* provider = nullptr;
   std::shared_ptr<ProviderConnections> connections;  // the provider account's connection counts
   ssl::context* tls = nullptr;                       // https providers
-  std::string pool_key;                              // ConnectionPool::key
+  ConnectionPool::Key pool_key;  // views of the configuration the request holds
   UpstreamRequest request;
 };
 

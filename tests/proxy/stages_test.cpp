@@ -254,7 +254,7 @@ TEST_F(Stages, AnswersNoProviderGaveAreNotCharged) {
 TEST_F(Stages, AClientGoneWhileQueuedLeavesTheQueueAtOnce) {
   start("", "    max_concurrency: 1\n");
   // The provider's only slot is taken.
-  const scheduler::Ticket holder{gate().new_id(), "someone", Priority::normal, 1, 1, std::chrono::steady_clock::now()};
+  scheduler::Ticket holder{gate().new_id(), "someone", Priority::normal, 1, 1, std::chrono::steady_clock::now()};
   ASSERT_EQ(run(gate().acquire(holder, std::chrono::seconds(1))).error, Errc::ok);
 
   std::string body = kBody;

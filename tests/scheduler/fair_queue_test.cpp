@@ -89,6 +89,37 @@ TEST(FairQueue, CorrectionWithRealUsage) {
   EXPECT_DOUBLE_EQ(q.counter("a"), 100);
 }
 
+TEST(FairQueue, ATicketKnowsItsQueueAndIsCompletedByIt) {
+  FairQueue q(2);
+  Ticket a{1, "a", Priority::normal, 2, 1000, {}};
+  Ticket a_low{2, "a", Priority::low, 1, 500, {}};
+  Ticket b{3, "a-longer-name-than-sso-holds", Priority::normal, 1, 10, {}};
+  ASSERT_EQ(q.submit(a), FairQueue::Outcome::dispatched);
+  ASSERT_EQ(q.submit(a_low), FairQueue::Outcome::dispatched);
+  ASSERT_NE(a.queue, nullptr);
+  ASSERT_NE(a_low.queue, nullptr);
+  EXPECT_NE(a.queue, a_low.queue);  // one queue per tenant and class
+  // The same tenant and class again: the same queue, found by name (long names too).
+  Ticket again{4, "a", Priority::normal, 2, 1, {}};
+  EXPECT_EQ(q.submit(again), FairQueue::Outcome::queued);
+  EXPECT_EQ(again.queue, a.queue);
+  EXPECT_EQ(q.submit(b), FairQueue::Outcome::queued);
+  EXPECT_EQ(q.queued("a-longer-name-than-sso-holds"), 1u);
+  // A copy of the ticket completes it: its own class's counter is corrected, the other's not.
+  const Ticket copy = a;
+  q.complete(copy, 200, {});  // estimated 1000, used 200, weight 2: 500 -> 100
+  q.complete(a_low, 500, {});
+  EXPECT_DOUBLE_EQ(q.counter("a"), 100 + 500);
+  // What next() hands out carries the queue it came from; cancelling goes by it too.
+  auto next = q.next({});
+  ASSERT_TRUE(next);
+  EXPECT_NE(next->queue, nullptr);
+  const auto other = next->id == again.id ? b.id : again.id;
+  EXPECT_TRUE(q.cancel(other));
+  EXPECT_EQ(q.queued(), 0u);
+  EXPECT_FALSE(q.cancel(other));
+}
+
 TEST(FairQueue, NoBankedCreditAfterIdleness) {
   Sim s(1);
   for (int i = 0; i < 500; ++i) s.add("busy", 1, 100);

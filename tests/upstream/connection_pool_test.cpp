@@ -10,6 +10,9 @@ namespace {
 using Clock = ConnectionPool::Clock;
 using namespace std::chrono_literals;
 
+// A pool of tenant `tenant` (same model and origin for all).
+ConnectionPool::Key k(std::string_view tenant) { return {tenant, "m", false, "127.0.0.1:1"}; }
+
 // Real loopback connections: the pool's liveness check looks at the socket.
 class ConnectionPoolTest : public ::testing::Test {
  protected:
@@ -40,23 +43,23 @@ TEST_F(ConnectionPoolTest, MostRecentFirstAndKeysAreSeparate) {
   auto a = make(), b = make();
   auto* pa = a.get();
   auto* pb = b.get();
-  pool.put("t1", std::move(a), now, 60s, 8);
-  pool.put("t1", std::move(b), now, 60s, 8);
-  EXPECT_EQ(pool.take("t2", now), nullptr);  // another tenant's pool is not shared
-  EXPECT_EQ(pool.take("t1", now).get(), pb);
-  EXPECT_EQ(pool.take("t1", now).get(), pa);
-  EXPECT_EQ(pool.take("t1", now), nullptr);
+  pool.put(k("t1"), std::move(a), now, 60s, 8);
+  pool.put(k("t1"), std::move(b), now, 60s, 8);
+  EXPECT_EQ(pool.take(k("t2"), now), nullptr);  // another tenant's pool is not shared
+  EXPECT_EQ(pool.take(k("t1"), now).get(), pb);
+  EXPECT_EQ(pool.take(k("t1"), now).get(), pa);
+  EXPECT_EQ(pool.take(k("t1"), now), nullptr);
   EXPECT_EQ(pool.idle(), 0u);
 }
 
 TEST_F(ConnectionPoolTest, IdleBoundsAndExpiry) {
   const auto now = Clock::now();
-  for (int i = 0; i < 5; ++i) pool.put("k", make(), now, 60s, 3);
+  for (int i = 0; i < 5; ++i) pool.put(k("k"), make(), now, 60s, 3);
   EXPECT_EQ(pool.idle(), 3u);
   EXPECT_EQ(state->open.load(), 3u);  // the two beyond the bound were closed
-  EXPECT_EQ(pool.take("k", now + 61s), nullptr);  // expired
+  EXPECT_EQ(pool.take(k("k"), now + 61s), nullptr);  // expired
   EXPECT_EQ(pool.idle(), 0u);
-  pool.put("k", make(), now, 10s, 3);
+  pool.put(k("k"), make(), now, 10s, 3);
   EXPECT_EQ(pool.sweep(now + 5s), 0u);
   EXPECT_EQ(pool.sweep(now + 11s), 1u);
   EXPECT_EQ(state->open.load(), 0u);
@@ -64,47 +67,58 @@ TEST_F(ConnectionPoolTest, IdleBoundsAndExpiry) {
 
 TEST_F(ConnectionPoolTest, AnEmptiedQueueWaitsForItsConnectionUntilTheSweep) {
   const auto now = Clock::now();
-  pool.put("k", make(), now, 60s, 8);
-  auto conn = pool.take("k", now);
+  pool.put(k("k"), make(), now, 60s, 8);
+  auto conn = pool.take(k("k"), now);
   ASSERT_NE(conn, nullptr);
   EXPECT_EQ(pool.queues(), 1u);  // kept for the connection's return
-  pool.put("k", std::move(conn), now, 60s, 8);
+  pool.put(k("k"), std::move(conn), now, 60s, 8);
   EXPECT_EQ(pool.idle(), 1u);
   EXPECT_EQ(pool.queues(), 1u);
-  ASSERT_NE(pool.take("k", now), nullptr);
+  ASSERT_NE(pool.take(k("k"), now), nullptr);
   EXPECT_EQ(pool.sweep(now), 0u);  // nothing to close, and the empty queue goes
   EXPECT_EQ(pool.queues(), 0u);
-  EXPECT_EQ(pool.take("k", now), nullptr);
+  EXPECT_EQ(pool.take(k("k"), now), nullptr);
 }
 
 TEST_F(ConnectionPoolTest, ConnectionsClosedByTheProviderAreNotHandedOut) {
   const auto now = Clock::now();
-  pool.put("k", make(), now, 60s, 8);
+  pool.put(k("k"), make(), now, 60s, 8);
   peers.back().close();
   ASSERT_TRUE(readable(5s));  // the close has reached our side
   // Idle long enough to be checked, the dead connection is dropped instead of handed out.
-  EXPECT_EQ(pool.take("k", now + ConnectionPool::kProbeAfter + 1ms), nullptr);
+  EXPECT_EQ(pool.take(k("k"), now + ConnectionPool::kProbeAfter + 1ms), nullptr);
   EXPECT_EQ(pool.idle(), 0u);
 }
 
 TEST_F(ConnectionPoolTest, EvictsTheOldestIdleConnectionOfAProvider) {
   const auto now = Clock::now();
   auto other = std::make_shared<ProviderConnections>();
-  pool.put("a", make(), now, 60s, 8);
-  pool.put("b", make(), now + 1s, 60s, 8);
+  pool.put(k("a"), make(), now, 60s, 8);
+  pool.put(k("b"), make(), now + 1s, 60s, 8);
   EXPECT_FALSE(pool.evict_one(other.get()));
   EXPECT_TRUE(pool.evict_one(state.get()));
-  EXPECT_EQ(pool.take("a", now + 2s), nullptr);  // "a" was the oldest
-  EXPECT_NE(pool.take("b", now + 2s), nullptr);
+  EXPECT_EQ(pool.take(k("a"), now + 2s), nullptr);  // "a" was the oldest
+  EXPECT_NE(pool.take(k("b"), now + 2s), nullptr);
 }
 
-TEST(PoolKey, NamesTenantModelAndOrigin) {
+TEST_F(ConnectionPoolTest, APoolIsOneTenantModelAndOrigin) {
+  const auto now = Clock::now();
   UpstreamOrigin o;
   o.tls = true;
   o.host_header = "api.example.com";
-  EXPECT_NE(ConnectionPool::key("a", "m", o), ConnectionPool::key("b", "m", o));
-  EXPECT_NE(ConnectionPool::key("a", "m", o), ConnectionPool::key("a", "n", o));
-  EXPECT_EQ(ConnectionPool::key("a", "m", o), "a\x1fm\x1fhttps://api.example.com");
+  auto plain = o;
+  plain.tls = false;
+  auto other_host = o;
+  other_host.host_header = "api.example.com:8443";
+  // Names longer than a string keeps inline, built apart from the ones the pool was given.
+  const std::string tenant = "a-tenant-with-a-long-name", model = "a-model-with-a-long-name";
+  pool.put(ConnectionPool::key(tenant, model, o), make(), now, 60s, 8);
+  EXPECT_EQ(pool.take(ConnectionPool::key("a-tenant-with-a-long-nam", model, o), now), nullptr);
+  EXPECT_EQ(pool.take(ConnectionPool::key(tenant, "a-model-with-a-long-nam", o), now), nullptr);
+  EXPECT_EQ(pool.take(ConnectionPool::key(tenant, model, plain), now), nullptr);
+  EXPECT_EQ(pool.take(ConnectionPool::key(tenant, model, other_host), now), nullptr);
+  EXPECT_EQ(pool.idle(), 1u);
+  EXPECT_NE(pool.take(ConnectionPool::key(std::string(tenant), std::string(model), o), now), nullptr);
 }
 
 }  // namespace
