@@ -151,7 +151,7 @@ std::optional<Ticket> FairQueue::next(Time now) {
   if (bounds_.fifo) {
     Ticket t = fifo_.front();
     fifo_.pop_front();
-    serve(t.queue ? *t.queue : queue_of(t), t, static_cast<int>(t.priority), now);
+    serve(*t.queue, t, static_cast<int>(t.priority), now);  // set by submit()
     return t;
   }
   account_dispatch(cls);
@@ -169,14 +169,9 @@ void FairQueue::complete(const Ticket& t, double actual_cost, Time now) {
   if (in_flight_ > 0) --in_flight_;
   rate_.correct(t.cost, actual_cost, now);  // a request count once taken stays taken
   if (bounds_.fifo) return;
-  // The ticket's own queue; a ticket never submitted here (none in corral) by its tenant's.
-  TenantQueue* q = t.queue;
-  if (!q) {
-    auto it = tenants_.find(QueueKeyView{t.tenant, static_cast<int>(t.priority)});
-    if (it == tenants_.end()) return;
-    q = &it->second;
-  }
-  set_counter(*q, q->cls, q->counter + (actual_cost - t.cost) / std::max(t.weight, 1e-9));
+  if (!t.queue) return;  // never submitted here
+  auto& q = *t.queue;
+  set_counter(q, q.cls, q.counter + (actual_cost - t.cost) / std::max(t.weight, 1e-9));
 }
 
 void FairQueue::unindex(TenantQueue& q, int cls) {
