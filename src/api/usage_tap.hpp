@@ -28,8 +28,9 @@ class UsageTap {
   explicit UsageTap(Options o) : o_(o) {}
 
   // The bytes to relay for `piece`: the piece itself, or (when stripping) the complete events in
-  // it minus the usage chunk. The view is valid until the next call.
-  std::string_view feed(std::string_view piece);
+  // it minus the usage chunk. The view is valid until the next call. `last`: no piece follows (a
+  // whole answer in one piece is then read where it is, not copied).
+  std::string_view feed(std::string_view piece, bool last = false);
   // The end of the answer: whatever is still held back (an incomplete last event).
   std::string_view finish();
 

@@ -74,6 +74,9 @@ awaitable<void> ClientSession::run() {
     const After next = co_await serve_one(snap);
     finish_record(*snap);
     exchange_.reset();
+    head_parser_.reset();
+    body_parser_.reset();
+    req_ = {};
     snap_.reset();
     if (next == After::linger) co_await linger();
     if (next != After::keep_alive) break;
@@ -152,6 +155,21 @@ awaitable<std::optional<ClientSession::After>> ClientSession::read_body(
   co_return co_await fail(Errc::bad_framing, After::linger, "Malformed request body: " + ec.message());
 }
 
+awaitable<bool> ClientSession::send_continue(const ServerConfig& server) {
+  http::response<http::empty_body> cont{http::status::continue_, kHttp11};
+  deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
+  auto [ec, n] = co_await http::async_write(stream_, cont, use_nothrow);
+  deadline_.disarm();
+  co_return !ec;
+}
+
+awaitable<ClientSession::After> ClientSession::not_allowed(std::string_view allow, After next) {
+  auto res = error(Errc::method_not_allowed, version_, request_id_, {}, {}, dialect_);
+  res.set(http::field::allow, allow);
+  rec_.error = Errc::method_not_allowed;
+  co_return co_await send(std::move(res), next);
+}
+
 awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap) {
   const Config& cfg = *snap->config;
   const auto& server = cfg.server;
@@ -165,7 +183,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   rec_.wall = std::chrono::system_clock::now();
 
   // 1. The head, found in the raw bytes and checked before and after Beast parses it.
-  http::request_parser<http::empty_body> head;
+  auto& head = head_parser_.emplace();
   if (auto answered = co_await read_head(server, head)) co_return *answered;
   const auto check = check_request(head.get());
   if (check.error != Errc::ok) co_return co_await fail(check.error, After::linger, check.message);
@@ -176,12 +194,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
 
   // 2. The route, then the tenant (before reading any body).
   const auto match = http_server::match(head.get().method(), check.path);
-  if (match.error == Errc::method_not_allowed) {
-    auto res = error(match.error, version_, request_id_, {}, {}, dialect_);
-    res.set(http::field::allow, match.allow);
-    rec_.error = match.error;
-    co_return co_await send(std::move(res), after_error);
-  }
+  if (match.error == Errc::method_not_allowed) co_return co_await not_allowed(match.allow, after_error);
   if (match.error != Errc::ok) co_return co_await fail(match.error, after_error);
   head_only_ = match.head;
   auto& x = exchange_;
@@ -201,17 +214,11 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
     co_return co_await fail(Errc::invalid_request, After::linger, "This route takes no body.");
 
   // 3. The body of a forwarded request, bounded in size and time.
-  Request req;
+  auto& req = req_;
   if (api::is_forwarded(match.op)) {
-    if (check.expect_continue) {
-      http::response<http::empty_body> cont{http::status::continue_, kHttp11};
-      deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
-      auto [cec, cn] = co_await http::async_write(stream_, cont, use_nothrow);
-      deadline_.disarm();
-      if (cec) co_return After::close;
-    }
+    if (check.expect_continue && !co_await send_continue(server)) co_return After::close;
     const auto head_fields = static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
-    http::request_parser<http::string_body> parser{std::move(head)};
+    auto& parser = body_parser_.emplace(std::move(head));
     if (auto answered = co_await read_body(server, parser)) co_return *answered;
     req = parser.release();
     drop_trailer_fields(req.base(), head_fields);

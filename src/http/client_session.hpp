@@ -40,6 +40,10 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   // The head: scanned in the raw bytes, parsed, checked; nullopt when it was answered (an error).
   awaitable<std::optional<After>> read_head(const ServerConfig& server, http::request_parser<http::empty_body>& head);
   awaitable<std::optional<After>> read_body(const ServerConfig& server, http::request_parser<http::string_body>& parser);
+  // "100 Continue" before the body, for a request that expects it; false when it could not be sent.
+  awaitable<bool> send_continue(const ServerConfig& server);
+  // 405 with the route's Allow.
+  awaitable<After> not_allowed(std::string_view allow, After next);
   // Runs the chain for the request in `x` and answers what it leaves to the session.
   awaitable<After> run_chain(proxy::Exchange& x);
 
@@ -66,6 +70,12 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   tenancy::KeyDigestMemo key_memo_;  // the digest of the key this connection presented last
   api::Dialect dialect_ = api::Dialect::openai;  // of the request's route: the shape of its errors
   observability::RequestRecord rec_;
+  // The current request's parsers and message: members rather than locals of serve_one so that its
+  // coroutine frame stays within what Asio recycles per thread (about 1 KiB; a larger frame goes
+  // to the heap and back at every request). Emptied after each request.
+  std::optional<http::request_parser<http::empty_body>> head_parser_;
+  std::optional<http::request_parser<http::string_body>> body_parser_;
+  Request req_;
   SnapshotPtr snap_;         // the current request's snapshot
   unsigned version_ = kHttp11;  // the current request's (answer) version
   bool keep_alive_ = true;   // the current request allows keep-alive

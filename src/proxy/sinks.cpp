@@ -148,7 +148,7 @@ void UsageTapSink::start(unsigned status, std::string_view reason, const http::f
 }
 
 awaitable<error_code> UsageTapSink::write(std::string_view piece, bool last) {
-  std::string_view send = tap_->feed(piece);
+  std::string_view send = tap_->feed(piece, last);
   if (last) {
     const auto rest = tap_->finish();
     if (!rest.empty()) {

@@ -1,8 +1,10 @@
 #include "upstream/relay.hpp"
 
 #include <array>
+#include <new>
 #include <optional>
 
+#include "upstream/read_buffer.hpp"
 #include "upstream/upstream_connection.hpp"
 
 namespace corral::upstream {
@@ -10,9 +12,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Parser = http::response_parser<http::buffer_body>;
-// The most of an answer's body relayed per read (as nginx's proxy buffers: a few pages); it
-// lives in the relay's frame, once per open stream.
-constexpr std::size_t kPieceBytes = 8 * 1024;
+// The parser of the answer and the piece its body is relayed through, the most relayed per read
+// (as nginx's proxy buffers: a few pages), together in one block of the thread's read-buffer
+// stack, held while the answer is relayed (once per open stream). Not in the relay's frame: Asio
+// recycles coroutine frames of up to about 1 KiB per thread, and a frame holding them went to the
+// heap, and back, at every request.
+struct Scratch {
+  std::optional<Parser> parser;
+  std::array<char, ReadBufferBlocks::kBlockBytes - sizeof(std::optional<Parser>)> piece;  // not zeroed
+};
+static_assert(sizeof(Scratch) <= ReadBufferBlocks::kBlockBytes);
+
+class ScratchBlock {
+ public:
+  ScratchBlock() : s_(new (ReadBufferBlocks::take(ReadBufferBlocks::kBlockBytes)) Scratch) {}
+  ~ScratchBlock() {
+    s_->~Scratch();
+    ReadBufferBlocks::give(reinterpret_cast<char*>(s_), ReadBufferBlocks::kBlockBytes);
+  }
+  ScratchBlock(const ScratchBlock&) = delete;
+  ScratchBlock& operator=(const ScratchBlock&) = delete;
+  Scratch& operator*() const noexcept { return *s_; }
+
+ private:
+  Scratch* s_;
+};
 constexpr std::size_t kMaxUpstreamHead = 64 * 1024;
 
 bool retryable_on_reused(const error_code& ec) {
@@ -54,7 +78,8 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
 
   std::shared_ptr<UpstreamConnection> conn = pool.take(call.pool_key, Clock::now());
   if (conn) conn->unpark();
-  std::optional<Parser> parser;
+  const ScratchBlock scratch;
+  auto& parser = (*scratch).parser;
   for (int attempt = 0;; ++attempt) {
     if (!conn) {
       if (!reserve_connection(pool, provider, *call.connections)) {
@@ -118,7 +143,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
              length ? std::optional<std::uint64_t>(*length) : std::nullopt);
   bool sink_ok = true, upstream_ok = true;
   error_code sink_error;
-  std::array<char, kPieceBytes> piece;  // (not zeroed: only what a read filled is sent)
+  auto& piece = (*scratch).piece;
   do {
     std::size_t got = 0;
     if (!parser->is_done()) {

@@ -61,6 +61,37 @@ TEST(UsageTap, WholeJsonAnswerPassesThroughAndIsRead) {
   EXPECT_EQ(tap.relayed_bytes(), body.size());
 }
 
+TEST(UsageTap, WholeJsonAnswerInOneLastPieceIsReadWhereItIs) {
+  const std::string body = R"({"id":"x","usage":{"prompt_tokens":3,"completion_tokens":4}})";
+  UsageTap tap({});
+  std::string out(tap.feed(body, true));
+  out += tap.finish();
+  EXPECT_EQ(out, body);
+  ASSERT_TRUE(tap.usage());
+  EXPECT_EQ(tap.usage()->prompt_tokens, 3u);
+  EXPECT_EQ(tap.usage()->completion_tokens, 4u);
+  EXPECT_EQ(tap.relayed_bytes(), body.size());
+
+  // The last of several pieces: the pieces before it are joined with it, as without `last`.
+  UsageTap pieces({});
+  out = pieces.feed(std::string_view(body).substr(0, 20));
+  out += pieces.feed(std::string_view(body).substr(20), true);
+  out += pieces.finish();
+  EXPECT_EQ(out, body);
+  ASSERT_TRUE(pieces.usage());
+  EXPECT_EQ(pieces.usage()->completion_tokens, 4u);
+
+  // One last piece above the bound is relayed and not read; nor is one that is not JSON.
+  UsageTap big({.max_body_bytes = 16});
+  EXPECT_EQ(big.feed(body, true).size(), body.size());
+  big.finish();
+  EXPECT_FALSE(big.usage());
+  UsageTap cut({});
+  cut.feed(std::string_view(body).substr(0, body.size() - 2), true);
+  cut.finish();
+  EXPECT_FALSE(cut.usage());
+}
+
 const std::string kStream = chunk(R"({"choices":[{"delta":{"content":"a"}}],"usage":null})") +
                             chunk(R"({"choices":[{"delta":{},"finish_reason":"stop"}],"usage":null})") +
                             chunk(R"({"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2}})") +

@@ -1,5 +1,6 @@
 // The usage tap: an answer relayed in pieces of any size. Without stripping the bytes go out
-// unchanged; with stripping, what goes out and the usage found do not depend on the pieces. A
+// unchanged; with stripping, what goes out and the usage found do not depend on the pieces (a whole
+// answer in one last piece is read where it is, pieces are joined first: the same usage). A
 // whole answer's usage is read with the raw scanner: it finds what reading the parsed document
 // finds (nlohmann as the oracle: fuzz/json_oracle.hpp).
 #include <string>
@@ -20,7 +21,8 @@ struct Run {
 Run run(std::string_view in, bool sse, bool strip, std::size_t piece) {
   api::UsageTap tap({.sse = sse, .strip_usage_chunk = strip, .max_body_bytes = 1 << 16, .max_event_bytes = 4096});
   Run r;
-  for (std::size_t at = 0; at < in.size(); at += piece) r.out.append(tap.feed(in.substr(at, piece)));
+  for (std::size_t at = 0; at < in.size(); at += piece)  // the last piece said so, as the sink does
+    r.out.append(tap.feed(in.substr(at, piece), at + piece >= in.size()));
   r.out.append(tap.finish());
   r.usage = tap.usage();
   return r;
