@@ -14,11 +14,18 @@ awaitable<SlotWait> acquire_slot(Exchange& x, const ProviderConfig& provider) {
                                                          field_value(*x.fields, "x-corral-priority")),
                            x.tenant->weight, static_cast<double>(x.estimate.total()), x.start};
   const auto asked = std::chrono::steady_clock::now();
-  // While it waits, a client that goes away takes the request out of the queue.
-  const auto granted = co_await gate.acquire(ticket, cfg.scheduler.max_queue_wait, [&](auto cancel) {
-    spdlog::debug("request {} queued for provider {} (tenant {})", x.request_id, provider.name, ticket.tenant);
-    if (x.client_gone.is_connected())
-      x.client_gone.assign([cancel = std::move(cancel)](asio::cancellation_type) { cancel(); });
+  // While it waits, a client that goes away takes the request out of the queue. (What the callback
+  // needs is reached through one pointer, so that the std::function holding it keeps it inline
+  // instead of allocating for every request.)
+  struct Queued {
+    Exchange& x;
+    const ProviderConfig& provider;
+    const scheduler::Ticket& ticket;
+  } const queued{x, provider, ticket};
+  const auto granted = co_await gate.acquire(ticket, cfg.scheduler.max_queue_wait, [q = &queued](auto cancel) {
+    spdlog::debug("request {} queued for provider {} (tenant {})", q->x.request_id, q->provider.name, q->ticket.tenant);
+    if (q->x.client_gone.is_connected())
+      q->x.client_gone.assign([cancel = std::move(cancel)](asio::cancellation_type) { cancel(); });
   });
   if (x.client_gone.is_connected()) x.client_gone.clear();
   SlotWait out{granted.error, std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - asked), {}};
