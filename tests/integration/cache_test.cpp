@@ -53,6 +53,13 @@ class Cache : public ::testing::TestWithParam<std::string> {
     const auto at = info.find("connected_clients:");
     return at == std::string::npos ? 0 : std::atoi(info.c_str() + at + 18);
   }
+  // The stored answers' keys matching `pattern`, once no fill is in progress: a request that filled
+  // the cache stores its answer and then frees its fill lock (`<key>:fill`) after the client has
+  // received the answer, so the keys are read when every lock is gone.
+  std::vector<std::string> stored_keys(const std::string& pattern) const {
+    EXPECT_TRUE(eventually([&] { return redis->keys("*:fill").empty(); }));
+    return redis->keys(pattern);
+  }
   std::unique_ptr<RedisServer> redis;
 };
 
@@ -81,7 +88,7 @@ TEST_P(Cache, TenantsNeverShareAnswers) {
   EXPECT_EQ(cache_header(chat(corral->port, "sk-other", kBody)), "miss");  // same body, other tenant
   EXPECT_EQ(upstream_requests(mock), 2);
   if (redis) {
-    auto keys = redis->keys("*:resp:*");
+    auto keys = stored_keys("*:resp:*");
     ASSERT_EQ(keys.size(), 2u);
     EXPECT_THAT(keys[0], ::testing::StartsWith("{corral:t:acme}:resp:gpt-4.1:"));
     EXPECT_THAT(keys[1], ::testing::StartsWith("{corral:t:other}:resp:gpt-4.1:"));
@@ -169,7 +176,7 @@ TEST_P(Cache, EntriesExpireAfterTheTenantsTtl) {
   ASSERT_EQ(cache_header(chat(corral->port, "sk-acme", kBody)), "miss");
   ASSERT_EQ(cache_header(chat(corral->port, "sk-acme", kBody, {{"cache-control", "no-store"}})), "hit");
   if (redis) {
-    auto keys = redis->keys("{corral:t:acme}:resp:*");
+    auto keys = stored_keys("{corral:t:acme}:resp:*");
     ASSERT_EQ(keys.size(), 1u);
     const auto pttl = std::stoll(redis->cmd({"PTTL", keys[0]}));
     EXPECT_GT(pttl, 0);
