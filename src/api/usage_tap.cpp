@@ -53,7 +53,6 @@ std::string_view UsageTap::feed(std::string_view piece, bool last) {
   if (!o_.sse) {
     if (last && body_.empty() && !body_overflow_) {  // the whole answer, in this piece
       if (!piece.empty() && piece.size() <= o_.max_body_bytes) usage_ = usage_from_text(piece);
-      body_overflow_ = piece.size() > o_.max_body_bytes;
       return emit(piece);
     }
     if (!body_overflow_) {

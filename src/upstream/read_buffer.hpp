@@ -3,6 +3,8 @@
 // still in the CPU's caches. With many tenants each request uses another tenant's pooled
 // connection: its own buffer would be cold at almost every request, and every idle connection
 // would hold one (8 KiB each; a thousand tenants' pools hold over a thousand connections).
+// The relay takes its scratch (the answer's parser and the piece its body is relayed through) from
+// the same stack, for as long as it relays an answer.
 #pragma once
 
 #include <array>

@@ -32,7 +32,7 @@ class ScratchBlock {
   }
   ScratchBlock(const ScratchBlock&) = delete;
   ScratchBlock& operator=(const ScratchBlock&) = delete;
-  Scratch& operator*() const noexcept { return *s_; }
+  Scratch* operator->() const noexcept { return s_; }
 
  private:
   Scratch* s_;
@@ -79,7 +79,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
   std::shared_ptr<UpstreamConnection> conn = pool.take(call.pool_key, Clock::now());
   if (conn) conn->unpark();
   const ScratchBlock scratch;
-  auto& parser = (*scratch).parser;
+  auto& parser = scratch->parser;
   for (int attempt = 0;; ++attempt) {
     if (!conn) {
       if (!reserve_connection(pool, provider, *call.connections)) {
@@ -143,7 +143,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
              length ? std::optional<std::uint64_t>(*length) : std::nullopt);
   bool sink_ok = true, upstream_ok = true;
   error_code sink_error;
-  auto& piece = (*scratch).piece;
+  auto& piece = scratch->piece;
   do {
     std::size_t got = 0;
     if (!parser->is_done()) {
