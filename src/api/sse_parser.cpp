@@ -1,5 +1,7 @@
 #include "api/sse_parser.hpp"
 
+#include "api/byte_search.hpp"
+
 namespace corral::api {
 
 void SseParser::feed(std::string_view bytes, const std::function<void(const SseEvent&)>& on_event) {
@@ -11,7 +13,7 @@ void SseParser::feed(std::string_view bytes, const std::function<void(const SseE
       continue;
     }
     last_cr_ = false;
-    const auto end = bytes.find_first_of("\r\n", i);
+    const auto end = api::bytes::line_end(bytes, i);
     if (end == std::string_view::npos) {
       if (partial_.size() + (bytes.size() - i) > max_) {
         skipping_ = true;

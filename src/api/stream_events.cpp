@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "api/byte_search.hpp"
+
 namespace corral::api {
 namespace {
 
@@ -9,7 +11,7 @@ namespace {
 // bytes up to the next delimiter), without parsing the document: inside JSON strings a quote is
 // always escaped, so `"key"` followed by a colon can only be a member name. Empty when absent.
 std::string_view raw_value(std::string_view json, std::string_view key) {
-  for (std::size_t at = 0; (at = json.find(key, at)) != std::string_view::npos; at += key.size()) {
+  for (std::size_t at = 0; (at = bytes::find(json, key, at)) != std::string_view::npos; at += key.size()) {
     if (at == 0 || json[at - 1] != '"' || at + key.size() >= json.size() || json[at + key.size()] != '"') continue;
     std::size_t i = at + key.size() + 1;
     while (i < json.size() && std::isspace(static_cast<unsigned char>(json[i]))) ++i;

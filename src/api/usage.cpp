@@ -43,20 +43,28 @@ std::uint64_t cached_in(std::string_view details) {
   return jscan::is_object(details) ? jscan::to_unsigned(last_member(details, "cached_tokens")) : 0;
 }
 
-}  // namespace
+// The top-level members of an answer or event that say where its usage is and what it is, read in
+// one pass (the last of each, as nlohmann keeps the last of repeated keys).
+struct AnswerMembers {
+  std::string_view usage, response, message, type, choices;
+  bool well_formed = false;
 
-std::optional<Usage> usage_from_text(std::string_view text) {
-  // One pass: the members of the answer, which checks them as it goes.
-  const auto answer = jscan::trim(text);
-  std::string_view u, response, message;
-  const bool well_formed = jscan::members(answer, [&](std::string_view k, std::string_view v) {
-    if (k == "usage") u = v;
-    else if (k == "response") response = v;
-    else if (k == "message") message = v;
-  });
-  if (!well_formed) return std::nullopt;
+  explicit AnswerMembers(std::string_view text) {
+    well_formed = jscan::members(jscan::trim(text), [&](std::string_view k, std::string_view v) {
+      if (k == "usage") usage = v;
+      else if (k == "response") response = v;
+      else if (k == "message") message = v;
+      else if (k == "type") type = v;
+      else if (k == "choices") choices = v;
+    });
+  }
+};
+
+std::optional<Usage> usage_of(const AnswerMembers& a) {
+  if (!a.well_formed) return std::nullopt;
+  auto u = a.usage;
   if (!jscan::is_object(u)) {
-    const auto r = jscan::is_object(response) ? response : message;
+    const auto r = jscan::is_object(a.response) ? a.response : a.message;
     if (!jscan::is_object(r)) return std::nullopt;
     u = last_member(r, "usage");
     if (!jscan::is_object(u)) return std::nullopt;
@@ -78,6 +86,34 @@ std::optional<Usage> usage_from_text(std::string_view text) {
     out.cached_tokens = cached_in(m.prompt_details);
   }
   return out;
+}
+
+// An array with no element (white space inside allowed).
+bool empty_array(std::string_view v) { return jscan::is_array(v) && jscan::skip_ws(v, 1) + 1 == v.size(); }
+
+}  // namespace
+
+std::optional<Usage> usage_from_text(std::string_view text) { return usage_of(AnswerMembers(text)); }
+
+EventUsage event_usage(std::string_view data) {
+  const AnswerMembers a(data);
+  EventUsage e;
+  e.usage = usage_of(a);
+  if (e.usage) {
+    e.message_delta = jscan::is_string(a.type) && jscan::reads(a.type, "message_delta");
+    e.no_choices = empty_array(a.choices);
+  }
+  return e;
+}
+
+void merge_usage(std::optional<Usage>& into, const EventUsage& event) {
+  if (!event.usage) return;
+  // Anthropic's message_delta may give the output alone: the prompt stays message_start's.
+  if (into && event.message_delta && event.usage->prompt_tokens == 0) {
+    into->completion_tokens = event.usage->completion_tokens;
+    return;
+  }
+  into = event.usage;
 }
 
 std::optional<Usage> usage_from(const nlohmann::json& answer) {
@@ -108,19 +144,6 @@ std::optional<Usage> usage_from(const nlohmann::json& answer) {
     if (auto d = u.find("prompt_tokens_details"); d != u.end() && d->is_object()) out.cached_tokens = count(*d, "cached_tokens");
   }
   return out;
-}
-
-void merge_usage(std::optional<Usage>& into, const nlohmann::json& event) {
-  auto u = usage_from(event);
-  if (!u) return;
-  // Anthropic's message_delta may give the output alone: the prompt stays message_start's.
-  const auto type = event.find("type");
-  if (into && type != event.end() && type->is_string() && type->get_ref<const std::string&>() == "message_delta" &&
-      u->prompt_tokens == 0) {
-    into->completion_tokens = u->completion_tokens;
-    return;
-  }
-  into = u;
 }
 
 }  // namespace corral::api

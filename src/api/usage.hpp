@@ -24,8 +24,17 @@ std::optional<Usage> usage_from(const nlohmann::json& answer);
 // document: what the usage tap does with every whole answer. Nothing when the text is not one
 // well-formed JSON object.
 std::optional<Usage> usage_from_text(std::string_view answer);
+// A stream event's data as the usage tap reads it, in one pass of the raw scanner: the usage it
+// reports (as usage_from_text) and, when it reports one, whether it is Anthropic's message_delta
+// and whether its "choices" is an empty array (the usage-only chunk of chat completions).
+struct EventUsage {
+  std::optional<Usage> usage;
+  bool message_delta = false;
+  bool no_choices = false;
+};
+EventUsage event_usage(std::string_view data);
 // Follows a stream's usage event by event: an Anthropic message_delta that gives only the output
 // keeps the prompt message_start gave.
-void merge_usage(std::optional<Usage>& into, const nlohmann::json& event);
+void merge_usage(std::optional<Usage>& into, const EventUsage& event);
 
 }  // namespace corral::api

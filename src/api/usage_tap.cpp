@@ -1,14 +1,17 @@
 #include "api/usage_tap.hpp"
 
-#include <nlohmann/json.hpp>
+#include <cstring>
+
+#include "api/byte_search.hpp"
 
 namespace corral::api {
 namespace {
 
-// True when `data` has "usage" followed by an object (not null): worth parsing.
+// True when `data` has "usage" followed by an object (not null): worth reading.
 bool mentions_usage(std::string_view data) {
-  for (auto at = data.find("\"usage\""); at != std::string_view::npos; at = data.find("\"usage\"", at + 7)) {
-    auto i = at + 7;
+  constexpr std::string_view name = "\"usage\"";
+  for (auto at = bytes::find(data, name); at != std::string_view::npos; at = bytes::find(data, name, at + name.size())) {
+    auto i = at + name.size();
     while (i < data.size() && (data[i] == ' ' || data[i] == ':' || data[i] == '\t')) ++i;
     if (i < data.size() && data[i] == '{') return true;
   }
@@ -17,10 +20,12 @@ bool mentions_usage(std::string_view data) {
 
 // The end of the first complete event in `s` (just past its blank line), or npos.
 std::size_t event_end(std::string_view s) {
-  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] != '\n') continue;
+  for (const char* p = s.data(); (p = static_cast<const char*>(std::memchr(p, '\n', s.data() + s.size() - p)));) {
+    const auto i = static_cast<std::size_t>(p - s.data());
+    if (i + 1 >= s.size()) break;
     if (s[i + 1] == '\n') return i + 2;
     if (s[i + 1] == '\r' && i + 2 < s.size() && s[i + 2] == '\n') return i + 3;
+    ++p;
   }
   return std::string_view::npos;
 }
@@ -37,15 +42,14 @@ void UsageTap::on_event(std::string_view raw, bool& keep) {
   if (!mentions_usage(raw)) return;
   SseParser parser(o_.max_event_bytes);
   parser.feed(raw, [&](const SseEvent& e) {
-    auto j = nlohmann::json::parse(e.data, nullptr, false);
-    if (!usage_from(j)) return;
-    merge_usage(usage_, j);
-    auto choices = j.find("choices");
-    if (o_.strip_usage_chunk && choices != j.end() && choices->is_array() && choices->empty()) keep = false;
+    const auto event = event_usage(e.data);
+    if (!event.usage) return;
+    merge_usage(usage_, event);
+    if (o_.strip_usage_chunk && event.no_choices) keep = false;
   });
   if (raw.find("\n\n") == std::string_view::npos && raw.find("\n\r\n") == std::string_view::npos) {
     // An event cut short by the end of the stream: the parser needs its blank line.
-    parser.feed("\n\n", [&](const SseEvent& e) { merge_usage(usage_, nlohmann::json::parse(e.data, nullptr, false)); });
+    parser.feed("\n\n", [&](const SseEvent& e) { merge_usage(usage_, event_usage(e.data)); });
   }
 }
 

@@ -165,3 +165,47 @@ TEST(UsageFromText, ReadsEveryShapeAsTheParsedReaderDoes) {
 
 }  // namespace
 }  // namespace corral::api
+
+namespace corral::api {
+namespace {
+
+// A stream event read by the raw scanner says what reading its parsed document says.
+TEST(EventUsage, ReadsAnEventAsItsParsedDocumentReads) {
+  for (const char* data : {
+           R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}})",
+           R"( {"choices":[ ],"usage":{"prompt_tokens":3}} )",
+           R"({"choices":[{"delta":{}}],"usage":{"prompt_tokens":3}})",
+           R"({"choices":[],"usage":null})",
+           R"({"choices":[],"choices":[1],"usage":{"prompt_tokens":3}})",
+           R"({"type":"message_delta","usage":{"output_tokens":12}})",
+           R"({"type":"message\u005fdelta","usage":{"output_tokens":12}})",
+           R"({"type":"message_start","message":{"usage":{"input_tokens":10,"output_tokens":1}}})",
+           R"({"type":"response.completed","response":{"usage":{"input_tokens":7,"output_tokens":3}}})"}) {
+    const auto j = nlohmann::json::parse(data);
+    const auto e = event_usage(data);
+    EXPECT_EQ(e.usage, usage_from(j)) << data;
+    if (!e.usage) continue;
+    const auto choices = j.find("choices");
+    EXPECT_EQ(e.no_choices, choices != j.end() && choices->is_array() && choices->empty()) << data;
+    const auto type = j.find("type");
+    EXPECT_EQ(e.message_delta, type != j.end() && *type == "message_delta") << data;
+  }
+  EXPECT_FALSE(event_usage(R"({"choices":[],"usage":{"prompt_tokens":3})").usage);  // cut short
+  EXPECT_FALSE(event_usage("[DONE]").usage);
+}
+
+TEST(EventUsage, AMessageDeltaWithoutThePromptKeepsMessageStarts) {
+  std::optional<Usage> u;
+  merge_usage(u, event_usage(R"({"type":"message_start","message":{"usage":{"input_tokens":10,"output_tokens":1}}})"));
+  merge_usage(u, event_usage(R"({"type":"message_delta","usage":{"output_tokens":12}})"));
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->prompt_tokens, 10u);
+  EXPECT_EQ(u->completion_tokens, 12u);
+  merge_usage(u, event_usage(R"({"type":"ping"})"));  // no usage: nothing changes
+  EXPECT_EQ(u->completion_tokens, 12u);
+  merge_usage(u, event_usage(R"({"usage":{"prompt_tokens":2,"completion_tokens":3}})"));
+  EXPECT_EQ(u, (Usage{.prompt_tokens = 2, .completion_tokens = 3}));
+}
+
+}  // namespace
+}  // namespace corral::api

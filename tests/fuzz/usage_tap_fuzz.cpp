@@ -2,7 +2,7 @@
 // unchanged; with stripping, what goes out and the usage found do not depend on the pieces (a whole
 // answer in one last piece is read where it is, pieces are joined first: the same usage). A
 // whole answer's usage is read with the raw scanner: it finds what reading the parsed document
-// finds (nlohmann as the oracle: fuzz/json_oracle.hpp).
+// finds (nlohmann as the oracle: fuzz/json_oracle.hpp), and so is a stream event's.
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -37,8 +37,19 @@ bool same(const std::optional<api::Usage>& a, const std::optional<api::Usage>& b
 CORRAL_FUZZ_TARGET(usage_tap) {
   const auto in = fuzz::as_text(data, size);
   if (in.empty()) return 0;
-  if (const auto j = nlohmann::json::parse(in, nullptr, false); fuzz::scanner_must_accept(in, j))
+  if (const auto j = nlohmann::json::parse(in, nullptr, false); fuzz::scanner_must_accept(in, j)) {
     FUZZ_CHECK(same(api::usage_from_text(in), api::usage_from(j)));
+    // A stream event's data, as the tap reads it: its usage, and with it whether it is a
+    // message_delta and whether its choices are an empty array.
+    const auto e = api::event_usage(in);
+    FUZZ_CHECK(same(e.usage, api::usage_from(j)));
+    if (e.usage) {
+      const auto choices = j.find("choices");
+      FUZZ_CHECK(e.no_choices == (choices != j.end() && choices->is_array() && choices->empty()));
+      const auto type = j.find("type");
+      FUZZ_CHECK(e.message_delta == (type != j.end() && *type == "message_delta"));
+    }
+  }
   const std::size_t piece = 1 + fuzz::split_point(in) % 64;
   for (bool sse : {false, true}) {
     const auto whole = run(in, sse, false, in.size());
