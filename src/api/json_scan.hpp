@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace corral::api::jscan {
 
@@ -33,33 +34,40 @@ std::size_t value_end(std::string_view s, std::size_t i, bool strict = false) no
 // `s` holds exactly one value (white space around it allowed): that value, or empty.
 std::string_view whole(std::string_view s) noexcept;
 
-// Calls f(key, value) for each member of the object `obj` (a raw value), in order; `key` is the
-// text between the quotes. False when `obj` is not a well-formed object (f may have been called
-// for the members before the fault).
+// Calls f(key, value) for each member of the object that starts at s[i], in order; `key` is the
+// text between the quotes. Returns the object's end, or npos when there is no well-formed object
+// there (f may have been called for the members before the fault).
 template <class F>
-bool members(std::string_view obj, F&& f, bool strict = false) {
-  std::size_t i = 0;
-  if (obj.empty() || obj[0] != '{') return false;
-  i = skip_ws(obj, 1);
-  if (i < obj.size() && obj[i] == '}') return i + 1 == obj.size();
+std::size_t members_at(std::string_view s, std::size_t i, F&& f, bool strict = false) {
+  if (i >= s.size() || s[i] != '{') return npos;
+  i = skip_ws(s, i + 1);
+  if (i < s.size() && s[i] == '}') return i + 1;
   for (;;) {
-    if (i >= obj.size() || obj[i] != '"') return false;
-    const auto key_end = value_end(obj, i, strict);
-    if (key_end == npos) return false;
-    const auto key = obj.substr(i + 1, key_end - i - 2);
-    i = skip_ws(obj, key_end);
-    if (i >= obj.size() || obj[i] != ':') return false;
-    const auto start = skip_ws(obj, i + 1);
-    const auto end = value_end(obj, start, strict);
-    if (end == npos) return false;
-    f(key, obj.substr(start, end - start));
-    i = skip_ws(obj, end);
-    if (i < obj.size() && obj[i] == ',') {
-      i = skip_ws(obj, i + 1);
+    if (i >= s.size() || s[i] != '"') return npos;
+    const auto key_end = value_end(s, i, strict);
+    if (key_end == npos) return npos;
+    const auto key = s.substr(i + 1, key_end - i - 2);
+    i = skip_ws(s, key_end);
+    if (i >= s.size() || s[i] != ':') return npos;
+    const auto start = skip_ws(s, i + 1);
+    const auto end = value_end(s, start, strict);
+    if (end == npos) return npos;
+    f(key, s.substr(start, end - start));
+    i = skip_ws(s, end);
+    if (i < s.size() && s[i] == ',') {
+      i = skip_ws(s, i + 1);
       continue;
     }
-    return i < obj.size() && obj[i] == '}' && i + 1 == obj.size();
+    return i < s.size() && s[i] == '}' ? i + 1 : npos;
   }
+}
+
+// Calls f(key, value) for each member of the object `obj` (a raw value), in order. False when
+// `obj` is not exactly one well-formed object (f may have been called for the members before the
+// fault).
+template <class F>
+bool members(std::string_view obj, F&& f, bool strict = false) {
+  return members_at(obj, 0, std::forward<F>(f), strict) == obj.size();
 }
 
 // Calls f(value) for each element of the array `arr` (a raw value). False when malformed.

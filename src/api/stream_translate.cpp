@@ -45,11 +45,13 @@ void MessagesToChatStream::start(std::string_view message) {
 
 void MessagesToChatStream::on_event(const SseEvent& e) {
   if (done_) return;
-  const auto data = jscan::whole(e.data);
+  // One pass checks the event's object and finds its type (nothing of a malformed one is used).
+  auto data = jscan::trim(e.data);
   std::string_view type;
-  jscan::members(data, [&](std::string_view k, std::string_view v) {
-    if (k == "type" && type.empty()) type = v;
-  });
+  if (!jscan::members(data, [&](std::string_view k, std::string_view v) {
+        if (k == "type" && type.empty()) type = v;
+      }))
+    data = type = {};
   if (e.event == "error" || jscan::string_is(type, "error")) {
     const auto err = jscan::member(data, "error");
     const auto kind = string_or(jscan::member(err, "type"), "\"api_error\"");
@@ -224,15 +226,17 @@ void ChatToMessagesStream::on_event(const SseEvent& e) {
     end_message();
     return;
   }
-  const auto data = jscan::whole(e.data);
+  // One pass checks the event's object and finds its members (nothing of a malformed one is used).
+  auto data = jscan::trim(e.data);
   std::string_view id, model, usage, choices, error;
-  jscan::members(data, [&](std::string_view k, std::string_view v) {
-    if (k == "id") id = v;
-    else if (k == "model") model = v;
-    else if (k == "usage") usage = v;
-    else if (k == "choices") choices = v;
-    else if (k == "error") error = v;
-  });
+  if (!jscan::members(data, [&](std::string_view k, std::string_view v) {
+        if (k == "id") id = v;
+        else if (k == "model") model = v;
+        else if (k == "usage") usage = v;
+        else if (k == "choices") choices = v;
+        else if (k == "error") error = v;
+      }))
+    data = id = model = usage = choices = error = {};
   if (e.event == "error" || jscan::is_object(error)) {
     event_head("error");
     out_.append(R"(,"error":{"type":"api_error","message":)")
@@ -244,12 +248,13 @@ void ChatToMessagesStream::on_event(const SseEvent& e) {
   if (!jscan::is_object(data)) return;
   if (!started_) start_message(id, model);
   if (jscan::is_object(usage)) read_openai_usage(usage, usage_);
-  const auto choice = jscan::first_element(choices);
+  // The first choice's members, read where they are (the choices were checked with the event).
   std::string_view delta, finish;
-  jscan::members(choice, [&](std::string_view k, std::string_view v) {
-    if (k == "delta") delta = v;
-    else if (k == "finish_reason") finish = v;
-  });
+  if (jscan::is_array(choices) && jscan::members_at(choices, jscan::skip_ws(choices, 1), [&](std::string_view k, std::string_view v) {
+        if (k == "delta") delta = v;
+        else if (k == "finish_reason") finish = v;
+      }) == jscan::npos)
+    delta = finish = {};
   std::string_view content, calls;
   jscan::members(delta, [&](std::string_view k, std::string_view v) {
     if (k == "content") content = v;
