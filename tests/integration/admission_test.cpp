@@ -170,7 +170,10 @@ TEST(Admission, NoLeaseLeaksAfterAThousandFailedRequests) {
   EXPECT_TRUE(eventually([&] {
     return usage_of(corral.port, "sk-leaky")["limits"]["concurrent_requests"]["in_flight"] == 0;
   }, 10s)) << usage_of(corral.port, "sk-leaky").dump();
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(chat(corral.port, "sk-leaky", R"({"model":"gpt-4.1"})").result_int(), 200);
+  for (int i = 0; i < 4; ++i) {
+    const auto res = chat(corral.port, "sk-leaky", R"({"model":"gpt-4.1"})");
+    EXPECT_EQ(res.result_int(), 200) << res.base() << res.body();
+  }
 }
 
 TEST(Admission, StreamUsageIsCountedAndTheInjectedChunkIsInvisible) {
