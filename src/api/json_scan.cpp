@@ -194,6 +194,46 @@ std::size_t end_at(std::string_view s, std::size_t i, int depth, bool strict) no
   }
 }
 
+// The first quote or backslash at or after s[i], or the end (a string passed over).
+std::size_t next_quote_or_backslash(std::string_view s, std::size_t i) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    if (const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))))
+      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < s.size() && s[i] != '"' && s[i] != '\\') ++i;
+  return i;
+}
+
+// The first quote or bracket ({ } [ ]) at or after s[i], or the end (a container passed over).
+std::size_t next_quote_or_bracket(std::string_view s, std::size_t i) noexcept {
+#if defined(__SSE2__)
+  // With bit 5 set, '[' and ']' read as '{' and '}' (and nothing else does).
+  const __m128i quote = _mm_set1_epi8('"'), open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}'),
+                bit5 = _mm_set1_epi8(0x20);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i folded = _mm_or_si128(v, bit5);
+    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                     _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+    if (const int mask = _mm_movemask_epi8(hit)) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < s.size() && s[i] != '"' && s[i] != '{' && s[i] != '}' && s[i] != '[' && s[i] != ']') ++i;
+  return i;
+}
+
+std::size_t skip_string(std::string_view s, std::size_t i) noexcept {  // s[i] == '"'
+  for (++i;; i += 2) {
+    i = next_quote_or_backslash(s, i);
+    if (i >= s.size()) return npos;
+    if (s[i] == '"') return i + 1;
+  }
+}
+
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -222,6 +262,33 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 std::size_t value_end(std::string_view s, std::size_t i, bool strict) noexcept { return end_at(s, i, 0, strict); }
+
+std::size_t skip_value(std::string_view s, std::size_t i) noexcept {
+  if (i >= s.size()) return npos;
+  switch (s[i]) {
+    case '"': return skip_string(s, i);
+    case '{':
+    case '[':
+      for (std::size_t depth = 0;;) {
+        i = next_quote_or_bracket(s, i);
+        if (i >= s.size()) return npos;
+        if (s[i] == '"') {
+          if ((i = skip_string(s, i)) == npos) return npos;
+          continue;
+        }
+        if (s[i] == '{' || s[i] == '[') ++depth;
+        else if (--depth == 0) return i + 1;
+        ++i;
+      }
+    default: {
+      const auto start = i;
+      while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' &&
+             s[i] != '\r' && s[i] != '\t')
+        ++i;
+      return i == start ? npos : i;
+    }
+  }
+}
 
 std::string_view whole(std::string_view s) noexcept {
   const auto start = skip_ws(s, 0);

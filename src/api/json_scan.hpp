@@ -34,11 +34,25 @@ std::size_t value_end(std::string_view s, std::size_t i, bool strict = false) no
 // `s` holds exactly one value (white space around it allowed): that value, or empty.
 std::string_view whole(std::string_view s) noexcept;
 
+// The end of the value that starts at s[i] found without checking it: a string by its closing
+// quote (escapes stepped over), an object or array by its closing bracket (strings inside stepped
+// over), anything else up to the next delimiter; npos when there is none. For passing over values
+// a reader does not use in a text it relays as it is (what is well-formed ends where value_end
+// says; what is not may be passed over).
+std::size_t skip_value(std::string_view s, std::size_t i) noexcept;
+
+namespace detail {
+struct CheckAll {
+  bool operator()(std::string_view) const noexcept { return true; }
+};
+}  // namespace detail
+
 // Calls f(key, value) for each member of the object that starts at s[i], in order; `key` is the
 // text between the quotes. Returns the object's end, or npos when there is no well-formed object
-// there (f may have been called for the members before the fault).
-template <class F>
-std::size_t members_at(std::string_view s, std::size_t i, F&& f, bool strict = false) {
+// there (f may have been called for the members before the fault). With `check`, only the values
+// of the members check(key) picks are checked; the others are passed over by skip_value.
+template <class F, class C = detail::CheckAll>
+std::size_t members_at(std::string_view s, std::size_t i, F&& f, bool strict = false, C&& check = {}) {
   if (i >= s.size() || s[i] != '{') return npos;
   i = skip_ws(s, i + 1);
   if (i < s.size() && s[i] == '}') return i + 1;
@@ -50,7 +64,7 @@ std::size_t members_at(std::string_view s, std::size_t i, F&& f, bool strict = f
     i = skip_ws(s, key_end);
     if (i >= s.size() || s[i] != ':') return npos;
     const auto start = skip_ws(s, i + 1);
-    const auto end = value_end(s, start, strict);
+    const auto end = check(key) ? value_end(s, start, strict) : skip_value(s, start);
     if (end == npos) return npos;
     f(key, s.substr(start, end - start));
     i = skip_ws(s, end);
@@ -68,6 +82,14 @@ std::size_t members_at(std::string_view s, std::size_t i, F&& f, bool strict = f
 template <class F>
 bool members(std::string_view obj, F&& f, bool strict = false) {
   return members_at(obj, 0, std::forward<F>(f), strict) == obj.size();
+}
+
+// members(), checking only the values of the members check(key) picks (the rest is passed over
+// by skip_value): for reading a few members of a large object relayed as it is. A well-formed
+// object reads exactly as with members().
+template <class C, class F>
+bool members_checking(std::string_view obj, C&& check, F&& f) {
+  return members_at(obj, 0, std::forward<F>(f), false, std::forward<C>(check)) == obj.size();
 }
 
 // Calls f(value) for each element of the array `arr` (a raw value). False when malformed.

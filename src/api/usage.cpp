@@ -21,12 +21,14 @@ std::string_view last_member(std::string_view obj, std::string_view key) {
   return found;
 }
 
-// The members of a usage object the three dialects use, read in one pass (the last of each).
+// The members of a usage object the three dialects use, read in one pass that also checks it (the
+// last of each).
 struct UsageMembers {
   std::string_view cache_read, cache_creation, input, output, input_details, prompt, completion, prompt_details;
+  bool well_formed = false;
 
   explicit UsageMembers(std::string_view u) {
-    jscan::members(u, [&](std::string_view k, std::string_view v) {
+    well_formed = jscan::members(u, [&](std::string_view k, std::string_view v) {
       if (k == "prompt_tokens") prompt = v;
       else if (k == "completion_tokens") completion = v;
       else if (k == "prompt_tokens_details") prompt_details = v;
@@ -44,13 +46,17 @@ std::uint64_t cached_in(std::string_view details) {
 }
 
 // The top-level members of an answer or event that say where its usage is and what it is, read in
-// one pass (the last of each, as nlohmann keeps the last of repeated keys).
+// one pass (the last of each, as nlohmann keeps the last of repeated keys). Only the values the
+// usage is read from are checked; the rest (the answer's choices, most of its bytes) is passed
+// over: the answer is relayed as it came, and its usage counts even if its text is not well-formed.
 struct AnswerMembers {
   std::string_view usage, response, message, type, choices;
   bool well_formed = false;
 
   explicit AnswerMembers(std::string_view text) {
-    well_formed = jscan::members(jscan::trim(text), [&](std::string_view k, std::string_view v) {
+    // (The usage object is checked by the pass that reads it, UsageMembers.)
+    const auto read_from = [](std::string_view k) { return k == "response" || k == "message"; };
+    well_formed = jscan::members_checking(jscan::trim(text), read_from, [&](std::string_view k, std::string_view v) {
       if (k == "usage") usage = v;
       else if (k == "response") response = v;
       else if (k == "message") message = v;
@@ -70,6 +76,7 @@ std::optional<Usage> usage_of(const AnswerMembers& a) {
     if (!jscan::is_object(u)) return std::nullopt;
   }
   const UsageMembers m(u);
+  if (!m.well_formed) return std::nullopt;
   const auto n = [](std::string_view v) { return jscan::to_unsigned(v); };
   Usage out;
   if (!m.cache_read.empty() || !m.cache_creation.empty()) {
@@ -89,7 +96,9 @@ std::optional<Usage> usage_of(const AnswerMembers& a) {
 }
 
 // An array with no element (white space inside allowed).
-bool empty_array(std::string_view v) { return jscan::is_array(v) && jscan::skip_ws(v, 1) + 1 == v.size(); }
+bool empty_array(std::string_view v) {
+  return jscan::is_array(v) && v.back() == ']' && jscan::skip_ws(v, 1) + 1 == v.size();
+}
 
 }  // namespace
 

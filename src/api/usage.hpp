@@ -22,7 +22,8 @@ struct Usage {
 std::optional<Usage> usage_from(const nlohmann::json& answer);
 // The same read from the answer's text with the raw scanner (json_scan.hpp), without building the
 // document: what the usage tap does with every whole answer. Nothing when the text is not one
-// well-formed JSON object.
+// JSON object whose members and usage are well-formed (the values usage is not read from are
+// passed over unchecked: a well-formed answer reads as its parsed document does).
 std::optional<Usage> usage_from_text(std::string_view answer);
 // A stream event's data as the usage tap reads it, in one pass of the raw scanner: the usage it
 // reports (as usage_from_text) and, when it reports one, whether it is Anthropic's message_delta

@@ -103,6 +103,34 @@ TEST(JsonScan, MembersAndElementsAreRawSlicesInOrder) {
   EXPECT_FALSE(elements("[1,", [](auto) {}));
 }
 
+// What skip_value passes over ends where value_end says for every well-formed value; it checks
+// nothing else, but never runs past the text.
+TEST(JsonScan, SkippedValuesEndWhereCheckedOnesDo) {
+  for (const char* good : {"0", "-12.25E-2", "true", "null", R"("")", R"("a\"b\\")", R"("a]}\\")",
+                           "[]", "{}", R"({"a":{"b":[1,{"c":"]}"}]},"d":"e\""})", "[ 1 , [ ] , { } ]",
+                           R"(["{",["]"],{"[":"\\"}])"}) {
+    const std::string v = std::string(good) + ",\"next\":1}";
+    EXPECT_EQ(skip_value(v, 0), value_end(v, 0)) << good;
+    EXPECT_EQ(skip_value(v, 0), std::strlen(good)) << good;
+  }
+  EXPECT_EQ(skip_value("\"caf\xff\",", 0), 6u);  // not UTF-8: passed over all the same
+  EXPECT_EQ(skip_value("[1 2]", 0), 5u);
+  for (const char* cut : {"", "\"abc", "\"ab\\\"", "[1,{", "{\"a\":\"}\"", ",", "}", " 1"})
+    EXPECT_EQ(skip_value(cut, 0), npos) << cut;
+}
+
+TEST(JsonScan, MembersCheckingChecksOnlyWhatItIsAskedTo) {
+  const std::string_view obj = R"({"skip":["\xff",{"x":1 2}],"read":{"n":1},"after":tru})";
+  std::vector<std::string_view> keys;
+  const auto only_read = [](std::string_view k) { return k == "read"; };
+  EXPECT_TRUE(members_checking(obj, only_read, [&](auto k, auto) { keys.push_back(k); }));
+  EXPECT_EQ(keys, (std::vector<std::string_view>{"skip", "read", "after"}));
+  EXPECT_FALSE(members(obj, [](auto, auto) {}));  // all checked: refused
+  EXPECT_FALSE(members_checking(R"({"read":{"n":1 2}})", only_read, [](auto, auto) {}));
+  EXPECT_FALSE(members_checking(R"({"skip":[1})", only_read, [](auto, auto) {}));
+  EXPECT_FALSE(members_checking(R"({"skip":1} x)", only_read, [](auto, auto) {}));
+}
+
 TEST(JsonScan, ValuesTheTranslationsRead) {
   EXPECT_TRUE(string_is(R"("text")", "text"));
   EXPECT_FALSE(string_is(R"("te\u0078t")", "text"));  // keys and tags are compared as written

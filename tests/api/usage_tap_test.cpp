@@ -161,6 +161,11 @@ TEST(UsageFromText, ReadsEveryShapeAsTheParsedReaderDoes) {
   EXPECT_EQ(usage_from_text(R"({"usage":{"prompt_tokens":12}})")->prompt_tokens, 12u);
   EXPECT_FALSE(usage_from_text(R"({"usage":{"prompt_tokens":12}} trailing)"));
   EXPECT_FALSE(usage_from_text(""));
+  // What usage is not read from is passed over unchecked: the usage of an answer whose text is
+  // not valid UTF-8 still counts; a malformed usage object does not.
+  EXPECT_EQ(usage_from_text("{\"choices\":[{\"text\":\"caf\xff\"}],\"usage\":{\"prompt_tokens\":3}}")->prompt_tokens, 3u);
+  EXPECT_FALSE(usage_from_text(R"({"choices":[],"usage":{"prompt_tokens":3,}})"));
+  EXPECT_FALSE(usage_from_text(R"({"choices":[],"usage":{"prompt_tokens":3})"));
 }
 
 }  // namespace

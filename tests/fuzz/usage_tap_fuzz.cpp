@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_scan.hpp"
 #include "api/usage_tap.hpp"
 #include "fuzz/fuzz_target.hpp"
 #include "fuzz/json_oracle.hpp"
@@ -39,6 +40,9 @@ CORRAL_FUZZ_TARGET(usage_tap) {
   if (in.empty()) return 0;
   if (const auto j = nlohmann::json::parse(in, nullptr, false); fuzz::scanner_must_accept(in, j)) {
     FUZZ_CHECK(same(api::usage_from_text(in), api::usage_from(j)));
+    // Passing a well-formed value over ends where checking it does.
+    const auto t = api::jscan::trim(in);
+    FUZZ_CHECK(api::jscan::skip_value(t, 0) == api::jscan::value_end(t, 0));
     // A stream event's data, as the tap reads it: its usage, and with it whether it is a
     // message_delta and whether its choices are an empty array.
     const auto e = api::event_usage(in);
