@@ -1,6 +1,7 @@
 // Searching relayed text sixteen bytes at a time (SSE2; a byte loop elsewhere): the line ends of
-// an event stream, a member's name in an event. What std::string_view offers here calls memchr
-// once per byte (find_first_of) or stops at every occurrence of the needle's first byte (find).
+// an event stream, a member's name in an event, the end of a JSON string passed over. What
+// std::string_view offers here calls memchr once per byte (find_first_of) or stops at every
+// occurrence of the needle's first byte (find).
 #pragma once
 
 #include <cstddef>
@@ -15,20 +16,23 @@ namespace corral::api::bytes {
 
 inline constexpr std::size_t npos = std::string_view::npos;
 
-// The first '\r' or '\n' at or after s[i], or npos.
-inline std::size_t line_end(std::string_view s, std::size_t i) noexcept {
+// The first byte at or after s[i] that is `a` or `b`, or npos.
+inline std::size_t first_of(std::string_view s, std::size_t i, char a, char b) noexcept {
 #if defined(__SSE2__)
-  const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+  const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
   for (; i + 16 <= s.size(); i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    if (const int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf))))
+    if (const int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb))))
       return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
   }
 #endif
   for (; i < s.size(); ++i)
-    if (s[i] == '\r' || s[i] == '\n') return i;
+    if (s[i] == a || s[i] == b) return i;
   return npos;
 }
+
+// The first '\r' or '\n' at or after s[i], or npos.
+inline std::size_t line_end(std::string_view s, std::size_t i) noexcept { return first_of(s, i, '\r', '\n'); }
 
 // The first occurrence of `needle` in `s` at or after `from`, or npos (as std::string_view::find).
 // Two of the needle's bytes are compared sixteen positions at a time (its second and its last:

@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 
+#include "api/byte_search.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -194,20 +196,6 @@ std::size_t end_at(std::string_view s, std::size_t i, int depth, bool strict) no
   }
 }
 
-// The first quote or backslash at or after s[i], or the end (a string passed over).
-std::size_t next_quote_or_backslash(std::string_view s, std::size_t i) noexcept {
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  for (; i + 16 <= s.size(); i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    if (const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash))))
-      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-  }
-#endif
-  while (i < s.size() && s[i] != '"' && s[i] != '\\') ++i;
-  return i;
-}
-
 // The first quote or bracket ({ } [ ]) at or after s[i], or the end (a container passed over).
 std::size_t next_quote_or_bracket(std::string_view s, std::size_t i) noexcept {
 #if defined(__SSE2__)
@@ -227,9 +215,9 @@ std::size_t next_quote_or_bracket(std::string_view s, std::size_t i) noexcept {
 }
 
 std::size_t skip_string(std::string_view s, std::size_t i) noexcept {  // s[i] == '"'
-  for (++i;; i += 2) {
-    i = next_quote_or_backslash(s, i);
-    if (i >= s.size()) return npos;
+  for (++i;; i += 2) {  // past an escape's backslash and the byte it escapes
+    i = bytes::first_of(s, i, '"', '\\');
+    if (i == npos) return npos;
     if (s[i] == '"') return i + 1;
   }
 }
