@@ -74,6 +74,36 @@ bool is_private_request_header(std::string_view n) noexcept {
   }
 }
 
+namespace {
+
+// One flag per field Beast knows by name, from the name functions above (so the two cannot differ).
+using FieldFlags = std::array<bool, static_cast<std::size_t>(http::field::xref) + 1>;
+
+template <bool (*Test)(std::string_view) noexcept>
+FieldFlags field_flags() {
+  FieldFlags flags{};
+  for (std::size_t i = 1; i < flags.size(); ++i) {
+    const auto name = http::to_string(static_cast<http::field>(i));
+    flags[i] = Test({name.data(), name.size()});
+  }
+  return flags;
+}
+
+const FieldFlags kHopByHop = field_flags<is_hop_by_hop>();
+const FieldFlags kPrivate = field_flags<is_private_request_header>();
+
+}  // namespace
+
+bool is_hop_by_hop(http::field known, std::string_view n) noexcept {
+  const auto i = static_cast<std::size_t>(known);
+  return i == 0 || i >= kHopByHop.size() ? is_hop_by_hop(n) : kHopByHop[i];
+}
+
+bool is_private_request_header(http::field known, std::string_view n) noexcept {
+  const auto i = static_cast<std::size_t>(known);
+  return i == 0 || i >= kPrivate.size() ? is_private_request_header(n) : kPrivate[i];
+}
+
 // The order is the client's fields, then corral's (a field corral sets replaces the client's).
 UpstreamRequest build_request(const http::fields& client, std::string_view api_path,
                               std::string_view body, const ProviderConfig& provider,
@@ -91,7 +121,7 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   std::string via;
   for (const auto& f : client) {
     const std::string_view name(f.name_string().data(), f.name_string().size());
-    if (is_private_request_header(name) || (connection_lists && named_in_connection(client, name))) continue;
+    if (is_private_request_header(f.name(), name) || (connection_lists && named_in_connection(client, name))) continue;
     if (!anthropic && istarts_with(name, "anthropic-")) continue;  // the client's dialect, not this provider's
     const std::string_view value(f.value().data(), f.value().size());
     if (f.name() == http::field::via) {

@@ -28,6 +28,9 @@ struct UpstreamRequest {
 // True for request headers that must not be forwarded (before Connection-listed names); names in
 // any case.
 bool is_private_request_header(std::string_view name) noexcept;
+// The same for a parsed field: a field Beast knows by name is looked up in a table built from the
+// function above, and only an unknown one is compared letter by letter.
+bool is_private_request_header(http::field known, std::string_view name) noexcept;
 
 // Builds the upstream request from the client's head, the (possibly rewritten) body and the
 // provider. `api_path` is the route's path after /v1, e.g. "/chat/completions".
@@ -37,6 +40,7 @@ UpstreamRequest build_request(const http::fields& client_fields, std::string_vie
 
 // Response headers a proxy must not relay: hop-by-hop and framing fields (names in any case).
 bool is_hop_by_hop(std::string_view name) noexcept;
+bool is_hop_by_hop(http::field known, std::string_view name) noexcept;  // as the private one
 // Whether a Connection field of `f` lists `name` ("close, x-foo" lists x-foo).
 bool named_in_connection(const http::fields& f, std::string_view name);
 // Calls `relay(name, value)` for each field of an upstream answer's head that goes on to the
@@ -46,7 +50,7 @@ void for_each_relayed_field(const http::fields& from, Relay&& relay) {
   const bool connection_lists = has_field(from, http::field::connection);
   for (const auto& f : from) {
     const std::string_view name(f.name_string().data(), f.name_string().size());
-    if (is_hop_by_hop(name) || (connection_lists && named_in_connection(from, name))) continue;
+    if (is_hop_by_hop(f.name(), name) || (connection_lists && named_in_connection(from, name))) continue;
     relay(name, std::string_view(f.value().data(), f.value().size()));
   }
 }

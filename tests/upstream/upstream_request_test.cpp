@@ -169,5 +169,26 @@ TEST(UpstreamRequest, EveryHopByHopAndPrivateNameInAnyCaseAndNothingNearThem) {
   }
 }
 
+// A parsed field's flags come from a table for the names Beast knows: the same answer as the name
+// functions for every one of them, and for an unknown field the name decides.
+TEST(UpstreamRequest, AKnownFieldIsClassifiedAsItsName) {
+  int hop = 0, only_private = 0;
+  for (unsigned i = 1; i <= static_cast<unsigned>(http::field::xref); ++i) {
+    const auto f = static_cast<http::field>(i);
+    const auto sv = http::to_string(f);
+    const std::string_view name(sv.data(), sv.size());
+    EXPECT_EQ(is_hop_by_hop(f, name), is_hop_by_hop(name)) << name;
+    EXPECT_EQ(is_private_request_header(f, name), is_private_request_header(name)) << name;
+    hop += is_hop_by_hop(f, name);
+    only_private += is_private_request_header(f, name) && !is_hop_by_hop(f, name);
+  }
+  EXPECT_GE(hop, 9);           // connection, content-length, keep-alive, te, trailer, transfer-encoding,
+                               // upgrade and the proxy-* fields
+  EXPECT_GE(only_private, 6);  // authorization, accept-encoding, cookie, expect, forwarded, host
+  EXPECT_TRUE(is_private_request_header(http::field::unknown, "X-Tenant-ID"));
+  EXPECT_FALSE(is_private_request_header(http::field::unknown, "x-trace"));
+  EXPECT_TRUE(is_hop_by_hop(http::field::unknown, "Proxy-Whatever"));
+}
+
 }  // namespace
 }  // namespace corral::upstream
