@@ -91,15 +91,22 @@ std::string format_millis(std::chrono::duration<double> d) {
 }
 
 std::string format_duration(Duration d) {
-  auto ms = d.count();
-  if (ms < 0) ms = 0;
-  if (ms < 1000) return std::to_string(ms) + "ms";
-  const auto total_s = (ms + 999) / 1000;  // round up: never promise a reset too early
-  const auto h = total_s / 3600, m = (total_s % 3600) / 60, sec = total_s % 60;
-  std::string out;
-  if (h) out += std::to_string(h) + "h";
-  if (h || m) out += std::to_string(m) + "m";
-  out += std::to_string(sec) + "s";
+  const auto ms = std::max<Duration::rep>(0, d.count());
+  std::string out;  // (a reset's text fits in the string itself: no allocation)
+  const auto put = [&](Duration::rep v, std::string_view unit) {
+    char digits[20];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
+    out.append(unit);
+  };
+  if (ms < 1000) {
+    put(ms, "ms");
+  } else {
+    const auto total_s = ms / 1000 + (ms % 1000 != 0);  // round up: never promise a reset too early
+    const auto h = total_s / 3600, m = (total_s % 3600) / 60, sec = total_s % 60;
+    if (h) put(h, "h");
+    if (h || m) put(m, "m");
+    put(sec, "s");
+  }
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "limits/rate_headers.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -7,7 +9,12 @@
 namespace corral::limits {
 namespace {
 
-std::string whole(double v) { return std::to_string(static_cast<long long>(std::floor(std::max(0.0, v)))); }
+// A count as a header value: whole, not below zero (written without a temporary string).
+std::string whole(double v) {
+  char buf[24];
+  const auto n = static_cast<long long>(std::floor(std::clamp(v, 0.0, 9.0e18)));
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
 
 nlohmann::json bucket_json(const LimitStatus& s) {
   if (!s.limited) return nullptr;

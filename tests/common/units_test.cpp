@@ -48,6 +48,8 @@ TEST(Units, FormatsResetsLikeOpenAI) {
   EXPECT_EQ(format_duration(Duration(1001)), "2s");
   EXPECT_EQ(format_duration(Duration(360000)), "6m0s");
   EXPECT_EQ(format_duration(Duration(3723000)), "1h2m3s");
+  EXPECT_EQ(format_duration(Duration(-5)), "0ms");
+  EXPECT_EQ(format_duration(Duration::max()), "2562047788015h12m56s");  // rounded up without overflowing
 }
 
 }  // namespace
