@@ -10,13 +10,26 @@ int this_day() { return limits::utc_day(std::chrono::system_clock::now()); }
 
 }  // namespace
 
-awaitable<bool> AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::Ask& ask) {
+bool AdmissionStage::shares(const Exchange& x) {
   const auto& cfg = x.config();
   const auto& l = x.tenant->rate_limits;
   // A tenant without any limit has nothing to share: no round trip for it.
   const bool limited = l.requests_per_minute || l.tokens_per_minute || l.concurrent_requests ||
                        x.tenant->budget_monthly_usd > 0;
-  if (cfg.redis && cfg.redis->shared_limits && limited) {
+  return cfg.redis && cfg.redis->shared_limits && limited;
+}
+
+bool AdmissionStage::admit_here(Exchange& x, const limits::TenantLimiter::Ask& ask) {
+  const auto& limiter = x.tenant_state->limiter;
+  const auto d = limiter->admit(ask, std::chrono::steady_clock::now(), limits::month_of_day(this_day()));
+  if (!decided(x, d)) return false;
+  x.lease = limits::Lease(limiter, ask, x.body.model, x.model->price);
+  return true;
+}
+
+awaitable<bool> AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::Ask& ask) {
+  const auto& cfg = x.config();
+  if (shares(x)) {
     const auto shared = co_await admit_shared(x, ask);
     if (shared != Shared::unreachable) co_return shared == Shared::admitted;
     if (cfg.redis->on_failure == RedisConfig::OnFailure::closed) {
@@ -26,11 +39,7 @@ awaitable<bool> AdmissionStage::admit(Exchange& x, const limits::TenantLimiter::
     }
     // on_failure: open — this instance's own limiter decides until Redis answers again.
   }
-  const auto& limiter = x.tenant_state->limiter;
-  const auto d = limiter->admit(ask, std::chrono::steady_clock::now(), limits::month_of_day(this_day()));
-  if (!decided(x, d)) co_return false;
-  x.lease = limits::Lease(limiter, ask, x.body.model, x.model->price);
-  co_return true;
+  co_return admit_here(x, ask);
 }
 
 // The rate-limit headers of a decision, and its refusal as the reply; true when it admits.
@@ -94,12 +103,19 @@ awaitable<AdmissionStage::Shared> AdmissionStage::admit_shared(Exchange& x, cons
   co_return Shared::admitted;
 }
 
-awaitable<Verdict> AdmissionStage::on_request(Exchange& x) {
+limits::TenantLimiter::Ask AdmissionStage::ask_of(const Exchange& x) {
   // Tokens per minute take the close estimate; the budget reserves the upper bound of the cost.
-  const limits::TenantLimiter::Ask ask{
-      static_cast<double>(x.estimate.total()),
-      limits::cost_usd(limits::Usage{x.estimate.prompt_bound, x.estimate.output_bound, 0}, x.model->price)};
-  co_return co_await admit(x, ask) ? Verdict::proceed : Verdict::stop;
+  return {static_cast<double>(x.estimate.total()),
+          limits::cost_usd(limits::Usage{x.estimate.prompt_bound, x.estimate.output_bound, 0}, x.model->price)};
+}
+
+std::optional<Verdict> AdmissionStage::at_once(Exchange& x) {
+  if (shares(x)) return std::nullopt;
+  return admit_here(x, ask_of(x)) ? Verdict::proceed : Verdict::stop;
+}
+
+awaitable<Verdict> AdmissionStage::on_request(Exchange& x) {
+  co_return co_await admit(x, ask_of(x)) ? Verdict::proceed : Verdict::stop;
 }
 
 // The usage goes to Redis too when Redis keeps usage (batched by this thread). `spend`: it counts
@@ -160,7 +176,7 @@ void AdmissionStage::settle_cache_hit(Exchange& x) {
   keep_usage(x, x.body.model, {}, 0.0, true, true);
 }
 
-awaitable<void> AdmissionStage::on_complete(Exchange& x) {
+bool AdmissionStage::complete_at_once(Exchange& x) {
   const auto* model = x.answer_model ? x.answer_model : x.model;
   auto& rec = *x.record;
   if (model != x.model && x.used) rec.model.assign(model->name);  // a fallback model answered: its usage and cost
@@ -171,17 +187,23 @@ awaitable<void> AdmissionStage::on_complete(Exchange& x) {
   } else if (x.lease) {       // (no lease: answered from the cache, and settled there, or never admitted)
     if (!x.used) {            // no provider answered: the lease gives everything back now
       x.lease = limits::Lease();
-      co_return;
+      return true;
     }
     if (model != x.model) x.lease.rebind(model->name, model->price);
     x.lease.settle(*x.used, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
     keep_usage(x, model->name, *x.used, limits::cost_usd(*x.used, model->price), false, true);
   }
-  if (!x.used) co_return;
+  if (!x.used) return true;
   rec.prompt_tokens = x.used->prompt_tokens;
   rec.completion_tokens = x.used->completion_tokens;
   rec.cached_tokens = x.used->cached_tokens;
   rec.cost_usd = limits::cost_usd(*x.used, model->price);
+  return true;
+}
+
+awaitable<void> AdmissionStage::on_complete(Exchange& x) {
+  complete_at_once(x);
+  co_return;
 }
 
 }  // namespace corral::proxy

@@ -19,8 +19,10 @@ class AdmissionStage final : public Stage {
  public:
   explicit AdmissionStage(Worker& worker) : worker_(worker) {}
   std::string_view name() const override { return "admission"; }
+  std::optional<Verdict> at_once(Exchange& x) override;  // unless the limits are shared
   awaitable<Verdict> on_request(Exchange& x) override;
   bool completes() const override { return true; }
+  bool complete_at_once(Exchange& x) override;  // always: settling never waits
   awaitable<void> on_complete(Exchange& x) override;
 
   // Admits `ask` for the exchange's tenant: the lease goes to x.lease (or x.shared) and the
@@ -32,6 +34,12 @@ class AdmissionStage final : public Stage {
 
  private:
   enum class Shared { admitted, refused, unreachable };
+  // Whether this request is admitted through Redis (shared limits, and a tenant with a limit).
+  static bool shares(const Exchange& x);
+  // The local limiter's decision.
+  static bool admit_here(Exchange& x, const limits::TenantLimiter::Ask& ask);
+  // What a request asks of its tenant's limits.
+  static limits::TenantLimiter::Ask ask_of(const Exchange& x);
   awaitable<Shared> admit_shared(Exchange& x, const limits::TenantLimiter::Ask& ask);
   static bool decided(Exchange& x, const limits::TenantLimiter::Decision& d);
   void settle_shared(Exchange& x, const limits::Usage& used, const ModelConfig& model, bool answered, bool cache_hit);

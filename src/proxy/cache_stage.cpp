@@ -22,6 +22,12 @@ Duration flight_wait(const Exchange& x) {
 
 }  // namespace
 
+std::optional<Verdict> CacheStage::at_once(Exchange& x) {
+  if (x.tenant->cache_mode != CacheMode::off) return std::nullopt;
+  x.cache_plan = {};
+  return Verdict::proceed;
+}
+
 awaitable<Verdict> CacheStage::on_request(Exchange& x) {
   auto& plan = x.cache_plan;
   plan = {};
@@ -134,9 +140,11 @@ awaitable<cache::AnswerPtr> CacheStage::wait_for_other_instance(Exchange& x, cac
   co_return nullptr;  // not filled in time: go upstream
 }
 
+bool CacheStage::complete_at_once(Exchange& x) { return !x.cache_plan.store && !x.flight; }
+
 awaitable<void> CacheStage::on_complete(Exchange& x) {
   const auto& plan = x.cache_plan;
-  if (!plan.store && !x.flight) co_return;
+  if (complete_at_once(x)) co_return;
   auto& backend = worker_.cache.backend(x.snap->config);
   if (x.captured) {
     auto answer = std::make_shared<cache::CachedAnswer>();

@@ -18,8 +18,10 @@ class CacheStage final : public Stage {
   // Answers from the cache are admitted (and settled) by `admission`.
   CacheStage(Worker& worker, AdmissionStage& admission) : worker_(worker), admission_(admission) {}
   std::string_view name() const override { return "cache"; }
+  std::optional<Verdict> at_once(Exchange& x) override;  // a tenant without a cache
   awaitable<Verdict> on_request(Exchange& x) override;
   bool completes() const override { return true; }
+  bool complete_at_once(Exchange& x) override;  // nothing to store or share
   awaitable<void> on_complete(Exchange& x) override;
 
  private:

@@ -15,13 +15,28 @@ std::shared_ptr<const StageConfigs> Chain::configs(const SnapshotPtr& snap) {
 }
 
 awaitable<void> Chain::run(Exchange& x) {
+  // (verdict_of and completion_of written out here: awaiting them would cost the frames the
+  // at-once paths save)
   std::size_t ran = 0;
   while (ran < stages_.size()) {
-    const auto verdict = co_await stages_[ran++]->on_request(x);
-    if (verdict == Verdict::stop) break;
+    auto& stage = *stages_[ran++];
+    auto verdict = stage.at_once(x);
+    if (!verdict) verdict = co_await stage.on_request(x);
+    if (*verdict == Verdict::stop) break;
   }
-  while (ran-- > 0)
-    if (stages_[ran]->completes()) co_await stages_[ran]->on_complete(x);
+  while (ran-- > 0) {
+    auto& stage = *stages_[ran];
+    if (stage.completes() && !stage.complete_at_once(x)) co_await stage.on_complete(x);
+  }
+}
+
+awaitable<Verdict> verdict_of(Stage& stage, Exchange& x) {
+  if (auto verdict = stage.at_once(x)) co_return *verdict;
+  co_return co_await stage.on_request(x);
+}
+
+awaitable<void> completion_of(Stage& stage, Exchange& x) {
+  if (stage.completes() && !stage.complete_at_once(x)) co_await stage.on_complete(x);
 }
 
 }  // namespace corral::proxy

@@ -414,7 +414,7 @@ awaitable<void> ForwardStage::end_cut_stream(Exchange& x, const RelayResult& res
     x.after = After::close;
 }
 
-awaitable<void> ForwardStage::on_complete(Exchange& x) {
+bool ForwardStage::complete_at_once(Exchange& x) {
   // The provider's own count when it gave one; for an answer cut short without one, an estimate
   // of what was relayed; nothing for a request no provider answered.
   x.used = x.usage;
@@ -425,6 +425,11 @@ awaitable<void> ForwardStage::on_complete(Exchange& x) {
     release_slot(x, *x.provider, *x.slot, cost);
     x.slot.reset();
   }
+  return true;
+}
+
+awaitable<void> ForwardStage::on_complete(Exchange& x) {
+  complete_at_once(x);
   co_return;
 }
 

@@ -25,6 +25,7 @@ class ForwardStage final : public Stage {
   std::string_view name() const override { return "forward"; }
   awaitable<Verdict> on_request(Exchange& x) override;
   bool completes() const override { return true; }
+  bool complete_at_once(Exchange& x) override;  // always: freeing the slot never waits
   awaitable<void> on_complete(Exchange& x) override;
 
  private:

@@ -6,23 +6,25 @@
 
 namespace corral::proxy {
 
-awaitable<Verdict> LocalRoutes::on_request(Exchange& x) {
+std::optional<Verdict> LocalRoutes::at_once(Exchange& x) {
   switch (x.op) {
     case api::Operation::health:
       x.reply = Reply{200, Errc::ok, {}, {}, "ok\n", "text/plain; charset=utf-8"};
-      co_return Verdict::stop;
+      return Verdict::stop;
     case api::Operation::list_models:
       x.reply = Reply{200, Errc::ok, {}, {}, x.stage->models[x.tenant->index]};
-      co_return Verdict::stop;
-    case api::Operation::usage: {
-      auto report = co_await usage(x);
-      if (x.tenant->cache_mode != CacheMode::off) report["cache"] = cache::counters_json(*x.tenant_state->cache);
-      x.reply = Reply{200, Errc::ok, {}, {}, report.dump()};
-      co_return Verdict::stop;
-    }
-    default:
-      co_return Verdict::proceed;
+      return Verdict::stop;
+    case api::Operation::usage: return std::nullopt;  // (may ask Redis)
+    default: return Verdict::proceed;
   }
+}
+
+awaitable<Verdict> LocalRoutes::on_request(Exchange& x) {
+  if (auto verdict = at_once(x)) co_return *verdict;
+  auto report = co_await usage(x);
+  if (x.tenant->cache_mode != CacheMode::off) report["cache"] = cache::counters_json(*x.tenant_state->cache);
+  x.reply = Reply{200, Errc::ok, {}, {}, report.dump()};
+  co_return Verdict::stop;
 }
 
 awaitable<nlohmann::json> LocalRoutes::usage(Exchange& x) {

@@ -15,6 +15,7 @@ class LocalRoutes final : public Stage {
  public:
   explicit LocalRoutes(Worker& worker) : worker_(worker) {}
   std::string_view name() const override { return "local_routes"; }
+  std::optional<Verdict> at_once(Exchange& x) override;  // all but the usage report
   awaitable<Verdict> on_request(Exchange& x) override;
 
  private:

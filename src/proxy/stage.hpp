@@ -6,8 +6,16 @@
 // configuration is built once per snapshot (StageConfigs). After the chain stops, the completion
 // hook of every stage that ran is called, in reverse order (settling usage, freeing the provider
 // slot, filling the cache).
+//
+// Most requests pass most stages without waiting for anything, so a stage may answer at once:
+// at_once() gives the verdict when nothing has to be awaited, or nullopt having changed nothing,
+// and only then is the coroutine on_request() run (the whole stage, from the start). A verdict
+// given at once costs no coroutine frame and no turn of the awaitable machinery. Completion
+// likewise: complete_at_once() returns true when it has completed, or false having changed
+// nothing, and on_complete() is awaited.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "corral/asio.hpp"
@@ -21,10 +29,17 @@ class Stage {
  public:
   virtual ~Stage() = default;
   virtual std::string_view name() const = 0;
+  virtual std::optional<Verdict> at_once(Exchange&) { return std::nullopt; }
   virtual awaitable<Verdict> on_request(Exchange& x) = 0;
-  // Only stages that return true from completes() have their on_complete() called.
+  // Only stages that return true from completes() are completed.
   virtual bool completes() const { return false; }
+  virtual bool complete_at_once(Exchange&) { return false; }
   virtual awaitable<void> on_complete(Exchange&) { co_return; }
 };
+
+// A stage's verdict on `x`, at once where it can be (what the chain does, for one stage).
+awaitable<Verdict> verdict_of(Stage& stage, Exchange& x);
+// A stage's completion of `x`, at once where it can be.
+awaitable<void> completion_of(Stage& stage, Exchange& x);
 
 }  // namespace corral::proxy

@@ -10,7 +10,8 @@ namespace corral::proxy {
 class ValidateStage final : public Stage {
  public:
   std::string_view name() const override { return "validate"; }
-  awaitable<Verdict> on_request(Exchange& x) override;
+  std::optional<Verdict> at_once(Exchange& x) override;  // always a verdict: validation never waits
+  awaitable<Verdict> on_request(Exchange& x) override { co_return *at_once(x); }
 };
 
 }  // namespace corral::proxy

@@ -311,6 +311,80 @@ TEST_F(Stages, ARefusalCarriesTheRateLimitHeadersAndRetryAfter) {
   EXPECT_EQ(status().in_flight, 60u);
 }
 
+// What the chain takes at once is what the stage's coroutine would have done: local limits admit
+// and refuse without waiting, and the admission is settled without waiting.
+TEST_F(Stages, LocalLimitsAdmitAndSettleAtOnceAsTheCoroutineDoes) {
+  start();
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  ValidateStage validate;
+  AdmissionStage admission(*worker);
+  std::vector<std::unique_ptr<Exchange>> admitted;
+  std::unique_ptr<Exchange> refused;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    auto x = exchange(sink, body = kBody, rec);
+    const auto checked = validate.at_once(*x);
+    ASSERT_EQ(checked, Verdict::proceed);
+    const auto verdict = admission.at_once(*x);
+    ASSERT_TRUE(verdict) << "local limits wait for nothing";
+    if (*verdict == Verdict::stop) refused = std::move(x);
+    else admitted.push_back(std::move(x));
+  }
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(admitted.size(), 60u);
+  EXPECT_EQ(refused->reply->error, Errc::rate_limit_requests);
+  EXPECT_EQ(header(refused->headers, "x-ratelimit-remaining-requests"), "0");
+  EXPECT_NE(header(refused->headers, "retry-after"), "(absent)");
+  EXPECT_EQ(status().in_flight, 60u);
+  for (auto& x : admitted) {
+    x->used = api::Usage{10, 5, 0};
+    EXPECT_TRUE(admission.complete_at_once(*x));
+    EXPECT_FALSE(x->lease);
+  }
+  EXPECT_EQ(status().in_flight, 0u);
+  EXPECT_DOUBLE_EQ(status().reserved_usd, 0);
+  EXPECT_EQ(snap->tenant(*admitted[0]->tenant).limiter->month_usage(this_month()).at("gpt-4.1").completion_tokens, 300u);
+}
+
+// A stage that has to wait says so having changed nothing, and its coroutine does the whole stage.
+TEST_F(Stages, AStageThatMustWaitLeavesTheExchangeAsItWas) {
+  start("redis:\n  url: \"unix:///nonexistent/redis.sock\"\n  shared_limits: true\n  on_failure: open\n");
+  std::string body = kBody;
+  FakeSink sink;
+  observability::RequestRecord rec;
+  auto x = exchange(sink, body, rec);
+  ValidateStage validate;
+  AdmissionStage admission(*worker);
+  CacheStage cache(*worker, admission);
+  LocalRoutes local(*worker);
+  ASSERT_EQ(validate.at_once(*x), Verdict::proceed);
+  EXPECT_EQ(local.at_once(*x), Verdict::proceed);  // not a route of its own
+  EXPECT_FALSE(cache.at_once(*x));                 // acme's cache is on: it may have to ask the store
+  EXPECT_FALSE(admission.at_once(*x));             // shared limits: Redis is asked
+  EXPECT_TRUE(x->headers.empty());
+  EXPECT_FALSE(x->lease);
+  EXPECT_FALSE(x->reply);
+  EXPECT_EQ(status().in_flight, 0u);
+  // Redis cannot be reached and on_failure is open: the coroutine admits locally.
+  EXPECT_EQ(run(verdict_of(admission, *x)), Verdict::proceed);
+  EXPECT_TRUE(x->lease);
+  EXPECT_EQ(status().in_flight, 1u);
+  run(completion_of(admission, *x));
+  EXPECT_EQ(status().in_flight, 0u);
+
+  auto usage = exchange(sink, body, rec);
+  usage->op = api::Operation::usage;
+  EXPECT_FALSE(local.at_once(*usage));  // the report may ask Redis
+  EXPECT_FALSE(usage->reply);
+  auto health = exchange(sink, body, rec);
+  health->op = api::Operation::health;
+  EXPECT_EQ(local.at_once(*health), Verdict::stop);
+  ASSERT_TRUE(health->reply);
+  EXPECT_EQ(health->reply->status, 200u);
+  worker->cache.stop();
+}
+
 // The commit sink holds an answer back while another attempt could still replace it.
 class CommitSinkTest : public ::testing::Test {
  protected:
