@@ -391,8 +391,11 @@ void append_escaped(std::string& out, std::string_view text) {
 bool decode(std::string_view v, std::string& out) {
   if (!is_string(v) || string_end(v, 0, false) != v.size()) return false;
   for (std::size_t i = 1; i + 1 < v.size(); ++i) {
-    if (v[i] != '\\') {
-      out += v[i];
+    if (v[i] != '\\') {  // the run up to the next escape (or the closing quote), in one piece
+      auto run = v.find('\\', i);
+      if (run == std::string_view::npos) run = v.size() - 1;
+      out.append(v.data() + i, run - i);
+      i = run - 1;
       continue;
     }
     switch (v[++i]) {

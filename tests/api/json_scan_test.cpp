@@ -160,6 +160,14 @@ TEST(JsonScan, EscapingAndDecodingAreInverse) {
   ASSERT_TRUE(decode(R"("\ud83d\ude00 \u00e9\/\ud800x")", back));
   EXPECT_EQ(back, "\xf0\x9f\x98\x80 \xc3\xa9/\xef\xbf\xbdx");  // a lone surrogate is U+FFFD
   back.clear();
+  for (const auto& [raw, plain] : std::vector<std::pair<std::string, std::string>>{
+           {R"("")", ""}, {R"("gpt-4.1")", "gpt-4.1"}, {R"("\n")", "\n"}, {R"("ab\tc\\")", "ab\tc\\"},
+           {R"("\"x\"")", "\"x\""}}) {  // runs between escapes copied whole, at either end or none
+    back.clear();
+    ASSERT_TRUE(decode(raw, back)) << raw;
+    EXPECT_EQ(back, plain) << raw;
+  }
+  back.clear();
   EXPECT_FALSE(decode("\"unterminated", back));
   EXPECT_FALSE(decode("12", back));
 }
