@@ -18,6 +18,7 @@
 #include "observability/access_log.hpp"
 #include "observability/worker_stats.hpp"
 #include "runtime.hpp"
+#include "tenancy/tenant_resolver.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/dns_cache.hpp"
 
@@ -61,6 +62,7 @@ struct Worker {
   observability::WorkerStats stats;         // this thread's request metrics (read by a scrape on this thread)
   observability::LogBuffer log;             // this thread's access-log lines not yet handed to the writer
   limits::SharedAccounting accounting;      // usage and settlements on their way to Redis
+  tenancy::KeyDigestMemo keys{tenancy::KeyDigestMemo::kThreadSlots};  // digests of the keys presented lately
   std::uint64_t leases = 0;                 // admissions through Redis so far (their ids)
   std::size_t settling = 0;                 // settlements on their way to Redis
 };

@@ -204,7 +204,7 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
     const auto resolved = tenancy::resolve(
         cfg, {field_value(fields, http::field::authorization), field_value(fields, "x-api-key"),
               field_value(fields, "x-tenant-id"), field_value(fields, "x-forwarded-for"), peer_.address()},
-        &key_memo_);
+        &worker_.keys);
     if (resolved.error != Errc::ok) co_return co_await fail(resolved.error, after_error);
     x.tenant = resolved.tenant;
     x.tenant_state = &snap->tenant(*resolved.tenant);

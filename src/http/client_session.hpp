@@ -67,7 +67,6 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   DisconnectWatch watch_;
   proxy::Exchange exchange_;
   std::string request_id_;
-  tenancy::KeyDigestMemo key_memo_;  // the digest of the key this connection presented last
   api::Dialect dialect_ = api::Dialect::openai;  // of the request's route: the shape of its errors
   observability::RequestRecord rec_;
   // The current request's parsers and message: members rather than locals of serve_one so that its

@@ -4,8 +4,10 @@
 // trusted_proxies. Plain logic over a Config snapshot: no I/O.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "corral/config.hpp"
 #include "corral/error.hpp"
@@ -27,24 +29,35 @@ struct Resolution {
   Errc error = Errc::ok;
 };
 
-// The digest of the key a connection presented last, so that the requests after the first on a
-// keep-alive connection (which almost always present the same key) skip the SHA-256. The key is
-// compared in constant time: one connection may carry several clients' requests (a pooling proxy
-// in front), and the comparison must not tell one client how much of another's key it guessed.
-// Keys longer than kMaxKey are not kept (a bound on the memory a connection holds).
+// The digests of the keys presented lately, so that a key seen before skips the SHA-256: each I/O
+// thread keeps one (Worker::keys) with kThreadSlots slots, a key's slot chosen by a hash keyed
+// with a random seed (so that nobody can choose keys that take one another's slot), the last key
+// to take a slot keeping it. The key in the slot is compared in constant time: the comparison must
+// not tell one client how much of another's key it guessed; the time tells only whether this very
+// key was presented lately. Keys longer than kMaxKey are not kept: a memo holds at most
+// slots × kMaxKey bytes of keys (256 KiB for a thread's).
 class KeyDigestMemo {
  public:
   static constexpr std::size_t kMaxKey = 256;
+  static constexpr std::size_t kThreadSlots = 1024;
+  explicit KeyDigestMemo(std::size_t slots = 1);  // rounded up to a power of two
   const Sha256& digest(std::string_view key);
   bool holds(std::string_view key) const noexcept;
+  std::size_t slots() const noexcept { return slots_.size(); }
 
  private:
-  std::string key_;
-  Sha256 digest_{};
-  bool set_ = false;
+  struct Slot {
+    std::string key;
+    Sha256 digest{};
+    bool set = false;
+  };
+  std::size_t slot_of(std::string_view key) const noexcept;
+
+  std::vector<Slot> slots_;
+  std::uint64_t seed_;
 };
 
-// `memo`, when given, is the connection's: see KeyDigestMemo.
+// `memo`, when given, is the I/O thread's: see KeyDigestMemo.
 Resolution resolve(const Config& config, const Credentials& in, KeyDigestMemo* memo = nullptr);
 
 // The client address: `peer`, or when `peer` is a trusted proxy, the right-most address of

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
+
 #include "corral/config_loader.hpp"
 
 namespace corral::tenancy {
@@ -100,7 +103,8 @@ TEST_F(TenantResolverTest, AConnectionsMemoAnswersAsTheDigestDoes) {
 }
 
 TEST(KeyDigestMemo, HoldsTheLastKeyUpToItsBound) {
-  KeyDigestMemo memo;
+  KeyDigestMemo memo;  // one slot: every key takes it
+  EXPECT_EQ(memo.slots(), 1u);
   EXPECT_FALSE(memo.holds(""));
   EXPECT_EQ(memo.digest("k1"), sha256("k1"));
   EXPECT_TRUE(memo.holds("k1"));
@@ -114,6 +118,46 @@ TEST(KeyDigestMemo, HoldsTheLastKeyUpToItsBound) {
   EXPECT_EQ(memo.digest(over), sha256(over));  // right, and not kept
   EXPECT_FALSE(memo.holds(over));
   EXPECT_FALSE(memo.holds(longest));
+}
+
+// A thread's memo keeps many keys, each in the slot its hash chooses, always with the right digest;
+// a key one byte off a kept one is not held.
+TEST(KeyDigestMemo, AThreadsMemoKeepsManyKeysEachInItsSlot) {
+  KeyDigestMemo memo(KeyDigestMemo::kThreadSlots);
+  EXPECT_EQ(memo.slots(), KeyDigestMemo::kThreadSlots);
+  EXPECT_EQ(KeyDigestMemo(1000).slots(), 1024u);  // a power of two
+  // Keys that differ in their first bytes, in their last bytes, and in one bit of one byte.
+  const auto numbered = [](int i) { return std::to_string(i) + "-sk-0123456789abcdef0123456789"; };
+  const auto suffixed = [](int i) { return "bench-zipf-" + std::to_string(10000 + i); };
+  const auto bit = [](int i) {
+    std::string k(40, 'k');
+    k[static_cast<std::size_t>(i % 40)] = static_cast<char>('k' ^ (1 << (i / 40 % 7)));
+    return k;
+  };
+  std::vector<std::string> keys;
+  const std::vector<std::pair<std::function<std::string(int)>, int>> kinds = {
+      {numbered, 1000}, {suffixed, 1000}, {bit, 280}};  // (40 places × 7 bits)
+  for (const auto& [make, n] : kinds) {
+    KeyDigestMemo fresh(KeyDigestMemo::kThreadSlots);
+    std::vector<std::string> some;
+    for (int i = 0; i < n; ++i) some.push_back(make(i));
+    for (const auto& k : some) EXPECT_EQ(fresh.digest(k), sha256(k));
+    std::size_t held = 0;
+    for (const auto& k : some) held += fresh.holds(k);
+    // n keys in 1,024 slots chosen by a hash: about 1024 × (1 − e^(−n/1024)) slots are taken (640
+    // for 1,000, 244 for 280), each holding the last key that took it.
+    const double expected = 1024.0 * (1.0 - std::exp(-static_cast<double>(some.size()) / 1024.0));
+    EXPECT_GT(static_cast<double>(held), 0.85 * expected) << some.front();
+    EXPECT_LT(held, some.size()) << some.front();  // (some share a slot)
+    keys.insert(keys.end(), some.begin(), some.end());
+  }
+  for (const auto& k : keys) {
+    EXPECT_EQ(memo.digest(k), sha256(k));
+    EXPECT_TRUE(memo.holds(k));
+    auto near = k;
+    near.back() = '~';  // (no key ends so)
+    EXPECT_FALSE(memo.holds(near));
+  }
 }
 
 TEST(ClientAddress, RightMostUntrustedHopWins) {
