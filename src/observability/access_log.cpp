@@ -252,7 +252,9 @@ void AccessLog::write(LogBuffer& to, const RequestRecord& r, std::string_view cl
     to.writer_ = writer_;
   }
   auto& text = to.batch_.text;
-  if (text.capacity() == 0) text.reserve(LogBuffer::kBatchBytes + 1024);
+  // A batch's room taken at once (a new batch's string has only its inline capacity): a line is
+  // never copied again by the string's growth.
+  if (text.capacity() < LogBuffer::kBatchBytes) text.reserve(LogBuffer::kBatchBytes + 1024);
   format_to(text, r, client_addr);
   text += '\n';
   if (++to.batch_.lines >= LogBuffer::kBatchLines || text.size() >= LogBuffer::kBatchBytes) to.hand_off();
