@@ -115,11 +115,31 @@ std::string format_rfc3339(std::chrono::system_clock::time_point t) {
   const auto day = std::chrono::floor<std::chrono::days>(secs);
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{secs - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
-  return buf;
+  const int year = static_cast<int>(ymd.year());
+  const auto month = static_cast<unsigned>(ymd.month()), mday = static_cast<unsigned>(ymd.day());
+  const auto h = static_cast<unsigned>(hms.hours().count()), m = static_cast<unsigned>(hms.minutes().count()),
+             sec = static_cast<unsigned>(hms.seconds().count());
+  // Digits written in place: this is on every answer to /v1/messages (its rate-limit reset times).
+  // (A system_clock time point spans the years 1677 to 2262: four digits.)
+  char buf[20];
+  const auto two = [&](std::size_t at, unsigned v) {
+    buf[at] = static_cast<char>('0' + v / 10);
+    buf[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, static_cast<unsigned>(year) / 100);
+  two(2, static_cast<unsigned>(year) % 100);
+  buf[4] = '-';
+  two(5, month);
+  buf[7] = '-';
+  two(8, mday);
+  buf[10] = 'T';
+  two(11, h);
+  buf[13] = ':';
+  two(14, m);
+  buf[16] = ':';
+  two(17, sec);
+  buf[19] = 'Z';
+  return std::string(buf, sizeof buf);
 }
 
 }  // namespace corral

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace corral {
 namespace {
 
@@ -40,6 +42,27 @@ TEST(Units, FormatsMillisecondsWithThreeDecimals) {
   EXPECT_EQ(format_millis(duration<double>(-0.0005)), "-0.500");
   EXPECT_EQ(format_millis(std::chrono::microseconds(1999)), "1.999");
   EXPECT_EQ(format_millis(duration<double>(1e13)), "10000000000000000.000");  // beyond whole microseconds
+}
+
+// Every second of a day, and days across years, leap days and centuries, as gmtime_r and
+// strftime write them.
+TEST(Units, Rfc3339AsTheCLibraryWritesIt) {
+  using namespace std::chrono;
+  const auto expect = [](system_clock::time_point t) {
+    const std::time_t c = system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&c, &tm);
+    char buf[32];
+    return std::string(buf, std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm));
+  };
+  const auto start = sys_days{year{2026} / 12 / 3};
+  for (int s = 0; s < 86400; s += 7) EXPECT_EQ(format_rfc3339(start + seconds(s)), expect(start + seconds(s)));
+  for (int d = -40000; d < 40000; d += 13) {
+    const auto t = sys_days{year{2000} / 2 / 29} + days(d) + hours(23) + minutes(59) + seconds(59);
+    EXPECT_EQ(format_rfc3339(t), expect(t));
+  }
+  EXPECT_EQ(format_rfc3339(sys_days{year{1970} / 1 / 1} + milliseconds(999)), "1970-01-01T00:00:00Z");  // floor
+  EXPECT_EQ(format_rfc3339(sys_days{year{2262} / 4 / 11}), "2262-04-11T00:00:00Z");  // near the clock's last day
 }
 
 TEST(Units, FormatsResetsLikeOpenAI) {
