@@ -253,10 +253,10 @@ void ChatToMessagesStream::on_event(const SseEvent& e) {
   if (jscan::is_array(choices) && jscan::members_at(choices, jscan::skip_ws(choices, 1), [&](std::string_view k, std::string_view v) {
         if (k == "delta") delta = v;
         else if (k == "finish_reason") finish = v;
-      }) == jscan::npos)
+      }, false, jscan::detail::Checked{}) == jscan::npos)
     delta = finish = {};
   std::string_view content, calls;
-  jscan::members(delta, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(delta, [&](std::string_view k, std::string_view v) {
     if (k == "content") content = v;
     else if (k == "tool_calls") calls = v;
   });

@@ -17,7 +17,7 @@ std::uint64_t count(const nlohmann::json& o, const char* key) {
 // values are passed over, not checked again.
 std::string_view last_member(std::string_view obj, std::string_view key) {
   std::string_view found;
-  jscan::members_checking(obj, [](std::string_view) { return false; }, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(obj, [&](std::string_view k, std::string_view v) {
     if (k == key) found = v;
   });
   return found;

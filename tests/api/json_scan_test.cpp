@@ -131,6 +131,23 @@ TEST(JsonScan, MembersCheckingChecksOnlyWhatItIsAskedTo) {
   EXPECT_FALSE(members_checking(R"({"skip":1} x)", only_read, [](auto, auto) {}));
 }
 
+// An object checked already is read without checking again: the same members as members() gives
+// on a well-formed one; on text no pass has checked, only its structure is followed.
+TEST(JsonScan, MembersCheckedReadsAsMembersDoes) {
+  for (std::string_view obj : {R"({})", R"({ "a" : 1 , "b":"x\"}", "c":[{"d":"]"}], "e":{"f":null}})",
+                               R"({"k\u0041":true,"dup":1,"dup":2})", "{\"caf\xc3\xa9\":\"\xf0\x9f\x98\x80\"}"}) {
+    std::vector<std::pair<std::string_view, std::string_view>> checked, all;
+    EXPECT_TRUE(members(obj, [&](auto k, auto v) { all.emplace_back(k, v); })) << obj;
+    EXPECT_TRUE(members_checked(obj, [&](auto k, auto v) { checked.emplace_back(k, v); })) << obj;
+    EXPECT_EQ(checked, all) << obj;
+  }
+  // Not checked again: a bad byte in a key or value passes (what a checking pass would refuse).
+  EXPECT_TRUE(members_checked("{\"\xff\":\"\xfe\"}", [](auto, auto) {}));
+  EXPECT_FALSE(members("{\"\xff\":\"\xfe\"}", [](auto, auto) {}));
+  EXPECT_FALSE(members_checked(R"({"a":1)", [](auto, auto) {}));  // the structure is still followed
+  EXPECT_FALSE(members_checked(R"({"a" 1})", [](auto, auto) {}));
+}
+
 TEST(JsonScan, ValuesTheTranslationsRead) {
   EXPECT_TRUE(string_is(R"("text")", "text"));
   EXPECT_FALSE(string_is(R"("te\u0078t")", "text"));  // keys and tags are compared as written
