@@ -76,7 +76,7 @@ std::size_t KeyDigestMemo::slot_of(std::string_view key) const noexcept {
     h = mix(h ^ w);
   }
   std::uint64_t w = 0;
-  std::memcpy(&w, key.data() + i, key.size() - i);
+  if (i < key.size()) std::memcpy(&w, key.data() + i, key.size() - i);  // (no key: its data may be null)
   return static_cast<std::size_t>(mix(h ^ w)) & (slots_.size() - 1);
 }
 

@@ -126,6 +126,8 @@ TEST(KeyDigestMemo, AThreadsMemoKeepsManyKeysEachInItsSlot) {
   KeyDigestMemo memo(KeyDigestMemo::kThreadSlots);
   EXPECT_EQ(memo.slots(), KeyDigestMemo::kThreadSlots);
   EXPECT_EQ(KeyDigestMemo(1000).slots(), 1024u);  // a power of two
+  EXPECT_EQ(memo.digest(std::string_view()), sha256(""));  // no key at all (a null view): hashed, kept
+  EXPECT_TRUE(memo.holds(""));
   // Keys that differ in their first bytes, in their last bytes, and in one bit of one byte.
   const auto numbered = [](int i) { return std::to_string(i) + "-sk-0123456789abcdef0123456789"; };
   const auto suffixed = [](int i) { return "bench-zipf-" + std::to_string(10000 + i); };
