@@ -15,8 +15,7 @@ std::shared_ptr<const StageConfigs> Chain::configs(const SnapshotPtr& snap) {
 }
 
 awaitable<void> Chain::run(Exchange& x) {
-  // (verdict_of and completion_of written out here: awaiting them would cost the frames the
-  // at-once paths save)
+  // (A stage's coroutine is awaited only when it said it must wait.)
   std::size_t ran = 0;
   while (ran < stages_.size()) {
     auto& stage = *stages_[ran++];
@@ -28,15 +27,6 @@ awaitable<void> Chain::run(Exchange& x) {
     auto& stage = *stages_[ran];
     if (stage.completes() && !stage.complete_at_once(x)) co_await stage.on_complete(x);
   }
-}
-
-awaitable<Verdict> verdict_of(Stage& stage, Exchange& x) {
-  if (auto verdict = stage.at_once(x)) co_return *verdict;
-  co_return co_await stage.on_request(x);
-}
-
-awaitable<void> completion_of(Stage& stage, Exchange& x) {
-  if (stage.completes() && !stage.complete_at_once(x)) co_await stage.on_complete(x);
 }
 
 }  // namespace corral::proxy

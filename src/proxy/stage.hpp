@@ -37,9 +37,4 @@ class Stage {
   virtual awaitable<void> on_complete(Exchange&) { co_return; }
 };
 
-// A stage's verdict on `x`, at once where it can be (what the chain does, for one stage).
-awaitable<Verdict> verdict_of(Stage& stage, Exchange& x);
-// A stage's completion of `x`, at once where it can be.
-awaitable<void> completion_of(Stage& stage, Exchange& x);
-
 }  // namespace corral::proxy

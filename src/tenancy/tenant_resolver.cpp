@@ -80,14 +80,15 @@ std::size_t KeyDigestMemo::slot_of(std::string_view key) const noexcept {
   return static_cast<std::size_t>(mix(h ^ w)) & (slots_.size() - 1);
 }
 
-bool KeyDigestMemo::holds(std::string_view key) const noexcept {
-  const auto& s = slots_[slot_of(key)];
-  return s.set && key.size() == s.key.size() && CRYPTO_memcmp(key.data(), s.key.data(), key.size()) == 0;
+bool KeyDigestMemo::Slot::holds(std::string_view k) const noexcept {
+  return set && k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
 }
+
+bool KeyDigestMemo::holds(std::string_view key) const noexcept { return slots_[slot_of(key)].holds(key); }
 
 const Sha256& KeyDigestMemo::digest(std::string_view key) {
   auto& s = slots_[slot_of(key)];
-  if (s.set && key.size() == s.key.size() && CRYPTO_memcmp(key.data(), s.key.data(), key.size()) == 0) return s.digest;
+  if (s.holds(key)) return s.digest;
   s.digest = sha256(key);
   s.set = key.size() <= kMaxKey;
   if (s.set) s.key.assign(key);

@@ -50,6 +50,7 @@ class KeyDigestMemo {
     std::string key;
     Sha256 digest{};
     bool set = false;
+    bool holds(std::string_view k) const noexcept;  // in constant time for keys of one length
   };
   std::size_t slot_of(std::string_view key) const noexcept;
 

@@ -347,6 +347,15 @@ TEST_F(Stages, LocalLimitsAdmitAndSettleAtOnceAsTheCoroutineDoes) {
   EXPECT_EQ(snap->tenant(*admitted[0]->tenant).limiter->month_usage(this_month()).at("gpt-4.1").completion_tokens, 300u);
 }
 
+// A stage's verdict and completion as the chain takes them: at once where they can be.
+awaitable<Verdict> verdict_of(Stage& stage, Exchange& x) {
+  if (auto verdict = stage.at_once(x)) co_return *verdict;
+  co_return co_await stage.on_request(x);
+}
+awaitable<void> completion_of(Stage& stage, Exchange& x) {
+  if (stage.completes() && !stage.complete_at_once(x)) co_await stage.on_complete(x);
+}
+
 // A stage that has to wait says so having changed nothing, and its coroutine does the whole stage.
 TEST_F(Stages, AStageThatMustWaitLeavesTheExchangeAsItWas) {
   start("redis:\n  url: \"unix:///nonexistent/redis.sock\"\n  shared_limits: true\n  on_failure: open\n");
