@@ -34,10 +34,13 @@ class Drainable {
 };
 
 // An io_context for exactly one thread, whose pending handlers (and the coroutine frames they
-// own) can be destroyed before the worker's other members go.
+// own) can be destroyed before the worker's other members go. Its sockets and timers are only
+// ever touched by that thread (docs/architecture.md, "Threading"), so the reactor takes no lock
+// around each descriptor's operations; posting to it from another thread stays safe (the
+// scheduler and the registration of descriptors keep their locks).
 class WorkerContext : public asio::io_context {
  public:
-  WorkerContext() : asio::io_context(1) {}
+  WorkerContext() : asio::io_context(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {}
   void destroy_pending() { shutdown(); }
 };
 
