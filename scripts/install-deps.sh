@@ -17,7 +17,7 @@ profile=${1:-run}
 run_packages=(
   build-essential cmake ninja-build pkg-config ca-certificates
   libboost1.81-dev libssl-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
-  libsqlite3-dev
+  libsqlite3-dev libjemalloc-dev
 )
 test_packages=(
   ccache git openssl procps libgtest-dev libgmock-dev redis-server nodejs npm prometheus systemd dpkg-dev
