@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -28,9 +29,23 @@ std::size_t chunk_size_line(char (&buf)[18], std::size_t size) noexcept;
 
 // ASCII case-insensitive comparisons for field names (inline: most calls end at the length).
 constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+// Eight bytes at a time: names of one length usually share a prefix ("x-ratelimit-…"), and two
+// bytes that differ in more than the case bit (0x20) differ whatever their case; a word whose bytes
+// differ in that bit alone is compared byte by byte (equal only where both bytes are letters).
 inline bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    const std::uint64_t d = x ^ y;
+    if (d == 0) continue;
+    if ((d & ~std::uint64_t{0x2020202020202020}) != 0) return false;
+    for (std::size_t k = i; k < i + 8; ++k)
+      if (ascii_lower(a[k]) != ascii_lower(b[k])) return false;
+  }
+  for (; i < a.size(); ++i)
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
 }

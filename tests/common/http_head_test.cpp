@@ -56,5 +56,36 @@ TEST(HttpHead, NamesCompareWithoutCase) {
   EXPECT_FALSE(istarts_with("x-proxy-", "proxy-"));
 }
 
+// The word-at-a-time comparison against the byte-by-byte definition: every pair of bytes, at a
+// position inside a first word, a second word and the tail, in names of 1 to 20 letters (bytes that
+// differ only in the case bit are equal only when both are letters: '^' and '~', '@' and '`' are not).
+TEST(HttpHead, NamesCompareAsByteByByte) {
+  const auto by_byte = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    return true;
+  };
+  int equal = 0;
+  for (std::size_t len : {1u, 7u, 8u, 9u, 16u, 20u}) {
+    for (std::size_t at : {std::size_t{0}, len / 2, len - 1}) {
+      for (int c1 = 0; c1 < 256; ++c1) {
+        for (int c2 = 0; c2 < 256; ++c2) {
+          std::string a(len, 'x'), b(len, 'X');
+          a[at] = static_cast<char>(c1);
+          b[at] = static_cast<char>(c2);
+          const bool want = by_byte(a, b);
+          ASSERT_EQ(iequals(a, b), want) << len << " " << at << " " << c1 << " " << c2;
+          equal += want;
+        }
+      }
+    }
+  }
+  EXPECT_GT(equal, 0);
+  EXPECT_TRUE(iequals("x-ratelimit-limit-requests", "X-RateLimit-Limit-Requests"));
+  EXPECT_FALSE(iequals("x-ratelimit-limit-requests", "x-ratelimit-reset-requests"));
+  EXPECT_FALSE(iequals("x-ratelimit-^imit", "x-ratelimit-~imit"));
+}
+
 }  // namespace
 }  // namespace corral::http_head
