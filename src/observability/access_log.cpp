@@ -1,6 +1,7 @@
 #include "observability/access_log.hpp"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -100,31 +101,41 @@ class Line {
   char* p_;
 };
 
+// Bytes a JSON string must escape here: control bytes, the quote, the backslash, DEL and every
+// byte from 0x80 up (lines are ASCII).
+constexpr std::array<bool, 256> kEscaped = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  for (int c = 0x7f; c < 0x100; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
+// The first byte at or after s[i] that must be escaped, or s.size(): sixteen bytes at a time, then
+// byte by byte for the tail (most values here are shorter than sixteen bytes).
+std::size_t next_escaped(std::string_view s, std::size_t i) noexcept {
+#if defined(__SSE2__)
+  // Below 0x20 or from 0x80 up is below 0x20 as a signed byte; then DEL, the quote, the backslash.
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), quote = _mm_set1_epi8('"'),
+                backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
+                                      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (const int mask = _mm_movemask_epi8(stop))
+      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < s.size() && !kEscaped[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
 void Line::json_string(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   *p_++ = '"';
   std::size_t run = 0;  // start of the bytes copied as they are
-  for (std::size_t i = 0; i < s.size(); ++i) {
-#if defined(__SSE2__)
-    // Sixteen bytes at a time while none needs escaping (below 0x20 or from 0x80 up is below
-    // 0x20 as a signed byte; then DEL, the quote and the backslash).
-    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), quote = _mm_set1_epi8('"'),
-                  backslash = _mm_set1_epi8('\\');
-    while (i + 16 <= s.size()) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-      const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
-                                        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-      const int mask = _mm_movemask_epi8(stop);
-      if (mask != 0) {
-        i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-        break;
-      }
-      i += 16;
-    }
-    if (i == s.size()) break;
-#endif
+  for (std::size_t i = next_escaped(s, 0); i < s.size(); i = next_escaped(s, i + 1)) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;
     raw(s.substr(run, i - run));
     run = i + 1;
     if (c == '"' || c == '\\') {
