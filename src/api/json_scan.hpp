@@ -55,7 +55,9 @@ struct Checked {
 // Calls f(key, value) for each member of the object that starts at s[i], in order; `key` is the
 // text between the quotes. Returns the object's end, or npos when there is no well-formed object
 // there (f may have been called for the members before the fault). With `check`, only the values
-// of the members check(key) picks are checked; the others are passed over by skip_value.
+// of the members check(key) picks are checked; the others are passed over by skip_value. A `check`
+// taking (key, s, start) reads each value itself and returns where it ends (npos: malformed), so
+// that a value read for its contents is gone through once, not passed over and then read.
 template <class F, class C = detail::CheckAll>
 std::size_t members_at(std::string_view s, std::size_t i, F&& f, bool strict = false, C&& check = {}) {
   if (i >= s.size() || s[i] != '{') return npos;
@@ -69,7 +71,11 @@ std::size_t members_at(std::string_view s, std::size_t i, F&& f, bool strict = f
     i = skip_ws(s, key_end);
     if (i >= s.size() || s[i] != ':') return npos;
     const auto start = skip_ws(s, i + 1);
-    const auto end = check(key) ? value_end(s, start, strict) : skip_value(s, start);
+    std::size_t end;
+    if constexpr (std::is_invocable_r_v<std::size_t, C, std::string_view, std::string_view, std::size_t>)
+      end = check(key, s, start);
+    else
+      end = check(key) ? value_end(s, start, strict) : skip_value(s, start);
     if (end == npos) return npos;
     f(key, s.substr(start, end - start));
     i = skip_ws(s, end);
@@ -90,8 +96,9 @@ bool members(std::string_view obj, F&& f, bool strict = false) {
 }
 
 // members(), checking only the values of the members check(key) picks (the rest is passed over
-// by skip_value): for reading a few members of a large object relayed as it is. A well-formed
-// object reads exactly as with members().
+// by skip_value; or, with check(key, s, start), each value read by `check`, as in members_at):
+// for reading a few members of a large object relayed as it is. A well-formed object reads
+// exactly as with members().
 template <class C, class F>
 bool members_checking(std::string_view obj, C&& check, F&& f) {
   return members_at(obj, 0, std::forward<F>(f), false, std::forward<C>(check)) == obj.size();

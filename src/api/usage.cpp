@@ -29,8 +29,13 @@ struct UsageMembers {
   std::string_view cache_read, cache_creation, input, output, input_details, prompt, completion, prompt_details;
   bool well_formed = false;
 
-  explicit UsageMembers(std::string_view u) {
-    well_formed = jscan::members(u, [&](std::string_view k, std::string_view v) {
+  UsageMembers() = default;
+  explicit UsageMembers(std::string_view u) { well_formed = read(u, 0) == u.size(); }
+
+  // Reads the object at s[i]; returns its end, or npos when it is not a well-formed object.
+  std::size_t read(std::string_view s, std::size_t i) {
+    *this = {};
+    const auto end = jscan::members_at(s, i, [&](std::string_view k, std::string_view v) {
       if (k == "prompt_tokens") prompt = v;
       else if (k == "completion_tokens") completion = v;
       else if (k == "prompt_tokens_details") prompt_details = v;
@@ -40,6 +45,8 @@ struct UsageMembers {
       else if (k == "cache_read_input_tokens") cache_read = v;
       else if (k == "cache_creation_input_tokens") cache_creation = v;
     });
+    well_formed = end != jscan::npos;
+    return end;
   }
 };
 
@@ -53,12 +60,18 @@ std::uint64_t cached_in(std::string_view details) {
 // over: the answer is relayed as it came, and its usage counts even if its text is not well-formed.
 struct AnswerMembers {
   std::string_view usage, response, message, type, choices;
+  UsageMembers usage_members;  // of `usage`, when it is an object: read as the pass goes through it
   bool well_formed = false;
 
   explicit AnswerMembers(std::string_view text) {
-    // (The usage object is checked by the pass that reads it, UsageMembers.)
-    const auto read_from = [](std::string_view k) { return k == "response" || k == "message"; };
-    well_formed = jscan::members_checking(jscan::trim(text), read_from, [&](std::string_view k, std::string_view v) {
+    const auto read = [&](std::string_view k, std::string_view s, std::size_t start) {
+      if (k == "response" || k == "message") return jscan::value_end(s, start);
+      if (k != "usage" || start >= s.size() || s[start] != '{') return jscan::skip_value(s, start);
+      // A malformed usage object is passed over as any value is; it counts for nothing.
+      const auto end = usage_members.read(s, start);
+      return end != jscan::npos ? end : jscan::skip_value(s, start);
+    };
+    well_formed = jscan::members_checking(jscan::trim(text), read, [&](std::string_view k, std::string_view v) {
       if (k == "usage") usage = v;
       else if (k == "response") response = v;
       else if (k == "message") message = v;
@@ -70,14 +83,17 @@ struct AnswerMembers {
 
 std::optional<Usage> usage_of(const AnswerMembers& a) {
   if (!a.well_formed) return std::nullopt;
-  auto u = a.usage;
-  if (!jscan::is_object(u)) {
+  UsageMembers nested;
+  const UsageMembers* found = &a.usage_members;
+  if (!jscan::is_object(a.usage)) {
     const auto r = jscan::is_object(a.response) ? a.response : a.message;
     if (!jscan::is_object(r)) return std::nullopt;
-    u = last_member(r, "usage");
+    const auto u = last_member(r, "usage");
     if (!jscan::is_object(u)) return std::nullopt;
+    nested = UsageMembers(u);
+    found = &nested;
   }
-  const UsageMembers m(u);
+  const UsageMembers& m = *found;
   if (!m.well_formed) return std::nullopt;
   const auto n = [](std::string_view v) { return jscan::to_unsigned(v); };
   Usage out;

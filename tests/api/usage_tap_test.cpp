@@ -154,6 +154,9 @@ TEST(UsageFromText, ReadsEveryShapeAsTheParsedReaderDoes) {
            R"({"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2}})",  // the last of a repeated key
            R"({"usage":{"prompt_tokens":-1,"completion_tokens":1.5,"total_tokens":18446744073709551616}})",
            R"({"usage":null,"message":{"usage":{"output_tokens":6}}})",
+           R"({"usage":{"prompt_tokens":1},"usage":null,"message":{"usage":{"output_tokens":6}}})",
+           R"({"usage":null,"usage":{"prompt_tokens":4,"prompt_tokens_details":{"cached_tokens":1}}})",
+           R"({"usage":{"prompt_tokens":1,"completion_tokens":9},"usage":{"prompt_tokens":2}})",
            R"({"usage":[1],"response":7})", R"({"id":"x"})", R"([{"usage":{"prompt_tokens":1}}])"}) {
     const auto parsed = usage_from(nlohmann::json::parse(answer));
     EXPECT_EQ(usage_from_text(answer), parsed) << answer;
@@ -166,6 +169,12 @@ TEST(UsageFromText, ReadsEveryShapeAsTheParsedReaderDoes) {
   EXPECT_EQ(usage_from_text("{\"choices\":[{\"text\":\"caf\xff\"}],\"usage\":{\"prompt_tokens\":3}}")->prompt_tokens, 3u);
   EXPECT_FALSE(usage_from_text(R"({"choices":[],"usage":{"prompt_tokens":3,}})"));
   EXPECT_FALSE(usage_from_text(R"({"choices":[],"usage":{"prompt_tokens":3})"));
+  // The usage object is read where the pass over the answer meets it; the last one counts, and a
+  // malformed one is passed over as before (counting for nothing when it is the last).
+  EXPECT_EQ(usage_from_text(R"({"usage":{"prompt_tokens":3,},"usage":{"prompt_tokens":5}})")->prompt_tokens, 5u);
+  EXPECT_FALSE(usage_from_text(R"({"usage":{"prompt_tokens":5},"usage":{"prompt_tokens":3,}})"));
+  EXPECT_FALSE(usage_from_text(R"({"usage":{"prompt_tokens":5},"usage":{"prompt_tokens")"));
+  EXPECT_FALSE(usage_from_text(R"({"usage":)"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <set>
 
 namespace corral {
@@ -9,9 +10,11 @@ namespace {
 
 TEST(RequestId, GeneratedIdsAreReqAnd32HexDigitsAndDiffer) {
   std::set<std::string> seen;
+  std::array<std::set<char>, 32> digits_at;  // every position takes every digit (random, not fixed)
   std::string id = "left over from the last request, longer than an id";
   for (int i = 0; i < 1000; ++i) {
     generate_request_id(id);
+    for (std::size_t k = 0; k < 32 && k + 4 < id.size(); ++k) digits_at[k].insert(id[k + 4]);
     ASSERT_EQ(id.size(), 36u) << id;
     ASSERT_EQ(id.substr(0, 4), "req_");
     for (char c : id.substr(4)) ASSERT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << id;
@@ -19,6 +22,7 @@ TEST(RequestId, GeneratedIdsAreReqAnd32HexDigitsAndDiffer) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);
+  for (const auto& d : digits_at) EXPECT_EQ(d.size(), 16u);
 }
 
 TEST(RequestId, ClientIdsArePrintableAsciiWithinTheBound) {
