@@ -12,7 +12,8 @@ namespace {
 // A count as a header value: whole, not below zero (written without a temporary string).
 std::string whole(double v) {
   char buf[24];
-  const auto n = static_cast<long long>(std::floor(std::clamp(v, 0.0, 9.0e18)));
+  // (Not above zero, NaN included: 0. Above zero, truncation is the floor, without a call to it.)
+  const auto n = !(v > 0) ? 0LL : v < 9.0e18 ? static_cast<long long>(v) : 9'000'000'000'000'000'000LL;
   return std::string(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
 }
 

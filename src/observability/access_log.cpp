@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,16 @@
 
 namespace corral::observability {
 namespace {
+
+constexpr std::array<std::uint64_t, 19> kPowersOf10 = [] {
+  std::array<std::uint64_t, 19> t{};
+  std::uint64_t p = 1;
+  for (auto& v : t) {
+    v = p;
+    p *= 10;
+  }
+  return t;
+}();
 
 // A line is written through a cursor into the thread's room for the most it can take (from its
 // strings' lengths), then appended in one copy: no capacity check per piece.
@@ -36,20 +47,19 @@ class Line {
     std::memcpy(p_, v.data(), v.size());
     p_ += v.size();
   }
-  void digits(std::uint64_t v, int width = 0) {
-    char buf[24];
-    char* end = buf + sizeof buf;
-    char* q = end;
-    do {
-      *--q = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (end - q < width) *--q = '0';
-    raw({q, static_cast<std::size_t>(end - q)});
+  // `v` in decimal, straight into the line (to_chars writes two digits a step).
+  void digits(std::uint64_t v) { p_ = std::to_chars(p_, p_ + 20, v).ptr; }
+  // A point, then `v` (below 10^width, width 1..18) as exactly `width` digits, leading zeros
+  // kept: 10^width + v written, its leading 1 then made the point.
+  void point_digits(std::uint64_t v, int width) {
+    char* at = p_;
+    p_ = std::to_chars(p_, p_ + 20, kPowersOf10[width] + v).ptr;
+    *at = '.';
   }
   // `v` with `decimals` digits after the point, rounded (at most kMaxFixed bytes).
-  void fixed(double v, int decimals, double scale) {
-    const double scaled = v * scale;
+  void fixed(double v, int decimals) {  // decimals 1..18
+    const std::uint64_t unit = kPowersOf10[decimals];
+    const double scaled = v * static_cast<double>(unit);
     if (!(scaled > -9e15 && scaled < 9e15)) {  // also NaN
       p_ = fmt::format_to_n(p_, kMaxFixed, "{:.{}f}", std::isfinite(v) ? v : 0.0, decimals).out;
       return;
@@ -59,9 +69,8 @@ class Line {
       *p_++ = '-';
       units = -units;
     }
-    digits(static_cast<std::uint64_t>(units) / static_cast<std::uint64_t>(scale));
-    *p_++ = '.';
-    digits(static_cast<std::uint64_t>(units) % static_cast<std::uint64_t>(scale), decimals);
+    digits(static_cast<std::uint64_t>(units) / unit);
+    point_digits(static_cast<std::uint64_t>(units) % unit, decimals);
   }
   void json_string(std::string_view s);  // at most 2 + 6 × size bytes
   // "null" for an empty value.
@@ -85,7 +94,7 @@ class Line {
   template <std::size_t N>
   void ms_field(const char (&name)[N], double seconds) {
     this->name(name);
-    fixed(seconds * 1000.0, 3, 1e3);
+    fixed(seconds * 1000.0, 3);
   }
 
   static constexpr std::size_t kMaxFixed = 330;  // a double's whole digits, sign, point, decimals
@@ -167,8 +176,7 @@ void Line::time(std::chrono::system_clock::time_point t) {
   }
   *p_++ = '"';
   raw({cached, 19});
-  *p_++ = '.';
-  digits(static_cast<std::uint64_t>(ms - secs * 1000), 3);
+  point_digits(static_cast<std::uint64_t>(ms - secs * 1000), 3);
   lit("Z\"");
 }
 
@@ -228,7 +236,7 @@ void AccessLog::format_to(std::string& out, const RequestRecord& r, std::string_
   l.number_field("completion_tokens", r.completion_tokens);
   l.number_field("cached_tokens", r.cached_tokens);
   l.lit(",\"cost_usd\":");
-  l.fixed(r.cost_usd, 8, 1e8);
+  l.fixed(r.cost_usd, 8);
   l.string_field("cache", cache);
   l.ms_field("queue_ms", r.queue_s);
   l.ms_field("upstream_ms", r.upstream_s);

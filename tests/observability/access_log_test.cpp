@@ -74,6 +74,15 @@ TEST(AccessLog, NumbersAreWrittenInFixedPoint) {
   EXPECT_NE(line.find("\"upstream_ms\":12345.679,"), std::string::npos) << line;
   EXPECT_NE(line.find("\"total_ms\":12346.100,"), std::string::npos) << line;
   EXPECT_NE(line.find("\"bytes_out\":18446744073709551615,"), std::string::npos) << line;
+  r.wall = std::chrono::sys_days{std::chrono::year{2000} / 1 / 1};
+  r.queue_s = -0.0005;
+  r.upstream_s = 0;
+  r.cost_usd = 99.999999995;  // rounds up into the whole part
+  const auto edges = AccessLog::format(r, "::1");
+  EXPECT_NE(edges.find("\"time\":\"2000-01-01T00:00:00.000Z\""), std::string::npos) << edges;
+  EXPECT_NE(edges.find("\"queue_ms\":-0.500,"), std::string::npos) << edges;
+  EXPECT_NE(edges.find("\"upstream_ms\":0.000,"), std::string::npos) << edges;
+  EXPECT_NE(edges.find("\"cost_usd\":100.00000000,"), std::string::npos) << edges;
   r.cost_usd = 1e300;  // beyond the fixed-point path: still a number
   EXPECT_TRUE(nlohmann::json::parse(AccessLog::format(r, "::1"))["cost_usd"].is_number());
 }
