@@ -83,17 +83,14 @@ struct AnswerMembers {
 
 std::optional<Usage> usage_of(const AnswerMembers& a) {
   if (!a.well_formed) return std::nullopt;
-  UsageMembers nested;
-  const UsageMembers* found = &a.usage_members;
+  UsageMembers m = a.usage_members;
   if (!jscan::is_object(a.usage)) {
     const auto r = jscan::is_object(a.response) ? a.response : a.message;
     if (!jscan::is_object(r)) return std::nullopt;
     const auto u = last_member(r, "usage");
     if (!jscan::is_object(u)) return std::nullopt;
-    nested = UsageMembers(u);
-    found = &nested;
+    m = UsageMembers(u);
   }
-  const UsageMembers& m = *found;
   if (!m.well_formed) return std::nullopt;
   const auto n = [](std::string_view v) { return jscan::to_unsigned(v); };
   Usage out;

@@ -8,6 +8,7 @@
 #include "proxy/provider_slot.hpp"
 #include "upstream/attempt.hpp"
 #include "upstream/relay.hpp"
+#include "corral/random.hpp"
 #include "worker.hpp"
 
 namespace corral::proxy {
@@ -194,7 +195,7 @@ awaitable<Verdict> ForwardStage::on_request(Exchange& x) {
   Attempts a{Clock::now(), {}};
   while (x.attempts < x.model->retry.max_attempts) {
     observe_routes(x, Clock::now());
-    const auto chosen = upstream::choose_route(x.candidates, upstream::random_u64(), !x.forced_probe);
+    const auto chosen = upstream::choose_route(x.candidates, random_u64(), !x.forced_probe);
     if (!chosen) break;
     const auto step = co_await try_route(x, *chosen, a);
     if (step == Step::stop) co_return Verdict::stop;

@@ -1,7 +1,6 @@
 #include "upstream/route_picker.hpp"
 
 #include <limits>
-#include <random>
 
 namespace corral::upstream {
 namespace {
@@ -44,11 +43,6 @@ std::optional<std::size_t> choose_route(const std::vector<RouteCandidate>& c, st
   for (std::size_t i = 0; i < c.size(); ++i)
     if (!c[i].skipped && !c[i].tried && (!first || c[i].reopens_at < c[*first].reopens_at)) first = i;
   return first;
-}
-
-std::uint64_t random_u64() noexcept {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
 }
 
 }  // namespace corral::upstream

@@ -32,7 +32,4 @@ struct RouteCandidate {
 std::optional<std::size_t> choose_route(const std::vector<RouteCandidate>& candidates, std::uint64_t random,
                                         bool may_force_open = true);
 
-// A per-thread generator for choose_route.
-std::uint64_t random_u64() noexcept;
-
 }  // namespace corral::upstream

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "corral/random.hpp"
+
 namespace corral::upstream {
 namespace {
 
