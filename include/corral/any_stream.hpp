@@ -4,9 +4,11 @@
 #pragma once
 
 #include <span>
+#include <utility>
 #include <variant>
 
 #include "corral/asio.hpp"
+#include "corral/edge_read.hpp"
 
 namespace corral {
 
@@ -27,11 +29,20 @@ class AnyStream {
     return std::get<tcp::socket>(s_);
   }
 
+  // The next read awaits the peer's reply to what was just written (the client's next request
+  // after an answer, the provider's answer after a request): on plain TCP it is queued for the
+  // reactor without first trying a receive the kernel would answer with EAGAIN (edge_read.hpp).
+  void expect_reply() noexcept { reply_ = true; }
+
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::size_t)>(
         [this](auto handler, const MutableBuffers& b) {
-          std::visit([&](auto& s) { s.async_read_some(b, std::move(handler)); }, s_);
+          const bool reply = std::exchange(reply_, false);
+          if (auto* plain = std::get_if<tcp::socket>(&s_))
+            async_edge_read(*plain, b, edge_, reply, std::move(handler));
+          else
+            std::get<TlsStream>(s_).async_read_some(b, std::move(handler));
         },
         token, buffers);
   }
@@ -66,6 +77,8 @@ class AnyStream {
 
  private:
   std::variant<tcp::socket, TlsStream> s_;
+  EdgeReadState edge_;
+  bool reply_ = false;
 };
 
 // `parts` less their first `n` bytes: the buffers still to write (the first one shortened in place).

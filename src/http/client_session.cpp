@@ -89,6 +89,7 @@ awaitable<bool> ClientSession::wait_for_request(const Config& cfg, bool first) {
   if (buffer_.size() > 0) co_return true;
   idle_ = true;
   deadline_.arm(first ? cfg.server.header_timeout : cfg.server.idle_timeout, [s = &stream_] { s->cancel(); });
+  if (!first) stream_.expect_reply();  // the next request follows the answer just written
   auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), use_nothrow);
   deadline_.disarm();
   idle_ = false;
@@ -307,7 +308,7 @@ awaitable<void> ClientSession::linger() {
   deadline_.arm(kLingerTime, [s = &stream_] { s->cancel(); });
   std::array<char, 8192> sink{};
   for (std::size_t total = 0; total < kLingerBytes;) {
-    auto [rec, n] = co_await stream_.socket().async_read_some(asio::buffer(sink), use_nothrow);
+    auto [rec, n] = co_await stream_.async_read_some(asio::buffer(sink), use_nothrow);
     if (rec) break;
     total += n;
   }

@@ -113,6 +113,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     parser->header_limit(kMaxUpstreamHead);
     parser->body_limit(boost::none);  // relayed piece by piece, never held whole
     if (!ec) {
+      if (conn->buffer().size() == 0) conn->stream().expect_reply();  // the answer follows the request just written
       auto [hec, hn] = co_await http::async_read_header(conn->stream(), conn->buffer(), *parser, use_nothrow);
       ec = hec;
     }

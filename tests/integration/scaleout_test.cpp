@@ -142,7 +142,9 @@ TEST_F(ScaleOut, ConcurrencyHoldsAcrossInstances) {
   EXPECT_GE(ok, 4);
   EXPECT_EQ(ok + concurrency, 24);
   EXPECT_LE(mock.stats()["max_in_flight"].get<int>(), 4);
-  EXPECT_EQ(usage_of(port(0), "sk-acme")["limits"]["concurrent_requests"]["in_flight"], 0);  // all settled
+  // All settled: each slot is given back to Redis after its answer is sent, so the last may land
+  // just after the client has read that answer.
+  EXPECT_TRUE(eventually([&] { return usage_of(port(0), "sk-acme")["limits"]["concurrent_requests"]["in_flight"] == 0; }));
 }
 
 TEST_F(ScaleOut, ABudgetIsOverspentByAtMostOneRequestAcrossInstances) {
