@@ -77,7 +77,7 @@ class AnyStream {
 
  private:
   std::variant<tcp::socket, TlsStream> s_;
-  EdgeReadState edge_;
+  EdgeReadState edge_;  // (a pending read points here: the stream is not moved while one is)
   bool reply_ = false;
 };
 
