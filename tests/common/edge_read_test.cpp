@@ -51,6 +51,15 @@ bool finish(Pair& p, const ReadResult& r) {
   return r.done;
 }
 
+// The peer sends `text` and the stream reads once: what it read.
+template <std::size_t N>
+std::string sent_and_read(Pair& p, std::array<char, N>& buf, ReadResult& r, const std::string& text) {
+  asio::write(p.peer, asio::buffer(text));
+  start_read(p, buf, r);
+  if (!finish(p, r) || r.ec) return "(no read)";
+  return std::string(buf.data(), r.n);
+}
+
 TEST(EdgeRead, RepliesAwaitedAfterShortReadsAllArrive) {
   Pair p;
   std::array<char, 64> buf{};
@@ -73,10 +82,7 @@ TEST(EdgeRead, BytesSentBeforeTheReplyIsAwaitedAreRead) {
   Pair p;
   std::array<char, 64> buf{};
   ReadResult r;
-  asio::write(p.peer, asio::buffer(std::string("first")));
-  start_read(p, buf, r);
-  ASSERT_TRUE(finish(p, r));
-  EXPECT_EQ(std::string(buf.data(), r.n), "first");  // short: the socket is marked empty
+  EXPECT_EQ(sent_and_read(p, buf, r, "first"), "first");  // short: the socket is marked empty
   asio::write(p.peer, asio::buffer(std::string("second")));  // arrives before the next read starts
   p.stream->expect_reply();
   start_read(p, buf, r);
@@ -132,9 +138,7 @@ TEST(EdgeRead, AnEndOfStreamAfterAShortReadRaisesItsOwnEdge) {
   Pair p;
   std::array<char, 64> buf{};
   ReadResult r;
-  asio::write(p.peer, asio::buffer(std::string("answer")));
-  start_read(p, buf, r);
-  ASSERT_TRUE(finish(p, r));
+  EXPECT_EQ(sent_and_read(p, buf, r, "answer"), "answer");
   p.stream->expect_reply();
   start_read(p, buf, r);
   p.io.restart();
@@ -145,45 +149,45 @@ TEST(EdgeRead, AnEndOfStreamAfterAShortReadRaisesItsOwnEdge) {
   EXPECT_EQ(r.ec, asio::error::eof);
 }
 
+// Starts a read for a reply (queued untried after the short read before it), checks that it
+// waits, calls `cancel` and checks that the read ends aborted.
+template <class Start, class Cancel>
+void expect_aborted(Pair& p, ReadResult& r, Start start, Cancel cancel) {
+  p.stream->expect_reply();
+  start();
+  p.io.restart();
+  p.io.poll();
+  ASSERT_FALSE(r.done);
+  cancel();
+  ASSERT_TRUE(finish(p, r));
+  EXPECT_EQ(r.ec, asio::error::operation_aborted);
+}
+
 TEST(EdgeRead, CancellingAQueuedReadAbortsIt) {
   Pair p;
   std::array<char, 64> buf{};
   ReadResult r;
-  asio::write(p.peer, asio::buffer(std::string("x")));
-  start_read(p, buf, r);
-  ASSERT_TRUE(finish(p, r));
+  EXPECT_EQ(sent_and_read(p, buf, r, "x"), "x");
 
   // By the stream.
-  p.stream->expect_reply();
-  start_read(p, buf, r);
-  p.io.restart();
-  p.io.poll();
-  ASSERT_FALSE(r.done);
-  p.stream->cancel();
-  ASSERT_TRUE(finish(p, r));
-  EXPECT_EQ(r.ec, asio::error::operation_aborted);
+  expect_aborted(p, r, [&] { start_read(p, buf, r); }, [&] { p.stream->cancel(); });
 
   // By a per-operation cancellation slot.
   asio::cancellation_signal signal;
-  r = {};
-  p.stream->expect_reply();
-  p.stream->async_read_some(asio::buffer(buf), asio::bind_cancellation_slot(signal.slot(), [&r](error_code ec, std::size_t n) {
-                              r.done = true;
-                              r.ec = ec;
-                              r.n = n;
-                            }));
-  p.io.restart();
-  p.io.poll();
-  ASSERT_FALSE(r.done);
-  signal.emit(asio::cancellation_type::terminal);
-  ASSERT_TRUE(finish(p, r));
-  EXPECT_EQ(r.ec, asio::error::operation_aborted);
+  expect_aborted(
+      p, r,
+      [&] {
+        r = {};
+        p.stream->async_read_some(asio::buffer(buf),
+                                  asio::bind_cancellation_slot(signal.slot(), [&r](error_code ec, std::size_t n) {
+                                    r.done = true;
+                                    r.ec = ec;
+                                    r.n = n;
+                                  }));
+      },
+      [&] { signal.emit(asio::cancellation_type::terminal); });
 
-  // The socket still reads after both.
-  asio::write(p.peer, asio::buffer(std::string("after")));
-  start_read(p, buf, r);
-  ASSERT_TRUE(finish(p, r));
-  EXPECT_EQ(std::string(buf.data(), r.n), "after");
+  EXPECT_EQ(sent_and_read(p, buf, r, "after"), "after");  // the socket still reads after both
 }
 
 }  // namespace

@@ -449,4 +449,9 @@ void RawClient::close() {
   socket_.close(ec);
 }
 
+void RawClient::shutdown_send() {
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
 }  // namespace corral::testing

@@ -144,6 +144,8 @@ class RawClient {
   // Waits for some bytes (true) or for the peer to close or the deadline to pass (false).
   bool read_some(Clock::time_point deadline);
   void close();
+  // Ends the sending side (a half-close): the server reads the end of the stream after what was sent.
+  void shutdown_send();
 
  private:
   boost::asio::io_context io_;

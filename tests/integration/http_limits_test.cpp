@@ -169,6 +169,21 @@ TEST_F(HttpLimitsTest, HealthzAndKeepAlive) {
   EXPECT_FALSE(res.keep_alive());
 }
 
+// A client that half-closes right behind its request (its end of stream arrives with the request)
+// gets the answer; the connection is then closed, by server.idle_timeout at the latest.
+TEST(KeepAlive, AClientThatHalfClosesGetsItsAnswerAndThenTheClose) {
+  Mock mock;
+  Corral corral(base_config("  idle_timeout: 300ms\n"), mock.port);
+  for (int i = 0; i < 3; ++i) {
+    RawClient c(corral.port);
+    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.shutdown_send();
+    const auto all = c.read_to_close(5s);
+    EXPECT_THAT(all, HasSubstr("HTTP/1.1 200 OK")) << i;
+    EXPECT_TRUE(c.closed_by_peer()) << i;
+  }
+}
+
 // One client address cannot take all of max_connections: beyond max_connections_per_client it gets
 // a 503 and the close, counted in corral_client_connections_refused_total; a freed slot is reused.
 TEST(HttpLimitsPerClient, AnAddressBeyondItsConnectionShareGets503) {
