@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "corral/asio.hpp"
+#include "corral/head_fields.hpp"
 
 namespace corral {
 
@@ -15,7 +16,7 @@ class ResponseSink {
  public:
   // The answer's head: status, reason and the provider's fields (hop-by-hop and framing fields
   // still among them), with the body length when the provider declared one. Nothing is sent yet.
-  virtual void start(unsigned status, std::string_view reason, const http::fields& fields,
+  virtual void start(unsigned status, std::string_view reason, const HeadFields& fields,
                      std::optional<std::uint64_t> content_length) = 0;
   // A piece of the body (possibly empty); `last` ends the answer. The first call sends the head
   // with its piece. An error means the client can no longer be written to.
@@ -31,8 +32,8 @@ class ResponseSink {
 inline bool is_event_stream(std::string_view content_type) {
   return http_head::istarts_with(content_type, "text/event-stream");
 }
-inline bool is_event_stream(const http::fields& fields) {
-  return is_event_stream(field_value(fields, http::field::content_type));
+inline bool is_event_stream(const HeadFields& fields) {
+  return is_event_stream(fields.value(http::field::content_type));
 }
 
 }  // namespace corral

@@ -29,7 +29,7 @@ bool ClientWriter::replaced(std::string_view name) const {
 
 // The provider's fields (less hop-by-hop ones and those corral replaces), corral's headers (the
 // last of equal names), x-request-id, then the framing and Connection fields.
-void ClientWriter::start(unsigned status, std::string_view reason, const http::fields& fields,
+void ClientWriter::start(unsigned status, std::string_view reason, const HeadFields& fields,
                          std::optional<std::uint64_t> content_length) {
   head_.clear();
   http_head::status_line(head_, version_, status, reason);

@@ -31,7 +31,7 @@ class ClientWriter final : public ResponseSink {
   void begin(unsigned version, bool keep_alive, std::string_view request_id, const limits::HeaderList* headers,
              Duration write_timeout);
 
-  void start(unsigned status, std::string_view reason, const http::fields& fields,
+  void start(unsigned status, std::string_view reason, const HeadFields& fields,
              std::optional<std::uint64_t> content_length) override;
   awaitable<error_code> write(std::string_view piece, bool last) override;
   bool committed() const override { return written_; }

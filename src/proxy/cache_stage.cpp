@@ -88,10 +88,10 @@ awaitable<Verdict> CacheStage::answer_hit(Exchange& x, const cache::CachedAnswer
     stripped.append(tap.finish());
     body = stripped;
   }
-  http::fields fields;
-  fields.set(http::field::content_type, a.content_type);
-  if (sse) fields.set(http::field::cache_control, "no-cache");
-  fields.set(http::field::age, std::to_string(a.age_seconds(std::chrono::system_clock::now())));
+  HeadFields fields;
+  fields.add(http::field::content_type, a.content_type);
+  if (sse) fields.add(http::field::cache_control, "no-cache");
+  fields.add(http::field::age, std::to_string(a.age_seconds(std::chrono::system_clock::now())));
   x.headers.emplace_back("x-corral-cache", "hit");
   x.headers.emplace_back("x-corral-overhead-ms", format_millis(Exchange::Clock::now() - x.start));
   x.record->status = 200;

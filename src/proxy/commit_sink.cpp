@@ -18,7 +18,7 @@ void CommitSink::reset(ResponseSink& next, bool hold, const RetryPolicy& policy,
   events_.reset();
 }
 
-void CommitSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+void CommitSink::start(unsigned status, std::string_view reason, const HeadFields& fields,
                        std::optional<std::uint64_t> content_length) {
   started_ = true;
   status_ = status;
@@ -85,11 +85,8 @@ awaitable<error_code> CommitSink::release() {
 }
 
 std::optional<Duration> CommitSink::retry_after() const {
-  auto value = [&](std::string_view name) {
-    auto it = fields_.find(name);
-    return it == fields_.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
-  };
-  return upstream::parse_retry_after(value("retry-after-ms"), value("retry-after"));
+  return upstream::parse_retry_after(fields_.value(std::string_view("retry-after-ms")),
+                                     fields_.value(std::string_view("retry-after")));
 }
 
 }  // namespace corral::proxy

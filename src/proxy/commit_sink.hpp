@@ -21,7 +21,7 @@ namespace corral::proxy {
 class CommitSink final : public ResponseSink {
  public:
   void reset(ResponseSink& next, bool hold, const RetryPolicy& policy, Duration commit_time);
-  void start(unsigned status, std::string_view reason, const http::fields& fields,
+  void start(unsigned status, std::string_view reason, const HeadFields& fields,
              std::optional<std::uint64_t> content_length) override;
   awaitable<error_code> write(std::string_view piece, bool last) override;
   bool committed() const override { return committed_; }
@@ -47,7 +47,7 @@ class CommitSink final : public ResponseSink {
   bool started_ = false, committed_ = false, error_event_ = false, ended_ = false;
   unsigned status_ = 0;
   std::string reason_;
-  http::fields fields_;
+  HeadFields fields_;
   std::optional<std::uint64_t> length_;
   std::string held_;
   std::optional<api::SseParser> events_;

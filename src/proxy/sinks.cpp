@@ -18,7 +18,7 @@ void TranslateSink::reset(ResponseSink& next, api::Dialect from, api::Dialect to
   stream_.reset();
 }
 
-void TranslateSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+void TranslateSink::start(unsigned status, std::string_view reason, const HeadFields& fields,
                           std::optional<std::uint64_t> content_length) {
   const bool sse = is_event_stream(fields);
   status_ = status;
@@ -83,7 +83,7 @@ void RenameSink::reset(ResponseSink& next, std::string name) {
   rename_.emplace(std::move(name));
 }
 
-void RenameSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+void RenameSink::start(unsigned status, std::string_view reason, const HeadFields& fields,
                        std::optional<std::uint64_t>) {
   next_->start(status, reason, fields, std::nullopt);
 }
@@ -107,11 +107,11 @@ void CaptureSink::reset(ResponseSink& next, std::size_t limit, std::string& body
   capturing_ = ended_ = false;
 }
 
-void CaptureSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+void CaptureSink::start(unsigned status, std::string_view reason, const HeadFields& fields,
                         std::optional<std::uint64_t> content_length) {
   capturing_ = limit_ > 0 && status == 200;
   if (capturing_) {
-    content_type_->assign(field_value(fields, http::field::content_type));
+    content_type_->assign(fields.value(http::field::content_type));
   }
   next_->start(status, reason, fields, content_length);
 }
@@ -138,7 +138,7 @@ void UsageTapSink::reset(ResponseSink& next, bool strip_usage_chunk) {
   tap_.reset();
 }
 
-void UsageTapSink::start(unsigned status, std::string_view reason, const http::fields& fields,
+void UsageTapSink::start(unsigned status, std::string_view reason, const HeadFields& fields,
                          std::optional<std::uint64_t> content_length) {
   const bool sse = is_event_stream(fields);
   // A chunk can be taken out only of a body whose length was not declared.

@@ -27,7 +27,7 @@ class TranslateSink final : public ResponseSink {
 
   // From the provider's dialect `from` to the client's `to` (they differ).
   void reset(ResponseSink& next, api::Dialect from, api::Dialect to);
-  void start(unsigned status, std::string_view reason, const http::fields& fields,
+  void start(unsigned status, std::string_view reason, const HeadFields& fields,
              std::optional<std::uint64_t> content_length) override;
   awaitable<error_code> write(std::string_view piece, bool last) override;
   bool committed() const override { return next_->committed(); }
@@ -41,7 +41,7 @@ class TranslateSink final : public ResponseSink {
   Mode mode_ = Mode::pass;
   unsigned status_ = 0;
   std::string reason_, body_, tail_;
-  http::fields fields_;
+  HeadFields fields_;
   std::unique_ptr<api::StreamTranslator> stream_;
 };
 
@@ -49,7 +49,7 @@ class RenameSink final : public ResponseSink {
  public:
   // Every "model" member of the answer becomes `name` (the answer's length changes: none is declared).
   void reset(ResponseSink& next, std::string name);
-  void start(unsigned status, std::string_view reason, const http::fields& fields,
+  void start(unsigned status, std::string_view reason, const HeadFields& fields,
              std::optional<std::uint64_t> content_length) override;
   awaitable<error_code> write(std::string_view piece, bool last) override;
   bool committed() const override { return next_->committed(); }
@@ -64,7 +64,7 @@ class CaptureSink final : public ResponseSink {
  public:
   // Captures into `body` (cleared) up to `limit` bytes of a 200 answer; 0: capture nothing.
   void reset(ResponseSink& next, std::size_t limit, std::string& body, std::string& content_type);
-  void start(unsigned status, std::string_view reason, const http::fields& fields,
+  void start(unsigned status, std::string_view reason, const HeadFields& fields,
              std::optional<std::uint64_t> content_length) override;
   awaitable<error_code> write(std::string_view piece, bool last) override;
   bool committed() const override { return next_->committed(); }
@@ -82,7 +82,7 @@ class CaptureSink final : public ResponseSink {
 class UsageTapSink final : public ResponseSink {
  public:
   void reset(ResponseSink& next, bool strip_usage_chunk);
-  void start(unsigned status, std::string_view reason, const http::fields& fields,
+  void start(unsigned status, std::string_view reason, const HeadFields& fields,
              std::optional<std::uint64_t> content_length) override;
   awaitable<error_code> write(std::string_view piece, bool last) override;
   bool committed() const override { return next_->committed(); }

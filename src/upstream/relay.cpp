@@ -4,6 +4,7 @@
 #include <new>
 #include <optional>
 
+#include "upstream/answer_parser.hpp"
 #include "upstream/read_buffer.hpp"
 #include "upstream/upstream_connection.hpp"
 
@@ -11,7 +12,7 @@ namespace corral::upstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Parser = http::response_parser<http::buffer_body>;
+using Parser = AnswerParser;
 // The parser of the answer and the piece its body is relayed through, the most relayed per read
 // (as nginx's proxy buffers: a few pages), together in one block of the thread's read-buffer
 // stack, held while the answer is relayed (once per open stream). Not in the relay's frame: Asio
@@ -109,7 +110,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     const auto rest = conn->stream().write_now(request, ec);
     if (!ec && !rest.empty())
       std::tie(ec, std::ignore) = co_await asio::async_write(conn->stream(), rest, use_nothrow);
-    parser.emplace();
+    parser.emplace(conn->answer_fields());
     parser->header_limit(kMaxUpstreamHead);
     parser->body_limit(boost::none);  // relayed piece by piece, never held whole
     if (!ec) {
@@ -137,10 +138,9 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
 
   // The head arrived: the sink sends it with the first piece of the body (one write instead of
   // two), and the end of the message with the last piece.
-  const auto& head = parser->get();
-  out.status = head.result_int();
+  out.status = parser->status();
   const auto length = parser->content_length();
-  sink.start(out.status, {head.reason().data(), head.reason().size()}, head.base(),
+  sink.start(out.status, parser->reason(), parser->fields(),
              length ? std::optional<std::uint64_t>(*length) : std::nullopt);
   bool sink_ok = true, upstream_ok = true;
   error_code sink_error;
@@ -148,16 +148,14 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
   do {
     std::size_t got = 0;
     if (!parser->is_done()) {
-      auto& body = parser->get().body();
-      body.data = piece.data();
-      body.size = piece.size();
+      parser->body_into(piece.data(), piece.size());
       conn->deadline(provider.stream_idle_timeout);
       error_code rec;
       if (!parse_buffered(*parser, conn->buffer(), rec))
         std::tie(rec, std::ignore) =
             co_await http::async_read_some(conn->stream(), conn->buffer(), *parser, use_nothrow);
       if (rec == http::error::need_buffer) rec = {};
-      got = piece.size() - body.size;
+      got = piece.size() - parser->room();
       if (rec) {
         upstream_ok = false;
         out.detail = "provider " + provider.name +
@@ -183,7 +181,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
 
   out.complete = upstream_ok && sink_ok && parser->is_done() && !conn->aborted();
   cancelled.connection = nullptr;
-  if (out.complete && parser->get().keep_alive() && conn->buffer().size() == 0) {
+  if (out.complete && parser->keep_alive() && conn->buffer().size() == 0) {
     ++conn->requests_served;
     conn->park();
     pool.put(call.pool_key, std::move(conn), Clock::now(), provider.pool.idle_ttl, provider.pool.max_idle_per_pool);

@@ -37,12 +37,26 @@ bool any_of(std::string_view n, std::initializer_list<std::string_view> names) n
 
 }  // namespace
 
+namespace {
+
+bool connection_lists(std::string_view connection, std::string_view name) {
+  for (auto token : http::token_list({connection.data(), connection.size()}))
+    if (iequals({token.data(), token.size()}, name)) return true;
+  return false;
+}
+
+}  // namespace
+
 bool named_in_connection(const http::fields& f, std::string_view name) {
-  for (const auto& field : f) {
-    if (field.name() != http::field::connection) continue;
-    for (auto token : http::token_list(field.value()))
-      if (iequals({token.data(), token.size()}, name)) return true;
-  }
+  for (const auto& field : f)
+    if (field.name() == http::field::connection && connection_lists({field.value().data(), field.value().size()}, name))
+      return true;
+  return false;
+}
+
+bool named_in_connection(const HeadFields& f, std::string_view name) {
+  for (const auto field : f)
+    if (field.name == http::field::connection && connection_lists(field.value, name)) return true;
   return false;
 }
 

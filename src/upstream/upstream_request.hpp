@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "corral/asio.hpp"
+#include "corral/head_fields.hpp"
 #include "corral/config.hpp"
 
 namespace corral::upstream {
@@ -43,15 +44,15 @@ bool is_hop_by_hop(std::string_view name) noexcept;
 bool is_hop_by_hop(http::field known, std::string_view name) noexcept;  // as the private one
 // Whether a Connection field of `f` lists `name` ("close, x-foo" lists x-foo).
 bool named_in_connection(const http::fields& f, std::string_view name);
+bool named_in_connection(const HeadFields& f, std::string_view name);
 // Calls `relay(name, value)` for each field of an upstream answer's head that goes on to the
 // client: all but hop-by-hop and framing fields and those its Connection field names.
 template <class Relay>
-void for_each_relayed_field(const http::fields& from, Relay&& relay) {
-  const bool connection_lists = has_field(from, http::field::connection);
-  for (const auto& f : from) {
-    const std::string_view name(f.name_string().data(), f.name_string().size());
-    if (is_hop_by_hop(f.name(), name) || (connection_lists && named_in_connection(from, name))) continue;
-    relay(name, std::string_view(f.value().data(), f.value().size()));
+void for_each_relayed_field(const HeadFields& from, Relay&& relay) {
+  const bool connection_lists = from.has(http::field::connection);
+  for (const auto f : from) {
+    if (is_hop_by_hop(f.name, f.name_text) || (connection_lists && named_in_connection(from, f.name_text))) continue;
+    relay(f.name_text, f.value);
   }
 }
 

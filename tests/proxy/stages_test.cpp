@@ -17,9 +17,9 @@ using Json = nlohmann::json;
 // What the client would have received.
 class FakeSink final : public ResponseSink {
  public:
-  void start(unsigned s, std::string_view, const http::fields& fields, std::optional<std::uint64_t> length) override {
+  void start(unsigned s, std::string_view, const HeadFields& fields, std::optional<std::uint64_t> length) override {
     status = s;
-    for (const auto& f : fields) head.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto f : fields) head.emplace_back(std::string(f.name_text), std::string(f.value));
     content_length = length;
   }
   awaitable<error_code> write(std::string_view piece, bool last) override {
@@ -408,9 +408,9 @@ class CommitSinkTest : public ::testing::Test {
     io.run();
     return *out;
   }
-  http::fields sse() {
-    http::fields f;
-    f.set(http::field::content_type, "text/event-stream");
+  HeadFields sse() {
+    HeadFields f;
+    f.add(http::field::content_type, "text/event-stream");
     return f;
   }
   asio::io_context io;
@@ -447,8 +447,8 @@ TEST_F(CommitSinkTest, AnErrorEventBeforeContentFailsTheAttempt) {
 
 TEST_F(CommitSinkTest, ARetryableFailureIsHeldWholeAndReleasedWhenNoAttemptFollows) {
   commit.reset(client, true, policy, std::chrono::seconds(30));
-  http::fields f;
-  f.set("retry-after-ms", "300");
+  HeadFields f;
+  f.add("retry-after-ms", "300");
   commit.start(503, "Service Unavailable", f, 20);
   EXPECT_FALSE(run(commit.write(R"({"error":"busy...."})", true)));
   EXPECT_TRUE(commit.holding());

@@ -121,14 +121,14 @@ TEST(UpstreamRequest, NoProviderKeyMeansNoAuthorization) {
 }
 
 TEST(UpstreamResponse, HopByHopHeadersAreDropped) {
-  http::fields up;
-  up.insert("Content-Type", "text/event-stream");
-  up.insert("Transfer-Encoding", "chunked");
-  up.insert("Connection", "close, X-Hop");
-  up.insert("X-Hop", "1");
-  up.insert("Keep-Alive", "timeout=5");
-  up.insert("openai-processing-ms", "12");
-  up.insert("Content-Length", "5");
+  HeadFields up;
+  up.add("Content-Type", "text/event-stream");
+  up.add("Transfer-Encoding", "chunked");
+  up.add("Connection", "close, X-Hop");
+  up.add("X-Hop", "1");
+  up.add("Keep-Alive", "timeout=5");
+  up.add("openai-processing-ms", "12");
+  up.add("Content-Length", "5");
   http::fields out;
   for_each_relayed_field(up, [&](std::string_view n, std::string_view v) { out.insert(n, v); });
   EXPECT_EQ(out["content-type"], "text/event-stream");
