@@ -49,9 +49,6 @@
 
 namespace corral {
 
-// True when async_edge_read uses the op below (the build's Asio is the one it was written for).
-inline constexpr bool kEdgeReads = CORRAL_EDGE_READ != 0;
-
 // What one socket's reads have left the reactor knowing; one per socket, beside it.
 struct EdgeReadState {
   bool last_short = false;  // the last read the reactor performed took fewer bytes than asked
@@ -164,13 +161,12 @@ void start(tcp::socket& socket, const Buffers& buffers, EdgeReadState& state, bo
     // that arrived raised an edge that marked the socket readable again, so the reactor's own
     // attempt is left to the next read.
     const bool done = Operation::do_perform(p.p) != ad::reactor_op::not_done;
-    state.last_short = false;
+    state.last_short = !done;  // nothing here: as the last read left it, and queued untried below
     if (done) {
       reactor.post_immediate_completion(p.p, continuation);
       p.v = p.p = nullptr;
       return;
     }
-    state.last_short = true;  // nothing: still as the last read left it, and queued untried below
   }
   reactor.start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, p.p, continuation, true);
   p.v = p.p = nullptr;

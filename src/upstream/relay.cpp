@@ -12,15 +12,14 @@ namespace corral::upstream {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Parser = AnswerParser;
 // The parser of the answer and the piece its body is relayed through, the most relayed per read
 // (as nginx's proxy buffers: a few pages), together in one block of the thread's read-buffer
 // stack, held while the answer is relayed (once per open stream). Not in the relay's frame: Asio
 // recycles coroutine frames of up to about 1 KiB per thread, and a frame holding them went to the
 // heap, and back, at every request.
 struct Scratch {
-  std::optional<Parser> parser;
-  std::array<char, ReadBufferBlocks::kBlockBytes - sizeof(std::optional<Parser>)> piece;  // not zeroed
+  std::optional<AnswerParser> parser;
+  std::array<char, ReadBufferBlocks::kBlockBytes - sizeof(std::optional<AnswerParser>)> piece;  // not zeroed
 };
 static_assert(sizeof(Scratch) <= ReadBufferBlocks::kBlockBytes);
 
