@@ -52,7 +52,19 @@ ClientSession::~ClientSession() {
 void ClientSession::start() {
   asio::co_spawn(stream_.get_executor(),
                  [self = shared_from_this()]() -> awaitable<void> { co_await self->run(); },
-                 asio::detached);
+                 [](std::exception_ptr e) {
+                   // The request path reports errors by code; an exception that escapes it ends
+                   // this one connection (every hold it had is given back as its frames unwind)
+                   // and is logged, never passed over.
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& ex) {
+                     spdlog::error("connection ended by an unexpected exception: {}", ex.what());
+                   } catch (...) {
+                     spdlog::error("connection ended by an unexpected exception");
+                   }
+                 });
 }
 
 void ClientSession::on_drain() {

@@ -230,6 +230,7 @@ awaitable<ForwardStage::Step> ForwardStage::try_route(Exchange& x, std::size_t i
     candidate.skipped = true;  // half-open with its probes taken: not for this request
     co_return Step::again;
   }
+  upstream::RoutePermit permit(*route.health);
 
   // The provider's capacity, shared by weighted fair queuing.
   auto slot = co_await acquire_slot(x, provider);
@@ -237,7 +238,7 @@ awaitable<ForwardStage::Step> ForwardStage::try_route(Exchange& x, std::size_t i
   x.record->queued = true;
   x.record->queue_s = std::chrono::duration<double>(a.queued).count();
   if (slot.error != Errc::ok) {
-    route.health->record(RouteBreaker::Result::abandoned, Clock::now());
+    permit.record(RouteBreaker::Result::abandoned, Clock::now());
     if (slot.error == Errc::unavailable) {  // the client left while queued
       x.after = After::close;
       co_return Step::stop;
@@ -248,13 +249,13 @@ awaitable<ForwardStage::Step> ForwardStage::try_route(Exchange& x, std::size_t i
     co_return Step::stop;
   }
   set_header(x.headers, "x-corral-queue-ms", std::to_string(a.queued.count()));
-  co_return co_await attempt(x, i, *slot.ticket, a);
+  co_return co_await attempt(x, i, permit, *slot.ticket, a);
 }
 
 // One attempt: the upstream request through the sinks into the client writer, and what follows
 // from how it ended.
-awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, const scheduler::Ticket& ticket,
-                                                     Attempts& a) {
+awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, upstream::RoutePermit& permit,
+                                                     const scheduler::Ticket& ticket, Attempts& a) {
   const auto& cfg = x.config();
   auto& route = x.tries[i];
   const auto& policy = x.model->retry;
@@ -300,16 +301,16 @@ awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, 
   const auto done_at = Clock::now();
 
   if (result.client_gone) {
-    route.health->record(RouteBreaker::Result::abandoned, done_at);
+    permit.record(RouteBreaker::Result::abandoned, done_at);
     release_slot(x, provider, ticket, 0);
     spdlog::debug("request {}: client went away ({})", x.request_id, result.detail);
     finish(x, result, a.relay_start);
     x.after = After::close;
     co_return Step::stop;
   }
-  route.health->record(upstream::breaker_failure(outcome, policy) ? RouteBreaker::Result::failure
-                                                                  : RouteBreaker::Result::success,
-                       done_at);
+  permit.record(upstream::breaker_failure(outcome, policy) ? RouteBreaker::Result::failure
+                                                          : RouteBreaker::Result::success,
+                done_at);
   if (x.commit.committed() || outcome.kind == AttemptOutcome::Kind::ok) {  // the answer: nothing more to try
     (outcome.kind == AttemptOutcome::Kind::ok ? state.attempts_ok : state.attempts_failed)
         .fetch_add(1, std::memory_order_relaxed);

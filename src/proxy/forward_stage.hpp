@@ -12,6 +12,7 @@
 #include "proxy/stage.hpp"
 #include "upstream/attempt.hpp"
 #include "upstream/relay.hpp"
+#include "upstream/route_health.hpp"
 
 namespace corral {
 struct Worker;
@@ -35,7 +36,8 @@ class ForwardStage final : public Stage {
     Duration queued{};                                   // waited for provider capacity, all attempts
   };
   awaitable<Step> try_route(Exchange& x, std::size_t route, Attempts& a);
-  awaitable<Step> attempt(Exchange& x, std::size_t route, const scheduler::Ticket& ticket, Attempts& a);
+  awaitable<Step> attempt(Exchange& x, std::size_t route, upstream::RoutePermit& permit, const scheduler::Ticket& ticket,
+                          Attempts& a);
   static void note_failure(Exchange& x, std::size_t route, const upstream::AttemptOutcome& outcome,
                            upstream::RelayResult result, SteadyTime now);
   awaitable<Verdict> deliver_failure(Exchange& x, std::chrono::steady_clock::time_point relay_start);

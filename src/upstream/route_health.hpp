@@ -3,6 +3,7 @@
 // for routes that remain (Runtime keys them by provider and model).
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <string>
 
@@ -54,6 +55,28 @@ class RouteHealth {
   const std::string provider_, model_;
   mutable std::mutex mu_;
   RouteBreaker breaker_;
+};
+
+// An attempt its route's breaker let through (`allow` or `force_probe` said yes). Its result goes
+// to the breaker once; a permit dropped unrecorded — an exception, or a coroutine frame destroyed
+// while suspended — gives its half-open probe back as abandoned, so that a route is never left
+// half-open with a probe no attempt holds.
+class RoutePermit {
+ public:
+  explicit RoutePermit(RouteHealth& h) : health_(&h) {}
+  RoutePermit(const RoutePermit&) = delete;
+  RoutePermit& operator=(const RoutePermit&) = delete;
+  ~RoutePermit() {
+    if (health_) health_->record(RouteBreaker::Result::abandoned, std::chrono::steady_clock::now());
+  }
+  void record(RouteBreaker::Result r, SteadyTime now) {
+    if (health_) health_->record(r, now);
+    health_ = nullptr;
+  }
+  bool recorded() const { return health_ == nullptr; }
+
+ private:
+  RouteHealth* health_;
 };
 
 }  // namespace corral::upstream

@@ -2,7 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "upstream/attempt.hpp"
+#include "upstream/route_health.hpp"
 
 namespace corral::upstream {
 namespace {
@@ -69,6 +76,65 @@ TEST(RouteBreaker, AnAbandonedProbeIsGivenBackAndALongRetryAfterOpensIt) {
   held.hold_off(60s, t0);
   EXPECT_EQ(held.state(t0 + 59s), S::open);
   EXPECT_EQ(held.state(t0 + 60s), S::half_open);
+}
+
+// Half-open with one probe: whether a request could take it now (and give it straight back).
+bool probe_free(RouteHealth& h, SteadyTime now) {
+  if (!h.allow(now)) return false;
+  h.record(R::abandoned, now);
+  return true;
+}
+
+TEST(RoutePermit, ARecordedResultGoesToTheBreakerOnceAndAnUnrecordedOneGivesTheProbeBack) {
+  SteadyTime now;
+  RouteHealth h("p", "m");
+  h.configure({});
+  now = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) h.record(R::failure, now);
+  now += 10s;
+  ASSERT_TRUE(h.allow(now));
+  {
+    RoutePermit p(h);
+    EXPECT_FALSE(probe_free(h, now));  // the one probe is this permit's
+    p.record(R::failure, now);
+    EXPECT_TRUE(p.recorded());
+  }  // recorded: the destructor adds nothing
+  EXPECT_EQ(h.view(now).state, S::open);
+  EXPECT_EQ(h.view(now).to_open, 2u);
+  now += 20s;
+  ASSERT_TRUE(h.allow(now));
+  { RoutePermit p(h); }  // dropped without a result, e.g. by an exception
+  EXPECT_EQ(h.view(now).state, S::half_open);
+  EXPECT_TRUE(probe_free(h, now));
+}
+
+TEST(RoutePermit, ACoroutineDestroyedWhileSuspendedGivesItsProbeBack) {
+  SteadyTime now;
+  RouteHealth h("p", "m");
+  h.configure({});
+  now = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) h.record(R::failure, now);
+  now += 10s;
+  bool suspended = false;
+  {
+    boost::asio::io_context io;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+          if (!h.allow(now)) co_return;
+          RoutePermit permit(h);
+          boost::asio::steady_timer never(io, std::chrono::hours(1));
+          suspended = true;
+          co_await never.async_wait(boost::asio::use_awaitable);
+          permit.record(R::success, now);  // not reached
+        },
+        boost::asio::detached);
+    io.poll();
+    ASSERT_TRUE(suspended);
+    EXPECT_FALSE(probe_free(h, now));
+  }  // the io_context goes, and with it the suspended frame
+  EXPECT_EQ(h.view(now).state, S::half_open);
+  EXPECT_TRUE(probe_free(h, now));
 }
 
 TEST(Attempts, WhatIsRetriedAndWhatCountsAgainstTheBreaker) {
