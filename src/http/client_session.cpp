@@ -18,14 +18,6 @@ constexpr std::size_t kLingerBytes = 1 << 20;
 constexpr Duration kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLoggedTextMax = 256;  // the path in the access log
 
-// Beast appends the trailer section of a chunked body to the head's fields. Trailer fields are
-// dropped: never merged into the header section (RFC 9110 §6.5.1), never forwarded.
-void drop_trailer_fields(http::fields& f, std::size_t head_fields) {
-  auto it = f.begin();
-  std::advance(it, std::min(head_fields, static_cast<std::size_t>(std::distance(f.begin(), f.end()))));
-  while (it != f.end()) it = f.erase(it);
-}
-
 double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -86,9 +78,8 @@ awaitable<void> ClientSession::run() {
     const After next = co_await serve_one(snap);
     finish_record(*snap);
     exchange_.reset();
-    head_parser_.reset();
-    body_parser_.reset();
-    req_ = {};
+    parser_.reset();
+    request_.release_large();
     snap_.reset();
     if (next == After::linger) co_await linger();
     if (next != After::keep_alive) break;
@@ -109,8 +100,8 @@ awaitable<bool> ClientSession::wait_for_request(const Config& cfg, bool first) {
   co_return !ec && !worker_.draining;
 }
 
-awaitable<std::optional<ClientSession::After>> ClientSession::read_head(
-    const ServerConfig& server, http::request_parser<http::empty_body>& head) {
+awaitable<std::optional<ClientSession::After>> ClientSession::read_head(const ServerConfig& server,
+                                                                          RequestParser& head) {
   buffer_.max_size(server.max_header_bytes + kUnparsedSlack);  // (prepare() never asks beyond it)
   deadline_.arm(server.header_timeout, [s = &stream_] { s->cancel(); });
   HeadScan scan;
@@ -134,10 +125,10 @@ awaitable<std::optional<ClientSession::After>> ClientSession::read_head(
   error_code pec;
   const auto parsed = parse_head(static_cast<char*>(buffer_.data().data()), scan.length, head, pec);
   buffer_.consume(scan.length);
-  version_ = answer_version(head.get().version());
-  rec_.method = http::to_string(head.get().method());
-  const auto target = head.get().target();
-  rec_.path.assign(target.data(), std::min(target.size(), kLoggedTextMax));
+  const auto& request = head.request();
+  version_ = answer_version(request.version);
+  rec_.method = http::to_string(request.method);
+  rec_.path.assign(request.target.data(), std::min(request.target.size(), kLoggedTextMax));
   if (parsed == Errc::bad_framing)
     co_return co_await fail(parsed, After::linger, "Malformed HTTP request: " + pec.message());
   if (parsed != Errc::ok) co_return co_await fail(parsed, After::linger);
@@ -145,8 +136,8 @@ awaitable<std::optional<ClientSession::After>> ClientSession::read_head(
   co_return std::nullopt;
 }
 
-awaitable<std::optional<ClientSession::After>> ClientSession::read_body(
-    const ServerConfig& server, http::request_parser<http::string_body>& parser) {
+awaitable<std::optional<ClientSession::After>> ClientSession::read_body(const ServerConfig& server,
+                                                                          RequestParser& parser) {
   parser.body_limit(server.max_body_bytes);
   error_code ec;
   while (!ec && parse_buffered(parser, buffer_, ec)) {}  // the bytes of the body already here
@@ -196,17 +187,17 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   rec_.wall = std::chrono::system_clock::now();
 
   // 1. The head, found in the raw bytes and checked before and after Beast parses it.
-  auto& head = head_parser_.emplace();
+  auto& head = parser_.emplace(request_);
   if (auto answered = co_await read_head(server, head)) co_return *answered;
-  const auto check = check_request(head.get());
+  const auto check = check_request(request_);
   if (check.error != Errc::ok) co_return co_await fail(check.error, After::linger, check.message);
-  const auto& fields = head.get().base();
-  if (auto rid = field_value(fields, "x-request-id"); valid_request_id(rid)) request_id_ = rid;
+  const auto& fields = request_.fields;
+  if (auto rid = fields.value("x-request-id"); valid_request_id(rid)) request_id_ = rid;
   const bool has_body = head.chunked() || head.content_length().value_or(0) > 0;
   const After after_error = has_body ? After::linger : After::keep_alive;
 
   // 2. The route, then the tenant (before reading any body).
-  const auto match = http_server::match(head.get().method(), check.path);
+  const auto match = http_server::match(request_.method, check.path);
   if (match.error == Errc::method_not_allowed) co_return co_await not_allowed(match.allow, after_error);
   if (match.error != Errc::ok) co_return co_await fail(match.error, after_error);
   head_only_ = match.head;
@@ -215,8 +206,8 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
   dialect_ = api::dialect_of(match.op);
   if (match.op != api::Operation::health) {
     const auto resolved = tenancy::resolve(
-        cfg, {field_value(fields, http::field::authorization), field_value(fields, "x-api-key"),
-              field_value(fields, "x-tenant-id"), field_value(fields, "x-forwarded-for"), peer_.address()},
+        cfg, {fields.value(http::field::authorization), fields.value("x-api-key"), fields.value("x-tenant-id"),
+              fields.value("x-forwarded-for"), peer_.address()},
         &worker_.keys);
     if (resolved.error != Errc::ok) co_return co_await fail(resolved.error, after_error);
     x.tenant = resolved.tenant;
@@ -227,24 +218,17 @@ awaitable<ClientSession::After> ClientSession::serve_one(const SnapshotPtr& snap
     co_return co_await fail(Errc::invalid_request, After::linger, "This route takes no body.");
 
   // 3. The body of a forwarded request, bounded in size and time.
-  auto& req = req_;
   if (api::is_forwarded(match.op)) {
     if (check.expect_continue && !co_await send_continue(server)) co_return After::close;
-    const auto head_fields = static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
-    auto& parser = body_parser_.emplace(std::move(head));
-    if (auto answered = co_await read_body(server, parser)) co_return *answered;
-    req = parser.release();
-    drop_trailer_fields(req.base(), head_fields);
-    rec_.bytes_in = req.body().size();
-  } else {
-    req.base() = std::move(head.get().base());
+    if (auto answered = co_await read_body(server, head)) co_return *answered;
+    rec_.bytes_in = request_.body.size();
   }
 
   // 4. The chain of stages.
   x.snap = snap;
   x.stage = chain_.configs(snap);
-  x.fields = &req.base();
-  x.body_text = &req.body();
+  x.fields = &request_.fields;
+  x.body_text = &request_.body;
   x.version = version_;
   x.keep_alive = keep_alive_;
   x.request_id = request_id_;

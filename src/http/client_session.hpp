@@ -12,6 +12,7 @@
 #include "corral/watchdog.hpp"
 #include "http/client_writer.hpp"
 #include "http/disconnect_watch.hpp"
+#include "http/request_parser.hpp"
 #include "http/responses.hpp"
 #include "observability/request_record.hpp"
 #include "proxy/chain.hpp"
@@ -30,7 +31,6 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   void on_drain() override;
 
  private:
-  using Request = http::request<http::string_body>;
   using After = proxy::After;
 
   awaitable<void> run();
@@ -38,8 +38,8 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   // One request, read, served and answered; what the connection does next.
   awaitable<After> serve_one(const SnapshotPtr& snap);
   // The head: scanned in the raw bytes, parsed, checked; nullopt when it was answered (an error).
-  awaitable<std::optional<After>> read_head(const ServerConfig& server, http::request_parser<http::empty_body>& head);
-  awaitable<std::optional<After>> read_body(const ServerConfig& server, http::request_parser<http::string_body>& parser);
+  awaitable<std::optional<After>> read_head(const ServerConfig& server, RequestParser& parser);
+  awaitable<std::optional<After>> read_body(const ServerConfig& server, RequestParser& parser);
   // "100 Continue" before the body, for a request that expects it; false when it could not be sent.
   awaitable<bool> send_continue(const ServerConfig& server);
   // 405 with the route's Allow.
@@ -69,12 +69,12 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   std::string request_id_;
   api::Dialect dialect_ = api::Dialect::openai;  // of the request's route: the shape of its errors
   observability::RequestRecord rec_;
-  // The current request's parsers and message: members rather than locals of serve_one so that its
-  // coroutine frame stays within what Asio recycles per thread (about 1 KiB; a larger frame goes
-  // to the heap and back at every request). Emptied after each request.
-  std::optional<http::request_parser<http::empty_body>> head_parser_;
-  std::optional<http::request_parser<http::string_body>> body_parser_;
-  Request req_;
+  // The current request's parser and what it read: members rather than locals of serve_one so that
+  // its coroutine frame stays within what Asio recycles per thread (about 1 KiB; a larger frame
+  // goes to the heap and back at every request). The parser is made for each request; the
+  // request's storage stays for the next one (a large body's is freed).
+  std::optional<RequestParser> parser_;
+  RequestText request_;
   SnapshotPtr snap_;         // the current request's snapshot
   unsigned version_ = kHttp11;  // the current request's (answer) version
   bool keep_alive_ = true;   // the current request allows keep-alive

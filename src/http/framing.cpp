@@ -158,7 +158,7 @@ bool valid_host(std::string_view v) noexcept {
   return port.size() <= 5 && std::all_of(port.begin(), port.end(), [](unsigned char c) { return is_digit(c); });
 }
 
-Errc parse_head(char* head, std::size_t length, http::request_parser<http::empty_body>& parser,
+Errc parse_head(char* head, std::size_t length, http::basic_parser<true>& parser,
                 error_code& beast_error) noexcept {
   const std::string_view text(head, length);
   const auto line_end = text.find("\r\n");
@@ -175,17 +175,17 @@ Errc parse_head(char* head, std::size_t length, http::request_parser<http::empty
   return beast_error ? Errc::bad_framing : Errc::ok;
 }
 
-Errc check_body_framing(const http::fields& fields, unsigned version) noexcept {
+Errc check_body_framing(const HeadFields& fields, unsigned version) noexcept {
   std::string_view coding_list;
   int length_fields = 0, te_fields = 0;
-  for (const auto& f : fields) {
-    if (f.name() == http::field::content_length) {
-      const auto v = f.value();
+  for (const auto f : fields) {
+    if (f.name == http::field::content_length) {
+      const auto v = f.value;
       if (++length_fields > 1 || v.empty() || v.size() > 18) return Errc::bad_framing;  // duplicates too (strict)
       if (!std::all_of(v.begin(), v.end(), [](unsigned char c) { return is_digit(c); })) return Errc::bad_framing;
-    } else if (f.name() == http::field::transfer_encoding) {
+    } else if (f.name == http::field::transfer_encoding) {
       if (++te_fields > 1) return Errc::bad_framing;  // one field line only (strict)
-      coding_list = {f.value().data(), f.value().size()};
+      coding_list = f.value;
     }
   }
   if (te_fields == 0) return Errc::ok;
@@ -207,29 +207,27 @@ Errc check_body_framing(const http::fields& fields, unsigned version) noexcept {
   return !chunked_last || chunked_before || other ? Errc::bad_framing : Errc::ok;
 }
 
-HeadCheck check_request(const http::request_header<>& head) noexcept {
-  const unsigned version = head.version();
+HeadCheck check_request(const RequestText& head) noexcept {
+  const unsigned version = head.version;
   if (version / 10 != 1) return {Errc::version_not_supported, "Only HTTP/1.x is supported."};
-  const auto target = head.target();
-  HeadCheck out = check_target(head.method(), {target.data(), target.size()});
+  HeadCheck out = check_target(head.method, head.target);
   if (out.error != Errc::ok) return out;
 
   int hosts = 0;
-  for (const auto& f : head) {
-    if (f.name() != http::field::host) continue;
+  for (const auto f : head.fields) {
+    if (f.name != http::field::host) continue;
     if (++hosts > 1) return {Errc::bad_framing, "More than one Host field."};
-    const auto v = f.value();
-    if (!valid_host({v.data(), v.size()})) return {Errc::bad_framing, "Malformed Host field."};
+    if (!valid_host(f.value)) return {Errc::bad_framing, "Malformed Host field."};
   }
   if (hosts == 0 && version >= 11) return {Errc::bad_framing, "An HTTP/1.1 request needs a Host field."};
 
-  if (const auto e = check_body_framing(head, version); e != Errc::ok)
+  if (const auto e = check_body_framing(head.fields, version); e != Errc::ok)
     return {e, "Ambiguous or unsupported message framing (Content-Length/Transfer-Encoding)."};
 
-  for (const auto& f : head) {
-    if (f.name() != http::field::expect) continue;
+  for (const auto f : head.fields) {
+    if (f.name != http::field::expect) continue;
     if (version < 11) break;  // RFC 9110 §10.1.1: ignored in HTTP/1.0
-    const auto v = trim_ows({f.value().data(), f.value().size()});
+    const auto v = trim_ows(f.value);
     if (!beast::iequals(v, "100-continue"))
       return {Errc::expectation_failed, "Only the 100-continue expectation is supported."};
     out.expect_continue = true;

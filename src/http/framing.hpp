@@ -12,6 +12,8 @@
 
 #include "corral/asio.hpp"
 #include "corral/error.hpp"
+#include "corral/head_fields.hpp"
+#include "http/request_parser.hpp"
 
 namespace corral::http_server {
 
@@ -29,7 +31,7 @@ HeadScan scan_head(std::string_view received, std::size_t max_head) noexcept;
 // 1.1, so its digit is rewritten in place before Beast, which knows only 1.0 and 1.1, parses it).
 // Returns body_too_large when the declared Content-Length is above the parser's body limit, and
 // bad_framing with `beast_error` set when Beast refuses the head.
-Errc parse_head(char* head, std::size_t length, http::request_parser<http::empty_body>& parser,
+Errc parse_head(char* head, std::size_t length, http::basic_parser<true>& parser,
                 error_code& beast_error) noexcept;
 
 // The outcome of checking a parsed request head.
@@ -43,10 +45,10 @@ struct HeadCheck {
 // Checks everything about a parsed request head that decides whether it may be served at all
 // (400 bad_framing, 505 version_not_supported, 417 expectation_failed); an error here is answered
 // and the connection closed. The method is left to the router (404/405, as the contract says).
-HeadCheck check_request(const http::request_header<>& head) noexcept;
+HeadCheck check_request(const RequestText& head) noexcept;
 
 // Content-Length and Transfer-Encoding must be unambiguous (part of check_request, exposed for tests).
-Errc check_body_framing(const http::fields& fields, unsigned version = 11) noexcept;
+Errc check_body_framing(const HeadFields& fields, unsigned version = 11) noexcept;
 
 // A Host field value: uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is valid.
 bool valid_host(std::string_view value) noexcept;

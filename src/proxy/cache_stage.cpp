@@ -32,7 +32,7 @@ awaitable<Verdict> CacheStage::on_request(Exchange& x) {
   auto& plan = x.cache_plan;
   plan = {};
   if (x.tenant->cache_mode == CacheMode::off) co_return Verdict::proceed;  // (no document built)
-  plan = cache::plan(*x.tenant, x.op, x.body.document(*x.body_text), field_value(*x.fields, http::field::cache_control),
+  plan = cache::plan(*x.tenant, x.op, x.body.document(*x.body_text), x.fields->value(http::field::cache_control),
                      x.stage->cache_key_prefix, x.body.model);
   if (!plan.enabled) co_return Verdict::proceed;
   auto& counters = *x.tenant_state->cache;

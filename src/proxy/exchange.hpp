@@ -60,7 +60,7 @@ struct Exchange {
   SnapshotPtr snap;                           // the request's configuration, for its whole life
   std::shared_ptr<const StageConfigs> stage;  // built once per snapshot
   api::Operation op = api::Operation::health;
-  const http::fields* fields = nullptr;       // the request's head
+  const HeadFields* fields = nullptr;         // the request's head
   std::string* body_text = nullptr;           // the request's body as received (moved upstream)
   unsigned version = 11;
   bool keep_alive = true;  // the client wants the connection kept

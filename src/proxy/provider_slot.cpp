@@ -11,7 +11,7 @@ awaitable<SlotWait> acquire_slot(Exchange& x, const ProviderConfig& provider) {
   auto& gate = *x.snap->provider(provider).state->gate;
   scheduler::Ticket ticket{gate.new_id(), x.tenant->id,
                            scheduler::effective_priority(cfg.tiers[x.tenant->tier].priority,
-                                                         field_value(*x.fields, "x-corral-priority")),
+                                                         x.fields->value("x-corral-priority")),
                            x.tenant->weight, static_cast<double>(x.estimate.total()), x.start};
   const auto asked = std::chrono::steady_clock::now();
   // While it waits, a client that goes away takes the request out of the queue. (What the callback

@@ -47,13 +47,6 @@ bool connection_lists(std::string_view connection, std::string_view name) {
 
 }  // namespace
 
-bool named_in_connection(const http::fields& f, std::string_view name) {
-  for (const auto& field : f)
-    if (field.name() == http::field::connection && connection_lists({field.value().data(), field.value().size()}, name))
-      return true;
-  return false;
-}
-
 bool named_in_connection(const HeadFields& f, std::string_view name) {
   for (const auto field : f)
     if (field.name == http::field::connection && connection_lists(field.value, name)) return true;
@@ -119,7 +112,7 @@ bool is_private_request_header(http::field known, std::string_view n) noexcept {
 }
 
 // The order is the client's fields, then corral's (a field corral sets replaces the client's).
-UpstreamRequest build_request(const http::fields& client, std::string_view api_path,
+UpstreamRequest build_request(const HeadFields& client, std::string_view api_path,
                               std::string_view body, const ProviderConfig& provider,
                               std::string_view request_id) {
   UpstreamRequest req;
@@ -129,20 +122,20 @@ UpstreamRequest build_request(const http::fields& client, std::string_view api_p
   h.append(provider.origin.base_path);
   h.append(api_path);
   h.append(" HTTP/1.1\r\n", 11);
-  const bool connection_lists = has_field(client, http::field::connection);  // looked up once
+  const bool connection_lists = client.has(http::field::connection);  // looked up once
   const bool anthropic = provider.api == ProviderApi::anthropic;
   bool client_version = false;
   std::string via;
-  for (const auto& f : client) {
-    const std::string_view name(f.name_string().data(), f.name_string().size());
-    if (is_private_request_header(f.name(), name) || (connection_lists && named_in_connection(client, name))) continue;
+  for (const auto f : client) {
+    const std::string_view name = f.name_text;
+    if (is_private_request_header(f.name, name) || (connection_lists && named_in_connection(client, name))) continue;
     if (!anthropic && istarts_with(name, "anthropic-")) continue;  // the client's dialect, not this provider's
-    const std::string_view value(f.value().data(), f.value().size());
-    if (f.name() == http::field::via) {
+    const std::string_view value = f.value;
+    if (f.name == http::field::via) {
       via.append(value).append(", ");
       continue;
     }
-    if (f.name() == http::field::content_type || configured(provider, name)) continue;
+    if (f.name == http::field::content_type || configured(provider, name)) continue;
     if (anthropic && iequals(name, "anthropic-version")) client_version = true;
     http_head::field(h, name, value);
   }

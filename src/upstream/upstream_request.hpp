@@ -35,7 +35,7 @@ bool is_private_request_header(http::field known, std::string_view name) noexcep
 
 // Builds the upstream request from the client's head, the (possibly rewritten) body and the
 // provider. `api_path` is the route's path after /v1, e.g. "/chat/completions".
-UpstreamRequest build_request(const http::fields& client_fields, std::string_view api_path,
+UpstreamRequest build_request(const HeadFields& client_fields, std::string_view api_path,
                               std::string_view body, const ProviderConfig& provider,
                               std::string_view request_id);
 
@@ -43,7 +43,6 @@ UpstreamRequest build_request(const http::fields& client_fields, std::string_vie
 bool is_hop_by_hop(std::string_view name) noexcept;
 bool is_hop_by_hop(http::field known, std::string_view name) noexcept;  // as the private one
 // Whether a Connection field of `f` lists `name` ("close, x-foo" lists x-foo).
-bool named_in_connection(const http::fields& f, std::string_view name);
 bool named_in_connection(const HeadFields& f, std::string_view name);
 // Calls `relay(name, value)` for each field of an upstream answer's head that goes on to the
 // client: all but hop-by-hop and framing fields and those its Connection field names.

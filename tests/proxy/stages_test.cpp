@@ -118,7 +118,7 @@ class Stages : public ::testing::Test {
   http_server::ClientConnections clients;
   std::unique_ptr<Worker> worker;
   std::unique_ptr<Chain> chain;
-  http::fields fields;
+  HeadFields fields;
   asio::cancellation_signal gone;
   bool left = false;
 };

@@ -35,7 +35,7 @@ ProviderConfig provider() {
 }
 
 TEST(UpstreamRequest, CredentialsCookiesAndHopByHopHeadersNeverGoUpstream) {
-  http::fields client;
+  HeadFields client;
   for (auto [n, v] : std::initializer_list<std::pair<const char*, const char*>>{
            {"Authorization", "Bearer client-key"}, {"x-api-key", "client-key"}, {"X-Tenant-ID", "acme"},
            {"Cookie", "s=1"}, {"Connection", "keep-alive, X-Secret-Hop"}, {"Keep-Alive", "timeout=5"},
@@ -43,7 +43,7 @@ TEST(UpstreamRequest, CredentialsCookiesAndHopByHopHeadersNeverGoUpstream) {
            {"Proxy-Authorization", "p"}, {"X-Secret-Hop", "1"}, {"Host", "corral.local"},
            {"Content-Length", "999"}, {"Expect", "100-continue"}, {"x-corral-priority", "low"},
            {"User-Agent", "OpenAI/JS 6"}, {"x-mock-latency-ms", "5"}, {"OpenAI-Beta", "assistants=v2"}})
-    client.insert(n, v);
+    client.add(n, v);
   auto req = parsed(build_request(client, "/chat/completions", R"({"model":"m"})", provider(), "req_1"));
   EXPECT_EQ(req.method(), http::verb::post);
   EXPECT_EQ(req.version(), 11u);
@@ -75,12 +75,12 @@ TEST(UpstreamRequest, CredentialsCookiesAndHopByHopHeadersNeverGoUpstream) {
 }
 
 TEST(UpstreamRequest, CorralsFieldsReplaceTheClientsAndConfiguredHeadersWin) {
-  http::fields client;
-  client.insert("Via", "1.0 edge");
-  client.insert("Content-Type", "text/plain");
-  client.insert("OpenAI-Organization", "client-org");
-  client.insert("X-Custom", "kept");
-  client.insert("anthropic-beta", "tools");
+  HeadFields client;
+  client.add("Via", "1.0 edge");
+  client.add("Content-Type", "text/plain");
+  client.add("OpenAI-Organization", "client-org");
+  client.add("X-Custom", "kept");
+  client.add("anthropic-beta", "tools");
   auto p = provider();
   auto req = parsed(build_request(client, "/chat/completions", "{}", p, "req_2"));
   EXPECT_EQ(req[http::field::via], "1.0 edge, 1.1 corral");  // RFC 9110 §7.6.3
@@ -99,7 +99,7 @@ TEST(UpstreamRequest, CorralsFieldsReplaceTheClientsAndConfiguredHeadersWin) {
   EXPECT_EQ(req.count(http::field::authorization), 0u);
   EXPECT_EQ(req["anthropic-beta"], "tools");
   EXPECT_EQ(req["anthropic-version"], "2023-06-01");
-  client.insert("anthropic-version", "2024-01-01");
+  client.add("anthropic-version", "2024-01-01");
   req = parsed(build_request(client, "/messages", "{}", p, "r"));
   EXPECT_EQ(req.count("anthropic-version"), 1u);
   EXPECT_EQ(req["anthropic-version"], "2024-01-01");
@@ -115,7 +115,7 @@ TEST(UpstreamRequest, CorralsFieldsReplaceTheClientsAndConfiguredHeadersWin) {
 TEST(UpstreamRequest, NoProviderKeyMeansNoAuthorization) {
   auto p = provider();
   p.api_key.clear();
-  auto req = parsed(build_request(http::fields{}, "/embeddings", "{}", p, "r"));
+  auto req = parsed(build_request(HeadFields{}, "/embeddings", "{}", p, "r"));
   EXPECT_EQ(req.count(http::field::authorization), 0u);
   EXPECT_EQ(req.target(), "/v1/embeddings");
 }
