@@ -25,6 +25,13 @@ class HeadFields {
     text_.clear();
     entries_.clear();
   }
+  // What the storage holds on to, and giving it back (for a connection that keeps a HeadFields
+  // between heads and bounds what an idle connection holds).
+  std::size_t storage_bytes() const noexcept { return text_.capacity() + entries_.capacity() * sizeof(Entry); }
+  void release_storage() noexcept {
+    std::string().swap(text_);
+    std::vector<Entry>().swap(entries_);
+  }
   void add(http::field name, std::string_view name_text, std::string_view value);
   // A name as text, told apart as Beast's parser does (http::field::unknown for others).
   void add(std::string_view name_text, std::string_view value) {

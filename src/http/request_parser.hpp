@@ -2,7 +2,7 @@
 // Content-Length, chunked, the body limit), with what it reads kept in a RequestText that the
 // connection reuses from request to request: the fields as text in a HeadFields (no allocation
 // and link per field, nor freeing them all after each request, as Beast's field container does),
-// the body in a string whose storage stays for the next request. Trailer fields of a chunked body
+// the body in a string whose storage stays for the next request (up to a bound). Trailer fields of a chunked body
 // are dropped: never merged into the head (RFC 9110 §6.5.1), never forwarded.
 #pragma once
 
@@ -21,10 +21,13 @@ struct RequestText {
   HeadFields fields;
   std::string body;
 
-  // Storage kept for the next request on the connection is bounded: a body over this is freed.
-  static constexpr std::size_t kKeptBody = 64 * 1024;
+  // What an idle connection keeps for its next request is bounded: storage over this is freed
+  // (a typical chat request's head and body fit, and are read again without allocating).
+  static constexpr std::size_t kKeptBytes = 8 * 1024;
   void release_large() {
-    if (body.capacity() > kKeptBody) std::string().swap(body);
+    if (body.capacity() > kKeptBytes) std::string().swap(body);
+    if (target.capacity() > kKeptBytes) std::string().swap(target);
+    if (fields.storage_bytes() > kKeptBytes) fields.release_storage();
   }
 };
 

@@ -97,14 +97,20 @@ TEST(RequestParser, TheStorageIsClearedForTheNextRequestAndALargeBodyFreed) {
     EXPECT_TRUE(r.fields.empty());
     EXPECT_TRUE(r.body.empty());
   }
-  r.body.assign(RequestText::kKeptBody + 1, 'x');
+  r.body.assign(RequestText::kKeptBytes + 1, 'x');
+  for (int i = 0; i < 200; ++i) r.fields.add("x-long-field-name", std::string(100, 'v'));
+  ASSERT_GT(r.fields.storage_bytes(), RequestText::kKeptBytes);
   r.release_large();
-  EXPECT_EQ(r.body.capacity() <= RequestText::kKeptBody, true);
+  EXPECT_LE(r.body.capacity(), RequestText::kKeptBytes);
+  EXPECT_LE(r.fields.storage_bytes(), RequestText::kKeptBytes);
+  EXPECT_TRUE(r.fields.empty());
   r.body.assign(100, 'x');
+  r.fields.add("a", "b");
   const auto kept = r.body.capacity();
-  r.body.clear();
+  const auto kept_fields = r.fields.storage_bytes();
   r.release_large();
-  EXPECT_EQ(r.body.capacity(), kept);  // a small one stays for the next request
+  EXPECT_EQ(r.body.capacity(), kept);  // small ones stay for the next request
+  EXPECT_EQ(r.fields.storage_bytes(), kept_fields);
 }
 
 }  // namespace
