@@ -46,7 +46,8 @@ boost::asio::ip::address client_address(const std::vector<Cidr>& trusted,
   return current;
 }
 
-KeyDigestMemo::KeyDigestMemo(std::size_t slots) : slots_(std::bit_ceil(std::max<std::size_t>(1, slots))) {
+KeyDigestMemo::KeyDigestMemo(std::size_t slots)
+    : slots_(std::bit_ceil(std::max<std::size_t>(1, slots))), ways_(slots_.size() >= 2 ? 2 : 1) {
   std::random_device random;
   seed_ = (static_cast<std::uint64_t>(random()) << 32) ^ random();
 }
@@ -65,8 +66,9 @@ std::uint64_t mix(std::uint64_t h) noexcept {
 
 }  // namespace
 
-std::size_t KeyDigestMemo::slot_of(std::string_view key) const noexcept {
-  if (slots_.size() == 1) return 0;
+std::size_t KeyDigestMemo::set_of(std::string_view key) const noexcept {
+  const std::size_t sets = slots_.size() / ways_;
+  if (sets == 1) return 0;
   // Eight bytes at a time, each mixed in whole; the time depends on the length alone.
   std::uint64_t h = seed_ ^ key.size();
   std::size_t i = 0;
@@ -77,23 +79,44 @@ std::size_t KeyDigestMemo::slot_of(std::string_view key) const noexcept {
   }
   std::uint64_t w = 0;
   if (i < key.size()) std::memcpy(&w, key.data() + i, key.size() - i);  // (no key: its data may be null)
-  return static_cast<std::size_t>(mix(h ^ w)) & (slots_.size() - 1);
+  return (static_cast<std::size_t>(mix(h ^ w)) & (sets - 1)) * ways_;
 }
 
 bool KeyDigestMemo::Slot::holds(std::string_view k) const noexcept {
   return set && k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
 }
 
-bool KeyDigestMemo::holds(std::string_view key) const noexcept { return slots_[slot_of(key)].holds(key); }
+std::size_t KeyDigestMemo::find(std::size_t set, std::string_view key) const noexcept {
+  std::size_t found = std::string_view::npos;
+  for (std::size_t w = 0; w < ways_; ++w)  // both looked at, whichever holds it
+    if (slots_[set + w].holds(key)) found = set + w;
+  return found;
+}
+
+bool KeyDigestMemo::holds(std::string_view key) const noexcept {
+  return find(set_of(key), key) != std::string_view::npos;
+}
 
 const Sha256& KeyDigestMemo::digest(std::string_view key) {
-  auto& s = slots_[slot_of(key)];
-  if (s.holds(key)) return s.digest;
-  s.digest = sha256(key);
-  s.set = key.size() <= kMaxKey;
-  if (s.set) s.key.assign(key);
-  else std::string().swap(s.key);
-  return s.digest;
+  const auto set = set_of(key);
+  auto at = find(set, key);
+  if (at == std::string_view::npos) {
+    at = set;  // the slot not used last (an empty one first)
+    for (std::size_t w = 0; w < ways_; ++w)
+      if (!slots_[set + w].set) {
+        at = set + w;
+        break;
+      } else if (!slots_[set + w].recent) {
+        at = set + w;
+      }
+    auto& s = slots_[at];
+    s.digest = sha256(key);
+    s.set = key.size() <= kMaxKey;
+    if (s.set) s.key.assign(key);
+    else std::string().swap(s.key);
+  }
+  for (std::size_t w = 0; w < ways_; ++w) slots_[set + w].recent = set + w == at;
+  return slots_[at].digest;
 }
 
 Resolution resolve(const Config& config, const Credentials& in, KeyDigestMemo* memo) {

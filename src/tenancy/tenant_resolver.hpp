@@ -30,17 +30,19 @@ struct Resolution {
 };
 
 // The digests of the keys presented lately, so that a key seen before skips the SHA-256: each I/O
-// thread keeps one (Worker::keys) with kThreadSlots slots, a key's slot chosen by a hash keyed
-// with a random seed (so that nobody can choose keys that take one another's slot), the last key
-// to take a slot keeping it. The key in the slot is compared in constant time: the comparison must
-// not tell one client how much of another's key it guessed; the time tells only whether this very
-// key was presented lately. Keys longer than kMaxKey are not kept: a memo holds at most
-// slots × kMaxKey bytes of keys (256 KiB for a thread's).
+// thread keeps one (Worker::keys) with kThreadSlots slots in sets of two, a key's set chosen by a
+// hash keyed with a random seed (so that nobody can choose keys that take one another's set), a
+// new key taking the set's slot used less lately. Two ways keep a thread's memo holding nearly
+// every key of a thousand tenants (one way would lose a third of them to keys sharing a slot). The
+// keys in the set are compared in constant time: the comparison must not tell one client how much
+// of another's key it guessed; the time tells only whether this very key was presented lately.
+// Keys longer than kMaxKey are not kept: a memo holds at most slots × kMaxKey bytes of keys (1 MiB
+// for a thread's).
 class KeyDigestMemo {
  public:
   static constexpr std::size_t kMaxKey = 256;
-  static constexpr std::size_t kThreadSlots = 1024;
-  explicit KeyDigestMemo(std::size_t slots = 1);  // rounded up to a power of two
+  static constexpr std::size_t kThreadSlots = 4096;
+  explicit KeyDigestMemo(std::size_t slots = 1);  // rounded up to a power of two; two ways from 2 up
   const Sha256& digest(std::string_view key);
   bool holds(std::string_view key) const noexcept;
   std::size_t slots() const noexcept { return slots_.size(); }
@@ -50,11 +52,16 @@ class KeyDigestMemo {
     std::string key;
     Sha256 digest{};
     bool set = false;
+    bool recent = false;  // of the two in its set, the one used last
     bool holds(std::string_view k) const noexcept;  // in constant time for keys of one length
   };
-  std::size_t slot_of(std::string_view key) const noexcept;
+  // The first slot of the key's set.
+  std::size_t set_of(std::string_view key) const noexcept;
+  // The slot in the key's set that holds it (looked at both, whichever holds it), or npos.
+  std::size_t find(std::size_t set, std::string_view key) const noexcept;
 
   std::vector<Slot> slots_;
+  std::size_t ways_;
   std::uint64_t seed_;
 };
 
