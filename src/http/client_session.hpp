@@ -73,8 +73,8 @@ class ClientSession final : public std::enable_shared_from_this<ClientSession>, 
   // its coroutine frame stays within what Asio recycles per thread (about 1 KiB; a larger frame
   // goes to the heap and back at every request). The parser is made for each request; the
   // request's storage stays for the next one (a large body's is freed).
-  std::optional<RequestParser> parser_;
   RequestText request_;
+  std::optional<RequestParser> parser_;  // reads into request_
   SnapshotPtr snap_;         // the current request's snapshot
   unsigned version_ = kHttp11;  // the current request's (answer) version
   bool keep_alive_ = true;   // the current request allows keep-alive
