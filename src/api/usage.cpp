@@ -23,8 +23,9 @@ std::string_view last_member(std::string_view obj, std::string_view key) {
   return found;
 }
 
-// The members of a usage object the three dialects use, read in one pass that also checks it (the
-// last of each).
+// The members of a usage object the three dialects use, read in one pass that checks them (the
+// last of each). The other members (total_tokens, completion_tokens_details, ...) are passed over
+// unchecked: as with the answer around it, only what the usage is read from must be well-formed.
 struct UsageMembers {
   std::string_view cache_read, cache_creation, input, output, input_details, prompt, completion, prompt_details;
   bool well_formed = false;
@@ -32,19 +33,33 @@ struct UsageMembers {
   UsageMembers() = default;
   explicit UsageMembers(std::string_view u) { well_formed = read(u, 0) == u.size(); }
 
-  // Reads the object at s[i]; returns its end, or npos when it is not a well-formed object.
+  // Where the member named `k` goes, or nullptr (by length first: most keys are told apart by it).
+  std::string_view* member(std::string_view k) noexcept {
+    switch (k.size()) {
+      case 12: return k == "input_tokens" ? &input : nullptr;
+      case 13: return k == "prompt_tokens" ? &prompt : k == "output_tokens" ? &output : nullptr;
+      case 17: return k == "completion_tokens" ? &completion : nullptr;
+      case 20: return k == "input_tokens_details" ? &input_details : nullptr;
+      case 21: return k == "prompt_tokens_details" ? &prompt_details : nullptr;
+      case 23: return k == "cache_read_input_tokens" ? &cache_read : nullptr;
+      case 27: return k == "cache_creation_input_tokens" ? &cache_creation : nullptr;
+      default: return nullptr;
+    }
+  }
+
+  // Reads the object at s[i]; returns its end, or npos when it is not a well-formed object (in
+  // the members read).
   std::size_t read(std::string_view s, std::size_t i) {
     *this = {};
-    const auto end = jscan::members_at(s, i, [&](std::string_view k, std::string_view v) {
-      if (k == "prompt_tokens") prompt = v;
-      else if (k == "completion_tokens") completion = v;
-      else if (k == "prompt_tokens_details") prompt_details = v;
-      else if (k == "input_tokens") input = v;
-      else if (k == "output_tokens") output = v;
-      else if (k == "input_tokens_details") input_details = v;
-      else if (k == "cache_read_input_tokens") cache_read = v;
-      else if (k == "cache_creation_input_tokens") cache_creation = v;
-    });
+    const auto end = jscan::members_at(
+        s, i, [](std::string_view, std::string_view) {}, false,
+        [&](std::string_view k, std::string_view text, std::size_t start) {
+          auto* into = member(k);
+          if (!into) return jscan::skip_value(text, start);
+          const auto e = jscan::value_end(text, start);
+          if (e != jscan::npos) *into = text.substr(start, e - start);
+          return e;
+        });
     well_formed = end != jscan::npos;
     return end;
   }
