@@ -85,13 +85,17 @@ bool probe_free(RouteHealth& h, SteadyTime now) {
   return true;
 }
 
-TEST(RoutePermit, ARecordedResultGoesToTheBreakerOnceAndAnUnrecordedOneGivesTheProbeBack) {
-  SteadyTime now;
-  RouteHealth h("p", "m");
+// Five failures open `h` for 10 s: the time it is half-open, with its one probe free.
+SteadyTime half_open(RouteHealth& h) {
   h.configure({});
-  now = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
   for (int i = 0; i < 5; ++i) h.record(R::failure, now);
-  now += 10s;
+  return now + 10s;
+}
+
+TEST(RoutePermit, ARecordedResultGoesToTheBreakerOnceAndAnUnrecordedOneGivesTheProbeBack) {
+  RouteHealth h("p", "m");
+  SteadyTime now = half_open(h);
   ASSERT_TRUE(h.allow(now));
   {
     RoutePermit p(h);
@@ -109,12 +113,8 @@ TEST(RoutePermit, ARecordedResultGoesToTheBreakerOnceAndAnUnrecordedOneGivesTheP
 }
 
 TEST(RoutePermit, ACoroutineDestroyedWhileSuspendedGivesItsProbeBack) {
-  SteadyTime now;
   RouteHealth h("p", "m");
-  h.configure({});
-  now = std::chrono::steady_clock::now();
-  for (int i = 0; i < 5; ++i) h.record(R::failure, now);
-  now += 10s;
+  const SteadyTime now = half_open(h);
   bool suspended = false;
   {
     boost::asio::io_context io;
