@@ -14,7 +14,6 @@
 #include <boost/beast/http.hpp>
 #include <string_view>
 
-#include "corral/http_head.hpp"
 
 namespace corral {
 
@@ -47,32 +46,6 @@ bool parse_buffered(Parser& parser, Buffer& buffer, error_code& ec) {
     return false;
   }
   return used > 0 || ec;
-}
-
-// The value of the first field `name`, "" when there is none. The fields are walked in order
-// rather than looked up in Beast's search tree: a head holds a handful of fields, Beast keeps each
-// one's enum, and the walk compares one number per field where the tree compares names without
-// case at every step.
-inline std::string_view field_value(const http::fields& f, http::field name) {
-  for (const auto& e : f)
-    if (e.name() == name) return {e.value().data(), e.value().size()};
-  return {};
-}
-
-// Whether there is a field `name` (a walk, as field_value's).
-inline bool has_field(const http::fields& f, http::field name) {
-  for (const auto& e : f)
-    if (e.name() == name) return true;
-  return false;
-}
-
-// The value of the first field `name` given as text (any name, known to Beast or not).
-inline std::string_view field_value(const http::fields& f, std::string_view name) {
-  for (const auto& e : f) {
-    if (http_head::iequals({e.name_string().data(), e.name_string().size()}, name))
-      return {e.value().data(), e.value().size()};
-  }
-  return {};
 }
 
 }  // namespace corral

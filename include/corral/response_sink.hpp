@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "corral/asio.hpp"
+#include "corral/http_head.hpp"
 #include "corral/head_fields.hpp"
 
 namespace corral {

@@ -2,8 +2,8 @@
 // Content-Length, chunked, the body limit), with what it reads kept in a RequestText that the
 // connection reuses from request to request: the fields as text in a HeadFields (no allocation
 // and link per field, nor freeing them all after each request, as Beast's field container does),
-// the body in a string whose storage stays for the next request (up to a bound). Trailer fields of a chunked body
-// are dropped: never merged into the head (RFC 9110 §6.5.1), never forwarded.
+// the body in a string whose storage stays for the next request (up to a bound). Trailer fields
+// of a chunked body are dropped: never merged into the head (RFC 9110 §6.5.1), never forwarded.
 #pragma once
 
 #include <string>
@@ -59,16 +59,15 @@ class RequestParser final : public http::basic_parser<true> {
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
     if (length) into_.body.reserve(static_cast<std::size_t>(*length));  // within the body limit, checked before
   }
-  std::size_t on_body_impl(sv body, error_code&) override {
-    into_.body.append(body.data(), body.size());
-    return body.size();
-  }
+  std::size_t on_body_impl(sv body, error_code&) override { return take(body); }
   void on_chunk_header_impl(std::uint64_t, sv, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, sv body, error_code&) override {
+  std::size_t on_chunk_body_impl(std::uint64_t, sv body, error_code&) override { return take(body); }
+  void on_finish_impl(error_code&) override {}
+
+  std::size_t take(sv body) {
     into_.body.append(body.data(), body.size());
     return body.size();
   }
-  void on_finish_impl(error_code&) override {}
 
   RequestText& into_;
 };

@@ -57,5 +57,34 @@ TEST(HeadFields, FilledAgainAfterClearWithNothingOfTheFirst) {
   EXPECT_EQ(f.value(http::field::age), "12");
 }
 
+HeadFields sample() {
+  HeadFields f;
+  f.add("X-Tenant-ID", "first");
+  f.add(http::field::authorization, "Bearer k");
+  f.add("x-tenant-id", "second");
+  f.add("X-Corral-Priority", "high");
+  f.add(http::field::content_type, "application/json");
+  return f;
+}
+
+TEST(HeadFields, KnownNamesByEnumOrText) {
+  const auto f = sample();
+  EXPECT_EQ(f.value(http::field::authorization), "Bearer k");
+  EXPECT_EQ(f.value("AUTHORIZATION"), "Bearer k");
+  EXPECT_EQ(f.value("content-type"), "application/json");
+  EXPECT_EQ(f.value(http::field::host), "");
+  EXPECT_TRUE(f.has(http::field::authorization));
+  EXPECT_FALSE(f.has(http::field::connection));
+}
+
+TEST(HeadFields, UnknownNamesWithoutCaseAndTheFirstOfRepeatedOnes) {
+  const auto f = sample();
+  EXPECT_EQ(f.value("x-tenant-id"), "first");
+  EXPECT_EQ(f.value("x-corral-priority"), "high");
+  EXPECT_EQ(f.value("x-corral-priorit"), "");  // a prefix is another name
+  EXPECT_EQ(f.value("x-corral-priorityy"), "");
+  EXPECT_EQ(HeadFields{}.value("x-tenant-id"), "");
+}
+
 }  // namespace
 }  // namespace corral
