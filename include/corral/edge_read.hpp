@@ -49,9 +49,15 @@
 
 namespace corral {
 
-// What one socket's reads have left the reactor knowing; one per socket, beside it.
+// What one socket's reads have left the reactor knowing; one per socket, beside it (and moved
+// with it: a socket's reactor is that of the context it was made on, for as long as it lives).
 struct EdgeReadState {
   bool last_short = false;  // the last read the reactor performed took fewer bytes than asked
+#if CORRAL_EDGE_READ
+  // The socket's reactor, looked up at its first read: Asio's lookup takes the context's service
+  // registry lock and walks its list, which at two reads a request was a lock a request too many.
+  boost::asio::detail::reactor* reactor = nullptr;
+#endif
 };
 
 #if CORRAL_EDGE_READ
@@ -142,7 +148,11 @@ class Cancellation {
 template <class Buffers, class Handler>
 void start(tcp::socket& socket, const Buffers& buffers, EdgeReadState& state, bool reply, Handler& handler) {
   auto& impl = SocketAccess::implementation(socket);
-  auto& reactor = asio::use_service<ad::reactor>(asio::query(socket.get_executor(), asio::execution::context));
+  if (!state.reactor)
+    state.reactor = &asio::use_service<ad::reactor>(asio::query(socket.get_executor(), asio::execution::context));
+  BOOST_ASSERT(state.reactor ==
+               &asio::use_service<ad::reactor>(asio::query(socket.get_executor(), asio::execution::context)));
+  auto& reactor = *state.reactor;
   const bool continuation = boost_asio_handler_cont_helpers::is_continuation(handler);
   using Operation = Op<Buffers, Handler, tcp::socket::executor_type>;
   typename Operation::ptr p = {std::addressof(handler), Operation::ptr::allocate(handler), nullptr};

@@ -190,5 +190,30 @@ TEST(EdgeRead, CancellingAQueuedReadAbortsIt) {
   EXPECT_EQ(sent_and_read(p, buf, r, "after"), "after");  // the socket still reads after both
 }
 
+// Each stream reads through its own context's reactor (remembered at its first read), also
+// after it was moved and with reads of a stream on another context in between.
+TEST(EdgeRead, StreamsOnTwoContextsEachReadThroughTheirOwnReactor) {
+  Pair a, b;
+  std::array<char, 64> buf{};
+  ReadResult r;
+  EXPECT_EQ(sent_and_read(a, buf, r, "a1"), "a1");
+  EXPECT_EQ(sent_and_read(b, buf, r, "b1"), "b1");
+  {  // moved with what its reads learnt
+    AnyStream moved(std::move(*b.stream));
+    b.stream.reset();
+    b.stream.emplace(std::move(moved));
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(sent_and_read(a, buf, r, "a" + std::to_string(i)), "a" + std::to_string(i));
+    b.stream->expect_reply();  // queued for the reactor untried: only b's own reactor completes it
+    start_read(b, buf, r);
+    a.io.restart();
+    a.io.poll();
+    asio::write(b.peer, asio::buffer(std::string("b") + std::to_string(i)));
+    ASSERT_TRUE(finish(b, r)) << i;
+    EXPECT_EQ(std::string(buf.data(), r.n), "b" + std::to_string(i));
+  }
+}
+
 }  // namespace
 }  // namespace corral
