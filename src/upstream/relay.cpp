@@ -112,10 +112,13 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     parser.emplace(conn->answer_fields());
     parser->header_limit(kMaxUpstreamHead);
     parser->body_limit(boost::none);  // relayed piece by piece, never held whole
-    if (!ec) {
-      if (conn->buffer().size() == 0) conn->stream().expect_reply();  // the answer follows the request just written
-      auto [hec, hn] = co_await http::async_read_header(conn->stream(), conn->buffer(), *parser, use_nothrow);
-      ec = hec;
+    if (!ec && conn->buffer().size() == 0) conn->stream().expect_reply();  // the answer follows the request
+    while (!ec && !parser->is_header_done()) {  // (Beast's async_read_header, step for step)
+      if (parse_buffered(*parser, conn->buffer(), ec)) continue;
+      const auto space = read_space(conn->buffer(), ec);
+      if (ec) break;
+      auto [rec, n] = co_await conn->stream().async_read_some(space, use_nothrow);
+      if (!took_read(*parser, conn->buffer(), n, rec, ec)) break;
     }
     if (!ec) break;
     if (cancelled.gone) {
@@ -150,9 +153,13 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
       parser->body_into(piece.data(), piece.size());
       conn->deadline(provider.stream_idle_timeout);
       error_code rec;
-      if (!parse_buffered(*parser, conn->buffer(), rec))
-        std::tie(rec, std::ignore) =
-            co_await http::async_read_some(conn->stream(), conn->buffer(), *parser, use_nothrow);
+      if (!parse_buffered(*parser, conn->buffer(), rec) && !rec) {  // (Beast's async_read_some)
+        const auto space = read_space(conn->buffer(), rec);
+        if (!rec) {
+          auto [rrec, n] = co_await conn->stream().async_read_some(space, use_nothrow);
+          if (took_read(*parser, conn->buffer(), n, rrec, rec)) parse_buffered(*parser, conn->buffer(), rec);
+        }
+      }
       if (rec == http::error::need_buffer) rec = {};
       got = piece.size() - parser->room();
       if (rec) {

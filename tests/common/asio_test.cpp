@@ -1,4 +1,4 @@
-// Parsing what is already received (corral/asio.hpp), writing without waiting (corral/any_stream.hpp) and the event-stream test of
+// Parsing what is already received and reading a message step by step (corral/asio.hpp), writing without waiting (corral/any_stream.hpp) and the event-stream test of
 // an answer's head (corral/response_sink.hpp).
 #include <gtest/gtest.h>
 
@@ -74,6 +74,70 @@ TEST(ParseBuffered, AnErrorIsAStepWithTheError) {
   ec = {};
   while (!ec && parse_buffered(small, c, ec)) {}
   EXPECT_EQ(ec, http::error::body_limit);
+}
+
+TEST(ReadSpace, AtLeast512BytesAtMostWhatTheLimitLeavesAndAFullBufferOverflows) {
+  beast::flat_buffer b(1000);
+  error_code ec;
+  EXPECT_EQ(asio::buffer_size(read_space(b, ec)), 512u);
+  EXPECT_FALSE(ec);
+  b.prepare(900);
+  b.commit(900);
+  EXPECT_EQ(asio::buffer_size(read_space(b, ec)), 100u);  // the limit leaves 100
+  EXPECT_FALSE(ec);
+  b.prepare(100);
+  b.commit(100);
+  EXPECT_EQ(asio::buffer_size(read_space(b, ec)), 0u);
+  EXPECT_EQ(ec, http::error::buffer_overflow);
+}
+
+// What a read ending in an end of stream means depends on how far the message had come, as with
+// Beast's own reads.
+TEST(TookRead, AnEndOfStreamEndsAMessageReadToTheEndAndIsAnErrorElsewhere) {
+  const auto eof = make_error_code(asio::error::eof);
+  {
+    beast::flat_buffer b;
+    http::response_parser<http::string_body> p;
+    error_code ec;
+    EXPECT_FALSE(took_read(p, b, 0, eof, ec));  // nothing had come
+    EXPECT_EQ(ec, http::error::end_of_stream);
+  }
+  {
+    auto b = received("HTTP/1.1 200 OK\r\nContent-");
+    http::response_parser<http::string_body> p;
+    error_code ec;
+    EXPECT_FALSE(parse_buffered(p, b, ec));  // half a head: read
+    EXPECT_FALSE(ec);
+    EXPECT_FALSE(took_read(p, b, 0, eof, ec));
+    EXPECT_EQ(ec, http::error::partial_message);
+  }
+  {
+    auto b = received("HTTP/1.1 200 OK\r\n\r\nall of it");  // no length: the body ends with the stream
+    http::response_parser<http::string_body> p;
+    error_code ec;
+    while (!ec && parse_buffered(p, b, ec)) {}
+    EXPECT_FALSE(ec);
+    EXPECT_FALSE(p.is_done());
+    EXPECT_FALSE(took_read(p, b, 0, eof, ec));
+    EXPECT_FALSE(ec);
+    EXPECT_TRUE(p.is_done());
+    EXPECT_EQ(p.get().body(), "all of it");
+  }
+}
+
+TEST(TookRead, TheBytesReadAreTakenAndAnErrorIsPassedOn) {
+  beast::flat_buffer b;
+  http::response_parser<http::string_body> p;
+  error_code ec;
+  const std::string text = "HTTP/1.1 204 No Content\r\n\r\n";
+  const auto n = asio::buffer_copy(read_space(b, ec), asio::buffer(text));
+  EXPECT_TRUE(took_read(p, b, n, {}, ec));
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(b.size(), text.size());
+  EXPECT_TRUE(parse_buffered(p, b, ec));
+  EXPECT_TRUE(p.is_done());
+  EXPECT_FALSE(took_read(p, b, 0, make_error_code(asio::error::operation_aborted), ec));
+  EXPECT_EQ(ec, asio::error::operation_aborted);
 }
 
 TEST(DropWritten, WhatIsLeftAfterNBytes) {
