@@ -27,7 +27,9 @@ void ConnectionPool::put(const Key& key, std::shared_ptr<UpstreamConnection> con
   if (max_idle == 0) return;
   auto it = pools_.find(key);
   if (it == pools_.end())
-    it = pools_.try_emplace(StoredKey{std::string(key.tenant), std::string(key.model), key.tls, std::string(key.host)})
+    it = pools_
+             .try_emplace(
+                 StoredKey{std::string(key.tenant), std::string(key.model), key.tls, std::string(key.host), key.hash})
              .first;
   auto& q = it->second;
   while (q.size() >= max_idle) {

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "upstream/upstream_connection.hpp"
@@ -20,11 +22,21 @@ class ConnectionPool {
   static constexpr Duration kProbeAfter = std::chrono::seconds(1);
 
   // A pool's name: tenant, model and the provider's origin (scheme and Host), as views of the
-  // configuration the request holds; looking a pool up builds nothing.
+  // configuration the request holds, and their hash, computed once (a request looks its pool up
+  // twice: to take a connection and to give it back); looking a pool up builds nothing.
   struct Key {
     std::string_view tenant, model;
     bool tls = false;
     std::string_view host;  // UpstreamOrigin::host_header
+    std::size_t hash = 0;
+
+    Key() = default;
+    Key(std::string_view t, std::string_view m, bool s, std::string_view h)
+        : tenant(t), model(m), tls(s), host(h), hash(hash_of(t, m, s, h)) {}
+    static std::size_t hash_of(std::string_view t, std::string_view m, bool s, std::string_view h) noexcept {
+      const std::hash<std::string_view> f;
+      return ((f(t) * 31 + f(m)) * 31 + f(h)) ^ static_cast<std::size_t>(s);
+    }
   };
   static Key key(std::string_view tenant, std::string_view model, const UpstreamOrigin& o) {
     return {tenant, model, o.tls, o.host_header};
@@ -55,26 +67,19 @@ class ConnectionPool {
     std::string tenant, model;
     bool tls = false;
     std::string host;
-    Key view() const { return {tenant, model, tls, host}; }
+    std::size_t hash = 0;
   };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(const Key& k) const noexcept {
-      const std::hash<std::string_view> h;
-      std::size_t x = h(k.tenant);
-      x = x * 31 + h(k.model);
-      return (x * 31 + h(k.host)) ^ static_cast<std::size_t>(k.tls);
-    }
-    std::size_t operator()(const StoredKey& k) const noexcept { return (*this)(k.view()); }
+    std::size_t operator()(const Key& k) const noexcept { return k.hash; }
+    std::size_t operator()(const StoredKey& k) const noexcept { return k.hash; }
   };
   struct KeyEq {
     using is_transparent = void;
-    static Key view(const Key& k) { return k; }
-    static Key view(const StoredKey& k) { return k.view(); }
     template <class A, class B>
     bool operator()(const A& a, const B& b) const noexcept {
-      const Key x = view(a), y = view(b);
-      return x.tls == y.tls && x.tenant == y.tenant && x.model == y.model && x.host == y.host;
+      return a.hash == b.hash && a.tls == b.tls && std::string_view(a.tenant) == b.tenant &&
+             std::string_view(a.model) == b.model && std::string_view(a.host) == b.host;
     }
   };
   std::unordered_map<StoredKey, std::deque<Idle>, KeyHash, KeyEq> pools_;  // back = most recent
