@@ -144,7 +144,13 @@ awaitable<std::optional<ClientSession::After>> ClientSession::read_body(const Se
   bool timed_out = false;
   if (!ec && !parser.is_done()) {
     deadline_.arm(server.body_timeout, [s = &stream_] { s->cancel(); });
-    std::tie(ec, std::ignore) = co_await http::async_read(stream_, buffer_, parser, use_nothrow);
+    while (!ec && !parser.is_done()) {  // (Beast's async_read, step for step)
+      if (parse_buffered(parser, buffer_, ec)) continue;
+      const auto space = read_space(buffer_, ec);
+      if (ec) break;
+      auto [rec, n] = co_await stream_.async_read_some(space, use_nothrow);
+      if (!took_read(parser, buffer_, n, rec, ec)) break;
+    }
     deadline_.disarm();
     timed_out = ec && deadline_.fired();
   }
