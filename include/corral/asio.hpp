@@ -73,14 +73,12 @@ typename Buffer::mutable_buffers_type read_space(Buffer& buffer, error_code& ec)
 template <class Parser, class Buffer>
 bool took_read(Parser& parser, Buffer& buffer, std::size_t n, const error_code& rec, error_code& ec) {
   buffer.commit(n);
-  ec = {};
-  if (rec == asio::error::eof) {
-    if (parser.got_some()) parser.put_eof(ec);
-    else ec = http::error::end_of_stream;
-    return false;
-  }
   ec = rec;
-  return !rec;
+  if (rec != asio::error::eof) return !rec;
+  ec = {};
+  if (parser.got_some()) parser.put_eof(ec);
+  else ec = http::error::end_of_stream;
+  return false;
 }
 
 }  // namespace corral

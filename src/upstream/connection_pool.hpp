@@ -31,11 +31,9 @@ class ConnectionPool {
     std::size_t hash = 0;
 
     Key() = default;
-    Key(std::string_view t, std::string_view m, bool s, std::string_view h)
-        : tenant(t), model(m), tls(s), host(h), hash(hash_of(t, m, s, h)) {}
-    static std::size_t hash_of(std::string_view t, std::string_view m, bool s, std::string_view h) noexcept {
+    Key(std::string_view t, std::string_view m, bool s, std::string_view h) : tenant(t), model(m), tls(s), host(h) {
       const std::hash<std::string_view> f;
-      return ((f(t) * 31 + f(m)) * 31 + f(h)) ^ static_cast<std::size_t>(s);
+      hash = ((f(t) * 31 + f(m)) * 31 + f(h)) ^ static_cast<std::size_t>(s);
     }
   };
   static Key key(std::string_view tenant, std::string_view model, const UpstreamOrigin& o) {
