@@ -3,13 +3,16 @@
 #include "api/stream_events.hpp"
 #include "corral/error.hpp"
 #include "upstream/attempt.hpp"
+#include "upstream/route_health.hpp"
 
 namespace corral::proxy {
 
-void CommitSink::reset(ResponseSink& next, bool hold, const RetryPolicy& policy, Duration commit_time) {
+void CommitSink::reset(ResponseSink& next, bool hold, const RetryPolicy& policy, Duration commit_time,
+                       upstream::RoutePermit* permit) {
   next_ = &next;
   hold_ = hold;
   policy_ = &policy;
+  permit_ = permit;
   commit_time_ = commit_time;
   mode_ = Mode::pass;
   started_ = committed_ = error_event_ = ended_ = false;
@@ -41,7 +44,19 @@ void CommitSink::start(unsigned status, std::string_view reason, const HeadField
   if (mode_ == Mode::hold_stream) events_.emplace(1 << 20);
 }
 
+// The answer's result is what its status says (an error event would have ended the attempt
+// before it was committed): the same outcome the forward stage finds after the relay.
+void CommitSink::arrived_whole() {
+  if (!permit_) return;
+  const auto outcome = upstream::outcome_of_status(status_, *policy_, std::nullopt);
+  permit_->record(upstream::breaker_failure(outcome, *policy_) ? upstream::RouteBreaker::Result::failure
+                                                               : upstream::RouteBreaker::Result::success,
+                  std::chrono::steady_clock::now());
+  permit_ = nullptr;
+}
+
 awaitable<error_code> CommitSink::commit(bool last) {
+  if (last) arrived_whole();
   committed_ = true;
   next_->start(status_, reason_, fields_, length_);
   std::string held = std::move(held_);
@@ -50,7 +65,10 @@ awaitable<error_code> CommitSink::commit(bool last) {
 }
 
 awaitable<error_code> CommitSink::write(std::string_view piece, bool last) {
-  if (committed_) co_return co_await next_->write(piece, last);
+  if (committed_) {
+    if (last) arrived_whole();
+    co_return co_await next_->write(piece, last);
+  }
   held_.append(piece);
   if (mode_ == Mode::hold_stream) {
     // Event by event, up to the first that decides (content, or an error): the rest of the piece

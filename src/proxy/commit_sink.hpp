@@ -7,6 +7,9 @@
 //    replace it, or, when none follows, it is released to the client unchanged;
 //  - anything else goes through at once.
 // When `hold` is off (the last possible attempt) everything goes through at once.
+// The attempt's breaker permit, when given, learns the result as soon as the answer has arrived
+// whole and before its last bytes go to the client: a client's next request finds the route as
+// this answer left it (a half-open route closed by its probe, not still taken by it).
 #pragma once
 
 #include <optional>
@@ -16,11 +19,18 @@
 #include "corral/config.hpp"
 #include "corral/response_sink.hpp"
 
+namespace corral::upstream {
+class RoutePermit;
+}
+
 namespace corral::proxy {
 
 class CommitSink final : public ResponseSink {
  public:
-  void reset(ResponseSink& next, bool hold, const RetryPolicy& policy, Duration commit_time);
+  void reset(ResponseSink& next, bool hold, const RetryPolicy& policy, Duration commit_time,
+             upstream::RoutePermit* permit = nullptr);
+  // The attempt is over (its permit goes out of scope): nothing more is recorded through it.
+  void forget_permit() { permit_ = nullptr; }
   void start(unsigned status, std::string_view reason, const HeadFields& fields,
              std::optional<std::uint64_t> content_length) override;
   awaitable<error_code> write(std::string_view piece, bool last) override;
@@ -38,10 +48,12 @@ class CommitSink final : public ResponseSink {
  private:
   enum class Mode { pass, hold_stream, hold_answer };
   awaitable<error_code> commit(bool last);
+  void arrived_whole();  // the permit learns the answer's result
 
   ResponseSink* next_ = nullptr;
   bool hold_ = false;
   const RetryPolicy* policy_ = nullptr;
+  upstream::RoutePermit* permit_ = nullptr;
   Duration commit_time_{};
   Mode mode_ = Mode::pass;
   bool started_ = false, committed_ = false, error_event_ = false, ended_ = false;

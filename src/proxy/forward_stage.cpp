@@ -293,15 +293,20 @@ awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, 
     x.translate.reset(*next, dialect, api::dialect_of(x.op));
     next = &x.translate;
   }
-  x.commit.reset(*next, x.attempts < policy.max_attempts, policy, provider.first_byte_timeout);
+  x.commit.reset(*next, x.attempts < policy.max_attempts, policy, provider.first_byte_timeout, &permit);
   state.attempts_in_flight.fetch_add(1, std::memory_order_relaxed);
   auto result = co_await upstream::relay(worker_.pool, worker_.dns, call, x.commit, x.client_gone);
   state.attempts_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  x.commit.forget_permit();  // (an answer that arrived whole was recorded before its last bytes went out)
   const auto outcome = outcome_of(result, x.commit, policy);
   const auto done_at = Clock::now();
 
   if (result.client_gone) {
-    permit.record(RouteBreaker::Result::abandoned, done_at);
+    // No failure of the route; and an answer already going out (a 2xx committed to the client)
+    // showed the route working, so that a half-open route whose clients stop their streams early
+    // still closes.
+    const bool worked = x.commit.committed() && result.status >= 200 && result.status < 300;
+    permit.record(worked ? RouteBreaker::Result::success : RouteBreaker::Result::abandoned, done_at);
     release_slot(x, provider, ticket, 0);
     spdlog::debug("request {}: client went away ({})", x.request_id, result.detail);
     finish(x, result, a.relay_start);

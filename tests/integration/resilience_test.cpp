@@ -268,6 +268,40 @@ TEST_F(Resilience, WhenEveryRouteIsOpenTheOneThatReopensFirstIsTriedOnce) {
   EXPECT_EQ(b.chats(), 2u);
 }
 
+TEST_F(Resilience, TheRequestAfterAProbesAnswerFindsTheRouteItClosed) {
+  // One route, opened by a single failure. A probe that succeeds closes it before its answer's last
+  // bytes go out, so a request sent the moment that answer has arrived — on a new connection, maybe
+  // on the other I/O thread — is never refused as if the probe were still under way.
+  start("  gpt-4.1:\n    routes: [{provider: a}]\n    retry: {max_attempts: 1}\n",
+        "    breaker: {consecutive_failures: 1, open_for: 60s}\n");
+  for (int i = 0; i < 300; ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_EQ(chat(corral->port, "sk-acme", kChat, {{"x-mock-fault", "reset"}}).result_int(), 502);
+    const auto probe = chat(corral->port, "sk-acme", kChat);  // every route open: tried as a probe
+    ASSERT_EQ(probe.result_int(), 200) << probe.body();
+    const auto next = chat(corral->port, "sk-acme", kChat);
+    ASSERT_EQ(next.result_int(), 200) << next.body();
+  }
+  EXPECT_EQ(route_of("a")["transitions"]["closed"], 300);
+}
+
+TEST_F(Resilience, AProbeWhoseClientLeavesItsStreamEarlyStillClosesTheRoute) {
+  start("  gpt-4.1:\n    routes: [{provider: a}]\n    retry: {max_attempts: 1}\n",
+        "    breaker: {consecutive_failures: 1, open_for: 60s}\n");
+  ASSERT_EQ(chat(corral->port, "sk-acme", kChat, {{"x-mock-fault", "reset"}}).result_int(), 502);
+  ASSERT_EQ(route_of("a")["state"], "open");
+  {
+    RawClient c(corral->port);  // the probe: a stream its client stops after the first content
+    c.send(raw_chat("sk-acme", kStream, "x-mock-chunks: 50\r\nx-mock-chunk-delay-ms: 20\r\n"));
+    ASSERT_THAT(c.read_until("\"content\"", 5s), HasSubstr("200 OK"));
+    c.close();
+  }
+  // The provider was answering: the route closes (a client that left is no failure, and this one
+  // saw the route work), rather than staying half-open with one request at a time.
+  EXPECT_TRUE(eventually([&] { return route_of("a")["state"] == "closed"; })) << route_of("a").dump();
+  EXPECT_EQ(chat(corral->port, "sk-acme", kChat).result_int(), 200);
+}
+
 TEST_F(Resilience, RetriesStayWithinTheBudgetAndOtherProvidersTenantsAreUnaffected) {
   // a fails everything, slowly, and its breaker never opens: only the retry budget limits retries.
   start("  gpt-4.1:\n    routes: [{provider: a}]\n  other-model:\n    routes: [{provider: b}]\n",

@@ -7,6 +7,7 @@
 #include "corral/config_loader.hpp"
 #include "corral/hash.hpp"
 #include "proxy/chain.hpp"
+#include "upstream/route_health.hpp"
 #include "worker.hpp"
 
 namespace corral::proxy {
@@ -472,6 +473,92 @@ TEST_F(CommitSinkTest, NothingIsHeldOnTheLastAttemptOrForAnswersNotRetried) {
   commit.start(400, "Bad Request", {}, 4);  // the request's fault: passed through at once
   EXPECT_TRUE(commit.committed());
   EXPECT_EQ(other.status, 400u);
+}
+
+// A sink that notes the route's breaker state when the answer's last bytes reach it.
+class StateAtLastSink final : public ResponseSink {
+ public:
+  explicit StateAtLastSink(upstream::RouteHealth& h) : health_(h) {}
+  void start(unsigned, std::string_view, const HeadFields&, std::optional<std::uint64_t>) override { started = true; }
+  awaitable<error_code> write(std::string_view, bool last) override {
+    if (last) {
+      state_at_last = health_.view(std::chrono::steady_clock::now()).state;
+      next_allowed_at_last = health_.allow(std::chrono::steady_clock::now());
+    }
+    co_return error_code{};
+  }
+  bool committed() const override { return started; }
+  bool started = false, next_allowed_at_last = false;
+  std::optional<upstream::RouteBreaker::State> state_at_last;
+
+ private:
+  upstream::RouteHealth& health_;
+};
+
+// A route half-open with its one probe taken by the attempt whose answer the sink carries.
+class CommitSinkProbe : public CommitSinkTest {
+ protected:
+  CommitSinkProbe() {
+    BreakerConfig c;
+    c.consecutive_failures = 1;
+    health.configure(c);
+    const auto now = std::chrono::steady_clock::now();
+    health.record(upstream::RouteBreaker::Result::failure, now);
+    EXPECT_TRUE(health.force_probe(now));
+    EXPECT_FALSE(health.allow(now));  // the probe is taken
+  }
+  upstream::RouteHealth health{"mock", "gpt-4.1"};
+  StateAtLastSink sink{health};
+};
+
+TEST_F(CommitSinkProbe, AProbesAnswerClosesTheRouteBeforeItsLastBytesReachTheClient) {
+  upstream::RoutePermit permit(health);
+  commit.reset(sink, true, policy, std::chrono::seconds(30), &permit);
+  commit.start(200, "OK", {}, 2);
+  EXPECT_FALSE(run(commit.write("{", false)));
+  EXPECT_FALSE(sink.state_at_last);
+  EXPECT_FALSE(permit.recorded());
+  EXPECT_FALSE(run(commit.write("}", true)));
+  // A client that sends its next request as soon as it has this answer finds the route closed.
+  EXPECT_EQ(sink.state_at_last, upstream::RouteBreaker::State::closed);
+  EXPECT_TRUE(sink.next_allowed_at_last);
+  EXPECT_TRUE(permit.recorded());
+}
+
+TEST_F(CommitSinkProbe, AStreamsEndIsRecordedWithItsLastEvent) {
+  upstream::RoutePermit permit(health);
+  commit.reset(sink, true, policy, std::chrono::seconds(30), &permit);
+  commit.start(200, "OK", sse(), std::nullopt);
+  EXPECT_FALSE(run(commit.write(R"(data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]})" "\n\n", false)));
+  EXPECT_TRUE(commit.committed());
+  EXPECT_FALSE(permit.recorded());  // a stream under way has not succeeded yet
+  EXPECT_FALSE(run(commit.write("data: [DONE]\n\n", true)));
+  EXPECT_EQ(sink.state_at_last, upstream::RouteBreaker::State::closed);
+}
+
+TEST_F(CommitSinkProbe, AFailedAnswerThatGoesOutReopensTheRouteFirst) {
+  upstream::RoutePermit permit(health);
+  policy.stream_commit_bytes = 4;  // too long to hold: it goes out as it is
+  commit.reset(sink, true, policy, std::chrono::seconds(30), &permit);
+  commit.start(503, "Service Unavailable", {}, 12);
+  EXPECT_FALSE(run(commit.write("{\"error\":\"x\"}", true)));
+  EXPECT_TRUE(commit.committed());
+  EXPECT_EQ(sink.state_at_last, upstream::RouteBreaker::State::open);
+  EXPECT_FALSE(sink.next_allowed_at_last);
+}
+
+TEST_F(CommitSinkProbe, AHeldAnswerLeavesItsResultToTheAttempt) {
+  upstream::RoutePermit permit(health);
+  commit.reset(sink, true, policy, std::chrono::seconds(30), &permit);
+  commit.start(503, "Service Unavailable", {}, 4);
+  EXPECT_FALSE(run(commit.write("busy", true)));
+  EXPECT_TRUE(commit.holding());
+  EXPECT_FALSE(permit.recorded());  // another attempt may replace it: the forward stage decides
+  commit.forget_permit();
+  permit.record(upstream::RouteBreaker::Result::failure, std::chrono::steady_clock::now());
+  EXPECT_FALSE(run(commit.release()));  // released after the attempt: nothing recorded twice
+  EXPECT_EQ(sink.state_at_last, upstream::RouteBreaker::State::open);
+  EXPECT_EQ(health.view(std::chrono::steady_clock::now()).to_open, 2u);
 }
 
 }  // namespace
