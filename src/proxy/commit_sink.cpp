@@ -48,9 +48,7 @@ void CommitSink::start(unsigned status, std::string_view reason, const HeadField
 // before it was committed): the same outcome the forward stage finds after the relay.
 void CommitSink::arrived_whole() {
   if (!permit_) return;
-  const auto outcome = upstream::outcome_of_status(status_, *policy_, std::nullopt);
-  permit_->record(upstream::breaker_failure(outcome, *policy_) ? upstream::RouteBreaker::Result::failure
-                                                               : upstream::RouteBreaker::Result::success,
+  permit_->record(upstream::outcome_of_status(status_, *policy_, std::nullopt), *policy_,
                   std::chrono::steady_clock::now());
   permit_ = nullptr;
 }

@@ -313,9 +313,7 @@ awaitable<ForwardStage::Step> ForwardStage::attempt(Exchange& x, std::size_t i, 
     x.after = After::close;
     co_return Step::stop;
   }
-  permit.record(upstream::breaker_failure(outcome, policy) ? RouteBreaker::Result::failure
-                                                          : RouteBreaker::Result::success,
-                done_at);
+  permit.record(outcome, policy, done_at);
   if (x.commit.committed() || outcome.kind == AttemptOutcome::Kind::ok) {  // the answer: nothing more to try
     (outcome.kind == AttemptOutcome::Kind::ok ? state.attempts_ok : state.attempts_failed)
         .fetch_add(1, std::memory_order_relaxed);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "upstream/attempt.hpp"
 #include "upstream/route_breaker.hpp"
 
 namespace corral::upstream {
@@ -72,6 +73,10 @@ class RoutePermit {
   void record(RouteBreaker::Result r, SteadyTime now) {
     if (health_) health_->record(r, now);
     health_ = nullptr;
+  }
+  // An attempt that ended in `o`: a failure or a success, as the policy counts it.
+  void record(const AttemptOutcome& o, const RetryPolicy& policy, SteadyTime now) {
+    record(breaker_failure(o, policy) ? RouteBreaker::Result::failure : RouteBreaker::Result::success, now);
   }
   bool recorded() const { return health_ == nullptr; }
 
