@@ -7,11 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "corral/cidr.hpp"
+#include "corral/flat_map.hpp"
 #include "corral/hash.hpp"
 #include "corral/units.hpp"
 
@@ -225,10 +225,10 @@ struct Config {
   StateConfig state;
 
   // Lookups derived at load.
-  std::unordered_map<std::string, std::size_t> provider_index;
-  std::unordered_map<std::string, std::size_t> model_index;
-  std::unordered_map<std::string, std::size_t> tenant_index;
-  std::unordered_map<Sha256, std::size_t, Sha256Hash> key_index;  // key digest -> tenant
+  StringMap<std::size_t> provider_index;
+  StringMap<std::size_t> model_index;
+  StringMap<std::size_t> tenant_index;
+  FlatMap<Sha256, std::size_t, Sha256Hash> key_index;  // key digest -> tenant
 
   const TenantConfig* find_tenant(std::string_view id) const;
   const ModelConfig* find_model(std::string_view name) const;

@@ -17,6 +17,7 @@ std::string to_hex(const Sha256& digest);
 std::optional<Sha256> sha256_from_hex(std::string_view hex) noexcept;
 
 struct Sha256Hash {
+  using is_avalanching = void;  // for boost::unordered_flat_map: no further mixing needed
   std::size_t operator()(const Sha256& d) const noexcept {
     std::size_t h;
     static_assert(sizeof h <= sizeof d);

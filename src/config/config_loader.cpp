@@ -29,12 +29,12 @@ bool TenantConfig::may_act_for(std::string_view tenant) const {
 }
 
 const TenantConfig* Config::find_tenant(std::string_view id) const {
-  auto it = tenant_index.find(std::string(id));
+  auto it = tenant_index.find(id);
   return it == tenant_index.end() ? nullptr : &tenants[it->second];
 }
 
 const ModelConfig* Config::find_model(std::string_view name) const {
-  auto it = model_index.find(std::string(name));
+  auto it = model_index.find(name);
   return it == model_index.end() ? nullptr : &models[it->second];
 }
 

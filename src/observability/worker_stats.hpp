@@ -8,21 +8,16 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "corral/flat_map.hpp"
 #include "observability/histogram.hpp"
 #include "observability/request_record.hpp"
 
 namespace corral::observability {
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-template <class V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+using corral::StringMap;
 
 struct ModelStats {
   std::string model;

@@ -16,15 +16,15 @@ void FairQueue::configure_rate(double requests_per_minute, double tokens_per_min
 
 TenantQueue& FairQueue::queue_of(const Ticket& t) {
   const int cls = static_cast<int>(t.priority);
-  if (auto it = tenants_.find(QueueKeyView{t.tenant, cls}); it != tenants_.end()) return it->second;
-  auto& q = tenants_.try_emplace(QueueKey{t.tenant, cls}).first->second;
+  if (auto it = tenants_.find(QueueKeyView{t.tenant, cls}); it != tenants_.end()) return *it->second;
+  auto& q = *tenants_.try_emplace(QueueKey{t.tenant, cls}, std::make_unique<TenantQueue>()).first->second;
   q.cls = cls;
   return q;
 }
 
 const TenantQueue* FairQueue::find(std::string_view tenant, int cls) const {
   auto it = tenants_.find(QueueKeyView{tenant, cls});
-  return it == tenants_.end() ? nullptr : &it->second;
+  return it == tenants_.end() ? nullptr : it->second.get();
 }
 
 std::uint64_t FairQueue::queued(const std::string& tenant) const {

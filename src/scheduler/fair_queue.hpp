@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <set>
 #include <tuple>
 #include <optional>
@@ -90,7 +91,7 @@ class FairQueue {
   template <typename F>
   void reweight(F&& weight_of) {
     for (auto& [k, q] : tenants_)
-      for (auto& t : q.waiting)
+      for (auto& t : q->waiting)
         if (double w = weight_of(t.tenant); w > 0) t.weight = w;
     for (auto& t : fifo_)
       if (double w = weight_of(t.tenant); w > 0) t.weight = w;
@@ -175,7 +176,9 @@ class FairQueue {
   std::uint64_t slots_;
   QueueBounds bounds_;
   std::uint64_t in_flight_ = 0, queued_ = 0;
-  std::unordered_map<QueueKey, TenantQueue, QueueKeyHash, QueueKeyEq> tenants_;
+  // Each queue is held by pointer, so that where_ and the backlog may point at it while the table
+  // grows; the table itself is open-addressed (one or two cache misses for a tenant gone cold).
+  FlatMap<QueueKey, std::unique_ptr<TenantQueue>, QueueKeyHash, QueueKeyEq> tenants_;
   ClassState classes_[4];
   std::deque<Ticket> fifo_;
   ProviderRate rate_;

@@ -54,8 +54,7 @@ bool ConnectionPool::evict_one(const ProviderConnections* provider) {
 
 std::size_t ConnectionPool::sweep(Clock::time_point now) {
   std::size_t closed = 0;
-  for (auto it = pools_.begin(); it != pools_.end();) {
-    auto& q = it->second;
+  for (auto& [key, q] : pools_)
     for (auto e = q.begin(); e != q.end();) {
       if (e->expires <= now || e->conn->stream().peer_closed()) {
         e = q.erase(e);
@@ -65,8 +64,7 @@ std::size_t ConnectionPool::sweep(Clock::time_point now) {
         ++e;
       }
     }
-    it = q.empty() ? pools_.erase(it) : std::next(it);
-  }
+  boost::unordered::erase_if(pools_, [](const auto& entry) { return entry.second.empty(); });
   return closed;
 }
 

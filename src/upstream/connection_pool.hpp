@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "corral/flat_map.hpp"
 #include "upstream/upstream_connection.hpp"
 
 namespace corral::upstream {
@@ -80,7 +81,7 @@ class ConnectionPool {
              std::string_view(a.model) == b.model && std::string_view(a.host) == b.host;
     }
   };
-  std::unordered_map<StoredKey, std::deque<Idle>, KeyHash, KeyEq> pools_;  // back = most recent
+  FlatMap<StoredKey, std::deque<Idle>, KeyHash, KeyEq> pools_;  // back = most recent
   std::size_t idle_ = 0;
 };
 

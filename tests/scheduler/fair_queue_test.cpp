@@ -211,6 +211,27 @@ TEST(FairQueue, CancelledRequestsLeaveTheQueueAtOnce) {
   EXPECT_FALSE(s.step());
 }
 
+// The queues of a thousand tenants, each created while the earlier ones hold waiting requests: the
+// table of queues grows many times over, and every waiting request is still found where it waits
+// (cancelled by id) or dispatched from its own tenant's queue, each exactly once.
+TEST(FairQueue, QueuesStayPutWhileTheTableOfTenantsGrows) {
+  Sim s(1);
+  s.add("first", 1, 1);  // takes the one slot: everything after it waits
+  for (int i = 0; i < 1000; ++i) {
+    const auto tenant = "t" + std::to_string(i);
+    ASSERT_EQ(s.add(tenant, 1, 1), FairQueue::Outcome::queued);
+    ASSERT_EQ(s.add(tenant, 1, 1), FairQueue::Outcome::queued);
+  }
+  // Each tenant's first request (ids 2, 4, ...) leaves by cancellation; its second is served.
+  for (std::uint64_t id = 2; id < 2002; id += 2) ASSERT_TRUE(s.q.cancel(id)) << id;
+  EXPECT_EQ(s.q.queued(), 1000u);
+  std::map<std::string, int> served;
+  while (s.step()) ++served[s.in_flight.back().tenant];
+  EXPECT_EQ(served.size(), 1000u);
+  for (const auto& [tenant, n] : served) EXPECT_EQ(n, 1) << tenant;
+  EXPECT_EQ(s.q.queued(), 0u);
+}
+
 TEST(FairQueue, WorkConservingNoSlotIdlesWhileAnythingWaits) {
   Sim s(4);
   for (int i = 0; i < 40; ++i) s.add(i % 3 ? "x" : "y", 1 + i % 2, 10 + i);
