@@ -191,10 +191,13 @@ awaitable<Verdict> ForwardStage::on_request(Exchange& x) {
     co_return Verdict::stop;
   }
   // corral's own time: everything before the provider was first asked.
-  x.headers.emplace_back("x-corral-overhead-ms", format_millis(Exchange::Clock::now() - x.start));
-  Attempts a{Clock::now(), {}};
-  while (x.attempts < x.model->retry.max_attempts) {
-    observe_routes(x, Clock::now());
+  // One clock read for the three uses that come together: the overhead, the relay's start and the
+  // first look at the routes (a later look, after an attempt, reads the clock again).
+  const auto asked_at = Clock::now();
+  x.headers.emplace_back("x-corral-overhead-ms", format_millis(asked_at - x.start));
+  Attempts a{asked_at, {}};
+  for (bool first = true; x.attempts < x.model->retry.max_attempts; first = false) {
+    observe_routes(x, first ? asked_at : Clock::now());
     const auto chosen = upstream::choose_route(x.candidates, random_u64(), !x.forced_probe);
     if (!chosen) break;
     const auto step = co_await try_route(x, *chosen, a);
