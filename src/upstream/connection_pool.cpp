@@ -17,7 +17,7 @@ std::shared_ptr<UpstreamConnection> ConnectionPool::take(const Key& key, Clock::
       found = std::move(idle.conn);
   }
   // An emptied queue stays for the connection's return (most requests put back the one they took):
-  // erasing it would cost its node, key and deque again at put(). sweep() removes queues left
+  // erasing it would cost its entry, key and deque again at put(). sweep() removes queues left
   // empty, within a second.
   return found;
 }
