@@ -17,8 +17,6 @@
 
 namespace corral::observability {
 
-using corral::StringMap;
-
 struct ModelStats {
   std::string model;
   std::uint64_t prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
