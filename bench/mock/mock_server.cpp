@@ -2,7 +2,9 @@
 
 #include "anthropic_bodies.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <functional>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -27,9 +29,9 @@ unsigned header_uint(const Request& req, std::string_view name, unsigned fallbac
   return ec == std::errc() ? v : fallback;
 }
 
-std::string header(const Request& req, std::string_view name) {
+std::string_view header(const Request& req, std::string_view name) {
   auto it = req.find(name);
-  return it == req.end() ? std::string() : std::string(it->value());
+  return it == req.end() ? std::string_view() : std::string_view(it->value());
 }
 
 std::atomic<unsigned> fail_times_seen{0};
@@ -153,7 +155,8 @@ struct Session {
     }
     InFlight counted(stats, header(req, "x-request-id"));
 
-    const auto fault = header(req, "x-mock-fault").empty() ? injected.fault : header(req, "x-mock-fault");
+    const std::string fault(header(req, "x-mock-fault").empty() ? std::string_view(injected.fault)
+                                                                 : header(req, "x-mock-fault"));
     if (fault == "stall") {  // never answer: wait until the client gives up
       co_await read_until_closed(stream);
       co_return false;
@@ -286,30 +289,47 @@ struct Session {
 
 }  // namespace
 
+void Stats::count(Counts& c, std::string_view key) {
+  if (auto it = c.find(key); it != c.end()) ++it->second;
+  else c.emplace(key, 1);
+}
+
 void Stats::record(const Request& req, const std::string& model) {
   std::lock_guard lock(mu_);
   if (!req.target().starts_with("/mock/")) {
-    json head = json::array();
-    for (const auto& f : req) head.push_back({std::string(f.name_string()), std::string(f.value())});
-    last_ = json{{"method", std::string(req.method_string())}, {"target", std::string(req.target())},
-                 {"headers", std::move(head)}, {"body", req.body()}}
-                .dump(-1, ' ', false, json::error_handler_t::replace);
+    have_last_ = true;
+    last_method_.assign(req.method_string());
+    last_target_.assign(req.target());
+    last_body_.assign(req.body());
+    last_header_count_ = 0;
+    for (const auto& f : req) {
+      if (last_header_count_ == last_headers_.size()) last_headers_.emplace_back();
+      auto& [name, value] = last_headers_[last_header_count_++];
+      name.assign(f.name_string());
+      value.assign(f.value());
+    }
   }
   ++requests_;
-  ++by_path_[std::string(req.target().substr(0, req.target().find('?')))];
+  const auto target = std::string_view(req.target());
+  count(by_path_, target.substr(0, target.find('?')));
   auto auth = req.find(http::field::authorization);
-  ++by_authorization_[auth == req.end() ? "" : std::string(auth->value())];
-  if (!model.empty()) ++by_model_[model];
+  count(by_authorization_, auth == req.end() ? std::string_view() : std::string_view(auth->value()));
+  if (!model.empty()) count(by_model_, model);
   for (const auto& f : req) {
-    std::string name(f.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    ++headers_seen_[name];
+    const auto name = f.name_string();
+    lower_.resize(name.size());
+    std::transform(name.begin(), name.end(), lower_.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    count(headers_seen_, lower_);
   }
 }
 
 std::string Stats::last_json() const {
   std::lock_guard lock(mu_);
-  return last_.empty() ? std::string("{}") : last_;
+  if (!have_last_) return "{}";
+  json head = json::array();
+  for (std::size_t i = 0; i < last_header_count_; ++i) head.push_back({last_headers_[i].first, last_headers_[i].second});
+  return json{{"method", last_method_}, {"target", last_target_}, {"headers", std::move(head)}, {"body", last_body_}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 bool Stats::begin(std::string_view request_id) {
@@ -317,7 +337,7 @@ bool Stats::begin(std::string_view request_id) {
   if (!request_id.empty()) {
     std::lock_guard lock(mu_);
     if (seen_ids_.size() >= 1'000'000) seen_ids_.clear();
-    retry = !seen_ids_.emplace(request_id).second;
+    retry = !seen_ids_.insert(std::hash<std::string_view>{}(request_id)).second;
     retries_ += retry ? 1 : 0;
   }
   raise_to(max_in_flight_, in_flight_.fetch_add(1) + 1);
