@@ -1,5 +1,7 @@
 #include "load_run.hpp"
 
+#include "answer.hpp"
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <deque>
 #include <iomanip>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -79,6 +82,7 @@ struct Conn {
   explicit Conn(asio::io_context& io) : socket(io), deadline(io.get_executor()) {}
   tcp::socket socket;
   beast::flat_buffer buffer;
+  std::string body;  // the last answer's (its capacity reused)
   Watchdog deadline;
   bool open = false;
 };
@@ -115,7 +119,7 @@ awaitable<bool> exchange(Context& ctx, Conn& c, const std::string& request, Cloc
   }
   auto [wec, wn] = co_await asio::async_write(c.socket, asio::buffer(request), use_nothrow);
   if (wec) co_return fail();
-  http::response_parser<http::string_body> p;
+  Answer p(c.body);
   p.body_limit(boost::none);
   auto [hec, hn] = co_await http::async_read_header(c.socket, c.buffer, p, use_nothrow);
   if (hec) co_return fail();
@@ -124,7 +128,7 @@ awaitable<bool> exchange(Context& ctx, Conn& c, const std::string& request, Cloc
   while (!p.is_done()) {
     auto [ec, n] = co_await http::async_read_some(c.socket, c.buffer, p, use_nothrow);
     if (ec) co_return fail();
-    const auto& body = p.get().body();
+    const auto& body = p.body();
     if (!stream || body.size() == scanned) continue;
     const auto now = Clock::now();
     if (first && record) r.ttfb_us.record(us(now - sent));
@@ -148,12 +152,8 @@ awaitable<bool> exchange(Context& ctx, Conn& c, const std::string& request, Cloc
   c.deadline.disarm();
   if (record) {
     r.latency_us.record(us(Clock::now() - sent));
-    ++r.status[std::min<unsigned>(p.get().result_int() / 100, 5)];
-    if (auto q = p.get().find("x-corral-queue-ms"); q != p.get().end()) {
-      std::uint64_t ms = 0;
-      const auto v = q->value();
-      if (std::from_chars(v.data(), v.data() + v.size(), ms).ec == std::errc()) r.queue_us.record(ms * 1000);
-    }
+    ++r.status[std::min<unsigned>(p.status() / 100, 5)];
+    if (const auto ms = p.queue_ms()) r.queue_us.record(*ms * 1000);
   }
   if (!p.keep_alive()) {
     error_code ignored;
