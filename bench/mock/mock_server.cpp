@@ -275,6 +275,7 @@ struct Session {
       if (ec) co_return;
     }
     beast::flat_buffer buffer;
+    buffer.reserve(16 * 1024);  // a request in one read, not one per 512 bytes (Beast reads the spare capacity)
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(64 << 20);
