@@ -79,10 +79,9 @@ class Requests {
 };
 
 struct Conn {
-  // Beast reads into a flat_buffer only as much as its spare capacity (at least 512 bytes), and this
-  // one is emptied after every answer, so without room reserved an answer of n bytes takes n / 512
-  // reads: a cost per byte of the answer's head that falls on the arm whose head is longer.
-  explicit Conn(asio::io_context& io) : socket(io), deadline(io.get_executor()) { buffer.reserve(kReadSize); }
+  explicit Conn(asio::io_context& io) : socket(io), deadline(io.get_executor()) {}
+  // Bytes asked for in each read: an answer's head and first events in one call (Beast's own reads
+  // ask for the buffer's spare capacity, 512 bytes when it is emptied after every answer).
   static constexpr std::size_t kReadSize = 16 * 1024;
   tcp::socket socket;
   beast::flat_buffer buffer;
