@@ -7,6 +7,14 @@
 
 namespace corral::api {
 
+// What an event says, from one pass over its bytes (without parsing its JSON: this runs on the
+// first events of every stream).
+struct EventFacts {
+  bool content = false;  // as carries_content
+  bool error = false;    // as is_error_event
+};
+EventFacts facts_of(const SseEvent& e);
+
 // The event carries generated content: text, a tool call or its arguments, a refusal. Decided
 // from the event's bytes, without parsing its JSON (this runs on the first events of every stream).
 bool carries_content(const SseEvent& e);

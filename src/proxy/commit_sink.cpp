@@ -74,8 +74,9 @@ awaitable<error_code> CommitSink::write(std::string_view piece, bool last) {
     bool content = false;
     const auto on_event = [&](const api::SseEvent& e) {
       if (content || error_event_) return;
-      if (api::is_error_event(e)) error_event_ = true;
-      else content = api::carries_content(e);
+      const auto facts = api::facts_of(e);
+      if (facts.error) error_event_ = true;
+      else content = facts.content;
     };
     for (std::size_t at = 0; at < piece.size() && !content && !error_event_;) {
       const auto end = piece.find("\n\n", at);
