@@ -57,17 +57,29 @@ awaitable<error_code> CommitSink::commit(bool last) {
   if (last) arrived_whole();
   committed_ = true;
   next_->start(status_, reason_, fields_, length_);
-  std::string held = std::move(held_);
-  held_.clear();
-  co_return co_await next_->write(held, last);
+  const auto ec = co_await next_->write(held_, last);
+  std::string().swap(held_);  // what was held is not kept for the rest of a stream's life
+  co_return ec;
 }
 
+namespace {
+awaitable<error_code> done(error_code ec) { co_return ec; }
+}  // namespace
+
+// Not a coroutine: once committed the piece goes on as the next sink's operation, so a committed
+// stream's event costs no frame here (as the other sinks, sinks.cpp).
 awaitable<error_code> CommitSink::write(std::string_view piece, bool last) {
   if (committed_) {
     if (last) arrived_whole();
-    co_return co_await next_->write(piece, last);
+    return next_->write(piece, last);
   }
   held_.append(piece);
+  if (!decides(piece, last)) return done(error_event_ ? make_error_code(Errc::upstream_error) : error_code{});
+  return commit(last);
+}
+
+// Whether what is held now goes out; an error event before content refuses the attempt.
+bool CommitSink::decides(std::string_view piece, bool last) {
   if (mode_ == Mode::hold_stream) {
     // Event by event, up to the first that decides (content, or an error): the rest of the piece
     // goes out with it unread.
@@ -84,16 +96,15 @@ awaitable<error_code> CommitSink::write(std::string_view piece, bool last) {
       events_->feed(piece.substr(at, next - at), on_event);
       at = next;
     }
-    if (error_event_) co_return make_error_code(Errc::upstream_error);  // refused: the attempt failed
+    if (error_event_) return false;
     const bool too_long = held_.size() > policy_->stream_commit_bytes ||
                           std::chrono::steady_clock::now() - since_ > commit_time_;
-    if (content || too_long || last) co_return co_await commit(last);
-    co_return error_code{};
+    return content || too_long || last;
   }
   // hold_answer: a failed answer, kept whole unless it grows beyond the bound.
-  if (held_.size() > policy_->stream_commit_bytes) co_return co_await commit(last);
+  if (held_.size() > policy_->stream_commit_bytes) return true;
   ended_ = last;
-  co_return error_code{};
+  return false;
 }
 
 awaitable<error_code> CommitSink::release() {

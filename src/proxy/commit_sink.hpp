@@ -47,6 +47,7 @@ class CommitSink final : public ResponseSink {
 
  private:
   enum class Mode { pass, hold_stream, hold_answer };
+  bool decides(std::string_view piece, bool last);  // (a piece held: does it go out now?)
   awaitable<error_code> commit(bool last);
   void arrived_whole();  // the permit learns the answer's result
 
