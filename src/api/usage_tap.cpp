@@ -70,28 +70,39 @@ std::string_view UsageTap::feed(std::string_view piece, bool last) {
     }
     return emit(piece);
   }
-  // Streams: split into events; with stripping, only complete kept events go out.
+  // Streams: split into events; with stripping, only complete kept events go out. Kept events
+  // that follow one another go out as the piece's own bytes: they are copied only when a usage
+  // chunk is taken from among them or the first began in an earlier piece.
   std::string_view rest = piece;
-  if (!pending_.empty()) {
+  const bool carried = !pending_.empty();
+  if (carried) {
     pending_.append(piece);
     rest = pending_;
   }
   out_.clear();
-  std::size_t consumed = 0;
+  std::size_t consumed = 0, run = 0;  // kept events not yet copied to out_: rest[run, consumed)
   for (std::size_t end; (end = event_end(rest.substr(consumed))) != std::string_view::npos; consumed += end) {
-    const auto raw = rest.substr(consumed, end);
     bool keep = true;
-    on_event(raw, keep);
-    if (o_.strip_usage_chunk && keep) out_.append(raw);
+    on_event(rest.substr(consumed, end), keep);
+    if (!keep) {  // (only when stripping) the kept events before it, not it
+      out_.append(rest.substr(run, consumed - run));
+      run = consumed + end;
+    }
   }
-  std::string tail(rest.substr(consumed));
-  if (tail.size() > o_.max_event_bytes) {  // not an event stream we can follow: pass it on
-    if (o_.strip_usage_chunk) out_.append(tail);
-    tail.clear();
+  // An incomplete event waits for the next piece, unless it is longer than any event can be: then
+  // this is not an event stream we can follow, and it is passed on.
+  if (rest.size() - consumed > o_.max_event_bytes) consumed = rest.size();
+  std::string_view send = piece;
+  if (o_.strip_usage_chunk) {
+    send = rest.substr(run, consumed - run);
+    if (carried || !out_.empty()) {
+      out_.append(send);
+      send = out_;
+    }
   }
-  pending_ = std::move(tail);
-  if (!o_.strip_usage_chunk) return emit(piece);
-  return emit(out_);
+  if (carried) pending_ = std::string(rest.substr(consumed));  // (a copy: rest is pending_ itself)
+  else pending_.assign(rest.substr(consumed));
+  return emit(send);
 }
 
 std::string_view UsageTap::finish() {

@@ -111,6 +111,33 @@ TEST(UsageTap, StreamUsageChunkIsRemovedWhenCorralAskedForIt) {
   }
 }
 
+TEST(UsageTap, StrippingTakesOutTheUsageChunkAndNothingElse) {
+  const std::string usage_chunk = chunk(R"({"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2}})");
+  std::string want = kStream;
+  want.erase(want.find(usage_chunk), usage_chunk.size());
+  for (std::size_t piece = 1; piece <= kStream.size(); ++piece) {
+    UsageTap tap({.sse = true, .strip_usage_chunk = true});
+    std::string out;
+    for (std::size_t i = 0; i < kStream.size(); i += piece) out += tap.feed(std::string_view(kStream).substr(i, piece));
+    out += tap.finish();
+    EXPECT_EQ(out, want) << piece;
+    EXPECT_EQ(tap.relayed_bytes(), want.size()) << piece;
+  }
+}
+
+TEST(UsageTap, WholeKeptEventsGoOutAsThePiecesOwnBytes) {
+  UsageTap tap({.sse = true, .strip_usage_chunk = true});
+  const std::string two = chunk(R"({"choices":[{"delta":{"content":"a"}}],"usage":null})") +
+                          chunk(R"({"choices":[{"delta":{"content":"b"}}],"usage":null})");
+  const auto out = tap.feed(two);
+  EXPECT_EQ(out.data(), two.data());  // not copied
+  EXPECT_EQ(out.size(), two.size());
+  // An event split over two pieces goes out whole with the second.
+  const auto first = tap.feed(std::string_view(two).substr(0, 10));
+  EXPECT_TRUE(first.empty());
+  EXPECT_EQ(std::string(tap.feed(std::string_view(two).substr(10))), two);
+}
+
 TEST(UsageTap, StreamPassesThroughUntouchedWhenTheClientAskedForUsage) {
   UsageTap tap({.sse = true});
   std::string out;
