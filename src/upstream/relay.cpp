@@ -151,11 +151,13 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     std::size_t got = 0;
     if (!parser->is_done()) {
       parser->body_into(piece.data(), piece.size());
-      conn->deadline(provider.stream_idle_timeout);
       error_code rec;
       if (!parse_buffered(*parser, conn->buffer(), rec) && !rec) {  // (Beast's async_read_some)
         const auto space = read_space(conn->buffer(), rec);
         if (!rec) {
+          // The idle timeout bounds the wait for the provider's next bytes; what was read already
+          // is relayed without arming it again.
+          conn->deadline(provider.stream_idle_timeout);
           auto [rrec, n] = co_await conn->stream().async_read_some(space, use_nothrow);
           if (took_read(*parser, conn->buffer(), n, rrec, rec)) parse_buffered(*parser, conn->buffer(), rec);
         }
