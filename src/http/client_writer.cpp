@@ -31,7 +31,9 @@ bool ClientWriter::replaced(std::string_view name) const {
 // last of equal names), x-request-id, then the framing and Connection fields.
 void ClientWriter::start(unsigned status, std::string_view reason, const HeadFields& fields,
                          std::optional<std::uint64_t> content_length) {
+  // (called again when an attempt whose stream was held is replaced by the next one's answer)
   head_.clear();
+  chunked_ = false;
   http_head::status_line(head_, version_, status, reason);
   upstream::for_each_relayed_field(fields, [this](std::string_view name, std::string_view value) {
     if (!replaced(name)) http_head::field(head_, name, value);

@@ -37,11 +37,18 @@ void CommitSink::start(unsigned status, std::string_view reason, const HeadField
     next_->start(status, reason, fields, content_length);
     return;
   }
+  since_ = std::chrono::steady_clock::now();
+  if (mode_ == Mode::hold_stream) {
+    // A stream's head goes on now (the sinks behind make the client's head; nothing is sent
+    // before the first write), so that only the held events are left to send at its first content.
+    events_.emplace(1 << 20);
+    fields_.clear();
+    next_->start(status, reason, fields, content_length);
+    return;
+  }
   reason_.assign(reason);
   fields_ = fields;
   length_ = content_length;
-  since_ = std::chrono::steady_clock::now();
-  if (mode_ == Mode::hold_stream) events_.emplace(1 << 20);
 }
 
 // The answer's result is what its status says (an error event would have ended the attempt
@@ -56,7 +63,7 @@ void CommitSink::arrived_whole() {
 awaitable<error_code> CommitSink::commit(bool last) {
   if (last) arrived_whole();
   committed_ = true;
-  next_->start(status_, reason_, fields_, length_);
+  if (mode_ == Mode::hold_answer) next_->start(status_, reason_, fields_, length_);
   const auto ec = co_await next_->write(held_, last);
   std::string().swap(held_);  // what was held is not kept for the rest of a stream's life
   co_return ec;
