@@ -4,23 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include "http/loopback_pair.hpp"
+
 namespace corral::http_server {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Pair {
-  asio::io_context io{1};
-  tcp::socket client{io};
-  std::optional<AnyStream> server;
+struct Pair : LoopbackPair {
   Watchdog deadline{io.get_executor()};
   bool draining = false;
 
-  Pair() {
-    tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    client.connect(acceptor.local_endpoint());
-    server.emplace(acceptor.accept());
-  }
   error_code write(ClientWriter& w, std::string_view piece, bool last) {
     std::optional<error_code> out;
     asio::co_spawn(io, w.write(piece, last), [&](std::exception_ptr, error_code ec) { out = ec; });

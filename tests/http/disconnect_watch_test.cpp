@@ -4,22 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "http/loopback_pair.hpp"
+
 namespace corral::http_server {
 namespace {
 
 using namespace std::chrono_literals;
 
 // A connected pair on loopback: the server side is watched, the client side closes.
-struct Pair {
-  asio::io_context io{1};
-  tcp::socket client{io};
-  std::optional<AnyStream> server;
-
-  Pair() {
-    tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    client.connect(acceptor.local_endpoint());
-    server.emplace(acceptor.accept());
-  }
+struct Pair : LoopbackPair {
   // Runs the loop until `done` or the deadline; true when done.
   template <class F>
   bool run_until(F done, std::chrono::milliseconds deadline = 5s) {
