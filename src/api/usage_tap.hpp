@@ -29,8 +29,8 @@ class UsageTap {
 
   // The bytes to relay for `piece`: the piece itself, or (when stripping) the complete events in
   // it minus the usage chunk. The view (into `piece`, or into the tap's own buffer when events
-  // were taken out or began in an earlier piece) is valid until the next call while `piece` is. `last`: no piece follows (a
-  // whole answer in one piece is then read where it is, not copied).
+  // were taken out or began in an earlier piece) is valid until the next call, while `piece` is.
+  // `last`: no piece follows (a whole answer in one piece is then read where it is, not copied).
   std::string_view feed(std::string_view piece, bool last = false);
   // The end of the answer: whatever is still held back (an incomplete last event).
   std::string_view finish();
