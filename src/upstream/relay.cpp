@@ -144,6 +144,9 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
   const auto length = parser->content_length();
   sink.start(out.status, parser->reason(), parser->fields(),
              length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+  // From here one put takes every step the buffered bytes allow (a chunk's header, its data and
+  // the next chunks') until the piece is full, instead of one step a put.
+  parser->eager(true);
   bool sink_ok = true, upstream_ok = true;
   error_code sink_error;
   auto& piece = scratch->piece;
