@@ -60,11 +60,11 @@ void CommitSink::arrived_whole() {
   permit_ = nullptr;
 }
 
-awaitable<error_code> CommitSink::commit(bool last) {
+awaitable<error_code> CommitSink::commit(std::string_view out, bool last) {
   if (last) arrived_whole();
   committed_ = true;
   if (mode_ == Mode::hold_answer) next_->start(status_, reason_, fields_, length_);
-  const auto ec = co_await next_->write(held_, last);
+  const auto ec = co_await next_->write(out, last);
   std::string().swap(held_);  // what was held is not kept for the rest of a stream's life
   co_return ec;
 }
@@ -80,9 +80,13 @@ awaitable<error_code> CommitSink::write(std::string_view piece, bool last) {
     if (last) arrived_whole();
     return next_->write(piece, last);
   }
+  if (!decides(piece, last)) {
+    held_.append(piece);
+    return done(error_event_ ? make_error_code(Errc::upstream_error) : error_code{});
+  }
+  if (held_.empty()) return commit(piece, last);  // the first piece decides: not copied
   held_.append(piece);
-  if (!decides(piece, last)) return done(error_event_ ? make_error_code(Errc::upstream_error) : error_code{});
-  return commit(last);
+  return commit(held_, last);
 }
 
 // Whether what is held now goes out; an error event before content refuses the attempt.
@@ -104,19 +108,19 @@ bool CommitSink::decides(std::string_view piece, bool last) {
       at = next;
     }
     if (error_event_) return false;
-    const bool too_long = held_.size() > policy_->stream_commit_bytes ||
+    const bool too_long = held_.size() + piece.size() > policy_->stream_commit_bytes ||
                           std::chrono::steady_clock::now() - since_ > commit_time_;
     return content || too_long || last;
   }
   // hold_answer: a failed answer, kept whole unless it grows beyond the bound.
-  if (held_.size() > policy_->stream_commit_bytes) return true;
+  if (held_.size() + piece.size() > policy_->stream_commit_bytes) return true;
   ended_ = last;
   return false;
 }
 
 awaitable<error_code> CommitSink::release() {
   if (!holding()) co_return error_code{};
-  co_return co_await commit(ended_);
+  co_return co_await commit(held_, ended_);
 }
 
 std::optional<Duration> CommitSink::retry_after() const {

@@ -47,8 +47,10 @@ class CommitSink final : public ResponseSink {
 
  private:
   enum class Mode { pass, hold_stream, hold_answer };
-  bool decides(std::string_view piece, bool last);  // (a piece held: does it go out now?)
-  awaitable<error_code> commit(bool last);
+  // Whether what is held, and then `piece`, goes out now.
+  bool decides(std::string_view piece, bool last);
+  // Sends `out` (what was held, or a deciding piece when nothing was), then frees what was held.
+  awaitable<error_code> commit(std::string_view out, bool last);
   void arrived_whole();  // the permit learns the answer's result
 
   ResponseSink* next_ = nullptr;

@@ -25,6 +25,7 @@ class FakeSink final : public ResponseSink {
   }
   awaitable<error_code> write(std::string_view piece, bool last) override {
     body.append(piece);
+    last_piece = piece.data();
     ended = last;
     written = true;
     co_return error_code{};
@@ -34,6 +35,7 @@ class FakeSink final : public ResponseSink {
   std::vector<std::pair<std::string, std::string>> head;
   std::optional<std::uint64_t> content_length;
   std::string body;
+  const char* last_piece = nullptr;  // where the last piece written lay
   bool ended = false, written = false;
 };
 
@@ -437,6 +439,30 @@ TEST_F(CommitSinkTest, AStreamIsHeldUntilItsFirstContent) {
   EXPECT_EQ(client.body, role + text);  // the held bytes, then on as they come
   EXPECT_FALSE(run(commit.write("data: [DONE]\n\n", true)));
   EXPECT_TRUE(client.ended);
+}
+
+TEST_F(CommitSinkTest, AFirstPieceThatDecidesGoesOutAsItsOwnBytes) {
+  commit.reset(client, true, policy, std::chrono::seconds(30));
+  commit.start(200, "OK", sse(), std::nullopt);
+  const std::string piece = R"(data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})" "\n\n"
+                            R"(data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]})" "\n\n";
+  EXPECT_FALSE(run(commit.write(piece, false)));
+  EXPECT_TRUE(commit.committed());
+  EXPECT_EQ(client.body, piece);
+  EXPECT_EQ(client.last_piece, piece.data());  // nothing was held, so nothing was copied
+}
+
+TEST_F(CommitSinkTest, AStreamHeldPastTheBoundGoesOutWithThePieceThatCrossesIt) {
+  policy.stream_commit_bytes = 100;
+  commit.reset(client, true, policy, std::chrono::seconds(30));
+  commit.start(200, "OK", sse(), std::nullopt);
+  const std::string role = R"(data: {"choices":[{"index":0,"delta":{"role":"assistant"}}]})" "\n\n";
+  ASSERT_LT(role.size(), 100u);
+  EXPECT_FALSE(run(commit.write(role, false)));
+  EXPECT_FALSE(commit.committed());  // under the bound: held
+  EXPECT_FALSE(run(commit.write(role, false)));
+  EXPECT_TRUE(commit.committed());  // the two together are over it: out, without content
+  EXPECT_EQ(client.body, role + role);
 }
 
 TEST_F(CommitSinkTest, AnErrorEventBeforeContentFailsTheAttempt) {
