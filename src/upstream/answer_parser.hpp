@@ -1,7 +1,7 @@
 // The parser of a provider's answer: Beast's HTTP/1 grammar and framing (status line, fields,
 // Content-Length, chunked, end of stream), with the head's fields kept in a HeadFields that the
-// connection reuses from answer to answer, and the body copied into the piece the relay gives it
-// (as Beast's buffer_body: when the piece is full the parse stops with need_buffer).
+// thread reuses from answer to answer (answer_fields.hpp), and the body copied into the piece the
+// relay gives it (as Beast's buffer_body: when the piece is full the parse stops with need_buffer).
 #pragma once
 
 #include <string>

@@ -4,6 +4,7 @@
 #include <new>
 #include <optional>
 
+#include "upstream/answer_fields.hpp"
 #include "upstream/answer_parser.hpp"
 #include "upstream/read_buffer.hpp"
 #include "upstream/upstream_connection.hpp"
@@ -78,6 +79,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
 
   std::shared_ptr<UpstreamConnection> conn = pool.take(call.pool_key, Clock::now());
   if (conn) conn->unpark();
+  const AnswerFields fields;  // outlives the parser, which fills it
   const ScratchBlock scratch;
   auto& parser = scratch->parser;
   for (int attempt = 0;; ++attempt) {
@@ -109,7 +111,7 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
     const auto rest = conn->stream().write_now(request, ec);
     if (!ec && !rest.empty())
       std::tie(ec, std::ignore) = co_await asio::async_write(conn->stream(), rest, use_nothrow);
-    parser.emplace(conn->answer_fields());
+    parser.emplace(*fields);
     parser->header_limit(kMaxUpstreamHead);
     parser->body_limit(boost::none);  // relayed piece by piece, never held whole
     if (!ec && conn->buffer().size() == 0) conn->stream().expect_reply();  // the answer follows the request

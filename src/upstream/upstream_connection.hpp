@@ -6,7 +6,6 @@
 
 #include "corral/any_stream.hpp"
 #include "corral/error.hpp"
-#include "corral/head_fields.hpp"
 #include "corral/watchdog.hpp"
 #include "corral/config.hpp"
 #include "upstream/provider_connections.hpp"
@@ -28,9 +27,6 @@ class UpstreamConnection {
 
   AnyStream& stream() { return stream_; }
   ReadBuffer& buffer() { return buffer_; }
-  // The fields of the answer being read (upstream/answer_parser.hpp): kept with the connection so
-  // that their storage serves every answer it carries.
-  HeadFields& answer_fields() { return answer_fields_; }
   // Into a pool: an empty read buffer goes back to the thread's blocks. Out of it: one is taken.
   void park() {
     if (buffer_.size() == 0) buffer_.shrink_to_fit();
@@ -56,7 +52,6 @@ class UpstreamConnection {
  private:
   AnyStream stream_;
   ReadBuffer buffer_;
-  HeadFields answer_fields_;
   Watchdog watchdog_;
   std::shared_ptr<ProviderConnections> provider_;
   bool aborted_ = false;
