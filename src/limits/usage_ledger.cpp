@@ -58,56 +58,67 @@ void UsageRow::add(const UsageRow& o) {
   cost_usd += o.cost_usd;
 }
 
-void UsageLedger::record(const std::string& model, int day, const Usage& u, double cost, bool cache_hit) {
-  auto& row = rows_[{day, model}];
+void UsageLedger::record(std::string_view model, int day, const Usage& u, double cost, bool cache_hit) {
+  auto it = rows_.find(std::pair<int, std::string_view>(day, model));
+  if (it == rows_.end()) it = rows_.emplace(Key{day, std::string(model)}, Row{}).first;
+  auto& row = it->second.usage;
   ++row.requests;
   row.prompt_tokens += u.prompt_tokens;
   row.completion_tokens += u.completion_tokens;
   row.cached_tokens += u.cached_tokens;
   row.cache_hits += cache_hit ? 1 : 0;
   row.cost_usd += cost;
-  changed_.insert(Key{day, model});  // (found first: emplace would build a node to discard)
+  mark(it);
   drop_old_days();
 }
 
-// Bounded: whole days older than the newest kMaxDays go.
+void UsageLedger::mark(Rows::iterator it) {
+  if (it->second.changed) return;
+  it->second.changed = true;
+  changed_.push_back(it);
+}
+
+// Bounded: whole days older than the newest kMaxDays go (a day at a time, so rarely listed).
 void UsageLedger::drop_old_days() {
   while (!rows_.empty() && rows_.rbegin()->first.first - rows_.begin()->first.first >= static_cast<int>(kMaxDays)) {
-    changed_.erase(rows_.begin()->first);
+    if (rows_.begin()->second.changed) std::erase(changed_, rows_.begin());
     rows_.erase(rows_.begin());
   }
 }
 
 void UsageLedger::restore(int day, const std::string& model, const UsageRow& row) {
-  rows_[{day, model}].add(row);
+  rows_[{day, model}].usage.add(row);
   drop_old_days();
 }
 
 std::vector<std::pair<UsageLedger::Key, UsageRow>> UsageLedger::take_changed() {
   std::vector<std::pair<Key, UsageRow>> out;
   out.reserve(changed_.size());
-  for (const auto& key : changed_)
-    if (auto it = rows_.find(key); it != rows_.end()) out.emplace_back(key, it->second);
+  for (const auto it : changed_) {
+    out.emplace_back(it->first, it->second.usage);
+    it->second.changed = false;
+  }
   changed_.clear();
   return out;
 }
 
 void UsageLedger::mark_changed(const std::vector<Key>& keys) {
   for (const auto& k : keys)
-    if (rows_.contains(k)) changed_.insert(k);
+    if (auto it = rows_.find(k); it != rows_.end()) mark(it);
 }
 
 std::map<std::string, UsageRow> UsageLedger::month(int month_key) const {
   std::map<std::string, UsageRow> out;
   for (const auto& [key, row] : rows_)
-    if (month_of_day(key.first) == month_key) out[key.second].add(row);
+    if (month_of_day(key.first) == month_key) out[key.second].add(row.usage);
   return out;
 }
 
 std::map<std::pair<int, std::string>, UsageRow> UsageLedger::range(int from_day, int to_day) const {
   std::map<std::pair<int, std::string>, UsageRow> out;
-  for (auto it = rows_.lower_bound({from_day, std::string()}); it != rows_.end() && it->first.first <= to_day; ++it)
-    out.insert(*it);
+  for (auto it = rows_.lower_bound(std::pair<int, std::string_view>(from_day, {})); it != rows_.end() && it->first.first <= to_day;
+       ++it)
+    out.emplace(it->first, it->second.usage);
   return out;
 }
 

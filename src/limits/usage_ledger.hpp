@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,10 +39,12 @@ class UsageLedger {
   static constexpr std::size_t kMaxDays = 400;
   using Key = std::pair<int, std::string>;  // (day, model)
 
-  void record(const std::string& model, int day, const Usage& u, double cost, bool cache_hit);
+  // Every request's usage: finding its row builds no key (only a new row's is built).
+  void record(std::string_view model, int day, const Usage& u, double cost, bool cache_hit);
   // Adds a row read back from durable storage (not marked as changed).
   void restore(int day, const std::string& model, const UsageRow& row);
-  // The rows changed since the last call, with their whole values; they count as unchanged after.
+  // The rows changed since the last call, with their whole values, in the order they first
+  // changed; they count as unchanged after.
   std::vector<std::pair<Key, UsageRow>> take_changed();
   // Rows whose write failed: changed again, so that the next take_changed() has them.
   void mark_changed(const std::vector<Key>& keys);
@@ -52,12 +53,28 @@ class UsageLedger {
   // Rows with from <= day <= to, keyed (day, model).
   std::map<std::pair<int, std::string>, UsageRow> range(int from_day, int to_day) const;
   std::size_t days() const;
+  std::size_t changed() const { return changed_.size(); }
 
  private:
+  // (day, model) in order, a key compared with a (day, model view) too.
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return a.first != b.first ? a.first < b.first : std::string_view(a.second) < std::string_view(b.second);
+    }
+  };
+  struct Row {
+    UsageRow usage;
+    bool changed = false;  // listed in changed_
+  };
+  using Rows = std::map<Key, Row, KeyLess>;
+
+  void mark(Rows::iterator it);
   void drop_old_days();
 
-  std::map<Key, UsageRow> rows_;  // ordered by day, then model
-  std::set<Key> changed_;         // since the last take_changed()
+  Rows rows_;                             // ordered by day, then model
+  std::vector<Rows::iterator> changed_;   // since the last take_changed(), each row once
 };
 
 }  // namespace corral::limits

@@ -129,21 +129,5 @@ TEST(Lease, SettlesOnceAndGivesBackWhenUnsettled) {
   EXPECT_NEAR(rows["gpt"].cost_usd, 0.8 * 2 + 0.2 * 0.5 + 0.5 * 8, 1e-9);
 }
 
-TEST(UsageLedger, DaysMonthsAndBounds) {
-  EXPECT_EQ(day_string(kDay), "2026-11-21");
-  EXPECT_EQ(month_of_day(kDay), 202611);
-  UsageLedger l;
-  l.record("a", kDay, Usage{10, 5, 0}, 1.0, false);
-  l.record("a", kDay - 30, Usage{10, 5, 0}, 1.0, false);  // October
-  l.record("b", kDay, Usage{1, 1, 0}, 0.5, true);
-  auto m = l.month(202611);
-  EXPECT_EQ(m.size(), 2u);
-  EXPECT_EQ(m["a"].requests, 1u);
-  EXPECT_EQ(m["b"].cache_hits, 1u);
-  EXPECT_EQ(l.range(kDay - 31, kDay).size(), 3u);
-  for (int d = 0; d < 500; ++d) l.record("a", kDay + d, Usage{1, 1, 0}, 0, false);
-  EXPECT_LE(l.days(), UsageLedger::kMaxDays);
-}
-
 }  // namespace
 }  // namespace corral::limits
