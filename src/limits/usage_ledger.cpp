@@ -58,7 +58,8 @@ void UsageRow::add(const UsageRow& o) {
   cost_usd += o.cost_usd;
 }
 
-void UsageLedger::record(std::string_view model, int day, const Usage& u, double cost, bool cache_hit) {
+void UsageLedger::record(std::string_view model, int day, const Usage& u, double cost,
+                         bool cache_hit) {
   auto it = rows_.find(std::pair<int, std::string_view>(day, model));
   if (it == rows_.end()) it = rows_.emplace(Key{day, std::string(model)}, Row{}).first;
   auto& row = it->second.usage;
@@ -116,8 +117,8 @@ std::map<std::string, UsageRow> UsageLedger::month(int month_key) const {
 
 std::map<std::pair<int, std::string>, UsageRow> UsageLedger::range(int from_day, int to_day) const {
   std::map<std::pair<int, std::string>, UsageRow> out;
-  for (auto it = rows_.lower_bound(std::pair<int, std::string_view>(from_day, {})); it != rows_.end() && it->first.first <= to_day;
-       ++it)
+  const auto first = rows_.lower_bound(std::pair<int, std::string_view>(from_day, {}));
+  for (auto it = first; it != rows_.end() && it->first.first <= to_day; ++it)
     out.emplace(it->first, it->second.usage);
   return out;
 }

@@ -61,7 +61,8 @@ class UsageLedger {
     using is_transparent = void;
     template <class A, class B>
     bool operator()(const A& a, const B& b) const noexcept {
-      return a.first != b.first ? a.first < b.first : std::string_view(a.second) < std::string_view(b.second);
+      if (a.first != b.first) return a.first < b.first;
+      return std::string_view(a.second) < std::string_view(b.second);
     }
   };
   struct Row {
@@ -73,8 +74,8 @@ class UsageLedger {
   void mark(Rows::iterator it);
   void drop_old_days();
 
-  Rows rows_;                             // ordered by day, then model
-  std::vector<Rows::iterator> changed_;   // since the last take_changed(), each row once
+  Rows rows_;                            // ordered by day, then model
+  std::vector<Rows::iterator> changed_;  // since the last take_changed(), each row once
 };
 
 }  // namespace corral::limits

@@ -15,8 +15,8 @@ namespace corral::upstream {
 
 class AnswerFields {
  public:
-  static constexpr std::size_t kKept = 64;               // per thread; beyond, freed when given back
-  static constexpr std::size_t kKeptBytes = 16 * 1024;   // a larger storage (a long head) is freed
+  static constexpr std::size_t kKept = 64;              // per thread; beyond, freed when given back
+  static constexpr std::size_t kKeptBytes = 16 * 1024;  // a larger storage (a long head) is freed
 
   AnswerFields() : fields_(take()) {}
   ~AnswerFields() { give(std::move(fields_)); }
