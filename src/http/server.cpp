@@ -4,6 +4,7 @@
 
 #include "corral/listener.hpp"
 #include "http/client_session.hpp"
+#include "http/upkeep.hpp"
 #include "limits/shared_scripts.hpp"
 
 namespace corral::http_server {
@@ -138,7 +139,7 @@ awaitable<void> Server::redis_upkeep(Worker& w) {
     const auto snap = runtime_.snapshot();
     const auto& cfg = *snap->config;
     // Presence as soon as Redis answers (until then this instance counts itself alone).
-    timer.expires_after(first ? Duration(100) : cfg.state.flush_interval);
+    timer.expires_after(redis_upkeep_delay(cfg.redis.has_value(), first, cfg.state.flush_interval));
     auto [ec] = co_await timer.async_wait(use_nothrow);
     if (ec || w.draining || !cfg.redis) continue;
     auto redis = w.cache.client(snap->config);
