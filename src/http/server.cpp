@@ -109,6 +109,10 @@ awaitable<void> Server::accept_loop(Worker& w, tcp::acceptor& acceptor) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    // Non-blocking from the start, by the one flag both Asio's reads and the client writer's
+    // immediate writes look at: otherwise the first read sets Asio's own flag and the first write
+    // the user's, each by a system call.
+    socket.non_blocking(true, ec);
     auto stream = tls_ ? AnyStream(std::move(socket), *tls_) : AnyStream(std::move(socket));
     std::make_shared<ClientSession>(w, *chains_[w.index], std::move(stream), peer)->start();
   }
