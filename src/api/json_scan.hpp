@@ -112,14 +112,15 @@ bool members_checked(std::string_view obj, F&& f) {
   return members_at(obj, 0, std::forward<F>(f), false, detail::Checked{}) == obj.size();
 }
 
-// Calls f(value) for each element of the array `arr` (a raw value). False when malformed.
-template <class F>
-bool elements(std::string_view arr, F&& f) {
+namespace detail {
+// The elements of `arr`, each passed over by value_end (checked) or, with `Checked`, skip_value.
+template <bool Checked, class F>
+bool elements_of(std::string_view arr, F&& f) {
   if (arr.empty() || arr[0] != '[') return false;
   std::size_t i = skip_ws(arr, 1);
   if (i < arr.size() && arr[i] == ']') return i + 1 == arr.size();
   for (;;) {
-    const auto end = value_end(arr, i);
+    const auto end = Checked ? skip_value(arr, i) : value_end(arr, i);
     if (end == npos) return false;
     f(arr.substr(i, end - i));
     i = skip_ws(arr, end);
@@ -129,6 +130,20 @@ bool elements(std::string_view arr, F&& f) {
     }
     return i < arr.size() && arr[i] == ']' && i + 1 == arr.size();
   }
+}
+}  // namespace detail
+
+// Calls f(value) for each element of the array `arr` (a raw value). False when malformed.
+template <class F>
+bool elements(std::string_view arr, F&& f) {
+  return detail::elements_of<false>(arr, std::forward<F>(f));
+}
+
+// elements() of an array that has been checked already (as members_checked): the elements are
+// passed over, not checked again. On a well-formed array it reads exactly as elements() does.
+template <class F>
+bool elements_checked(std::string_view arr, F&& f) {
+  return detail::elements_of<true>(arr, std::forward<F>(f));
 }
 
 // The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).

@@ -45,17 +45,19 @@ bool image_part_type(std::string_view type) {
   return false;
 }
 
-// Text and images in a content value: a string, or a list of parts / strings / token ids.
+// Text and images in a content value: a string, or a list of parts / strings / token ids. (The
+// body's members were all checked when they were read: what is inside them is passed over, not
+// checked again.)
 void count_content(std::string_view v, BodyCounts& c) {
   if (v.empty()) return;
   switch (v.front()) {
     case '"': c.text_bytes += js::decoded_size(v); return;
-    case '[': js::elements(v, [&](std::string_view e) { count_content(e, c); }); return;
+    case '[': js::elements_checked(v, [&](std::string_view e) { count_content(e, c); }); return;
     case '{': {
       std::string_view type;
       std::array<std::string_view, 4> parts;  // text, content, input_text, output_text
       std::string buf;
-      js::members(v, [&](std::string_view k, std::string_view value) {
+      js::members_checked(v, [&](std::string_view k, std::string_view value) {
         const auto key = plain_key(k, buf);
         if (key == "type") type = value;
         else if (key == "text") parts[0] = value;
@@ -72,14 +74,15 @@ void count_content(std::string_view v, BodyCounts& c) {
   }
 }
 
+// (Checked already, as count_content's values are.)
 void count_messages(std::string_view messages, BodyCounts& c) {
   if (!js::is_array(messages)) return;
   std::string buf;
-  js::elements(messages, [&](std::string_view m) {
+  js::elements_checked(messages, [&](std::string_view m) {
     ++c.messages;
     if (!js::is_object(m)) return;
     std::string_view content, name;
-    js::members(m, [&](std::string_view k, std::string_view value) {
+    js::members_checked(m, [&](std::string_view k, std::string_view value) {
       const auto key = plain_key(k, buf);
       if (key == "content") content = value;
       else if (key == "name") name = value;
@@ -147,7 +150,7 @@ RequestBody parse_request_body(std::string_view text) {
   if (!options.empty() && options != "null") {
     if (!js::is_object(options))
       return fail(Errc::invalid_request, "'stream_options' must be an object.", "stream_options");
-    js::members(options, [&](std::string_view k, std::string_view v) {
+    js::members_checked(options, [&](std::string_view k, std::string_view v) {
       if (plain_key(k, buf) == "include_usage") include_usage = v;
     });
     if (!include_usage.empty() && !boolean_or_null(include_usage))
@@ -178,7 +181,7 @@ RequestBody parse_request_body(std::string_view text) {
   count_messages(messages, c);
   for (auto t : texts) {
     count_content(t, c);
-    if (js::is_array(t)) js::elements(t, [&](std::string_view) { ++c.messages; });  // input items carry framing too
+    if (js::is_array(t)) js::elements_checked(t, [&](std::string_view) { ++c.messages; });  // input items carry framing too
   }
   c.max_tokens = count_of(max_tokens);
   c.max_completion_tokens = count_of(max_completion_tokens);

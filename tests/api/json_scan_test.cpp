@@ -189,6 +189,44 @@ TEST(JsonScan, MembersCheckedReadsAsMembersDoes) {
   EXPECT_FALSE(members_checked(R"({"a" 1})", [](auto, auto) {}));
 }
 
+// An array checked already is read the same way: the same elements as elements() gives on a
+// well-formed one; on text no pass has checked, only its structure is followed.
+TEST(JsonScan, ElementsCheckedReadsAsElementsDoes) {
+  for (std::string_view arr : {R"([])", R"([ ])", R"([1, "a\"]", {"b":[2,"]"]} , [ ], true,null , -0.5e3])",
+                               "[\"\xf0\x9f\x98\x80\", \"caf\xc3\xa9\"]"}) {
+    std::vector<std::string_view> checked, all;
+    EXPECT_TRUE(elements(arr, [&](auto v) { all.push_back(v); })) << arr;
+    EXPECT_TRUE(elements_checked(arr, [&](auto v) { checked.push_back(v); })) << arr;
+    EXPECT_EQ(checked, all) << arr;
+  }
+  std::vector<std::string_view> items;
+  EXPECT_TRUE(elements_checked(R"([{"x":"}"}, [1,[2]], "s"])", [&](auto v) { items.push_back(v); }));
+  EXPECT_EQ(items, (std::vector<std::string_view>{R"({"x":"}"})", "[1,[2]]", R"("s")"}));
+  // Not checked again: a bad byte in a string passes (what a checking pass would refuse).
+  EXPECT_TRUE(elements_checked("[\"\xff\"]", [](auto) {}));
+  EXPECT_FALSE(elements("[\"\xff\"]", [](auto) {}));
+  EXPECT_FALSE(elements_checked("[1,", [](auto) {}));  // the structure is still followed
+  EXPECT_FALSE(elements_checked("[1 2]", [](auto) {}));
+  EXPECT_FALSE(elements_checked("[1] ", [](auto) {}));
+  EXPECT_FALSE(elements_checked("{}", [](auto) {}));
+}
+
+// decoded_size is the size decode writes, without writing it: plain runs of any length, every
+// kind of escape, at the start, in the middle and at the end of the string.
+TEST(JsonScan, DecodedSizeIsWhatDecodeWrites) {
+  const std::string long_run(100, 'x');
+  for (std::string v : {std::string(R"("")"), std::string(R"("a")"), "\"" + long_run + "\"",
+                        std::string(R"("\n")"), std::string(R"("a\"b\\c\/d")"), std::string(R"("\u0041\u00e9\u20ac")"),
+                        std::string(R"("\ud83d\ude00 and \ud83d alone")"), std::string(R"("\ude00")"),
+                        std::string("\"caf\xc3\xa9 \xf0\x9f\x98\x80\""), "\"" + long_run + "\\t" + long_run + "\\u0041\"",
+                        "\"\\\\" + long_run + "\\\"\""}) {
+    std::string decoded;
+    ASSERT_TRUE(decode(v, decoded)) << v;
+    EXPECT_EQ(decoded_size(v), decoded.size()) << v;
+  }
+  EXPECT_EQ(decoded_size(""), 0u);
+}
+
 TEST(JsonScan, ValuesTheTranslationsRead) {
   EXPECT_TRUE(string_is(R"("text")", "text"));
   EXPECT_FALSE(string_is(R"("te\u0078t")", "text"));  // keys and tags are compared as written
