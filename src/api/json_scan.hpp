@@ -113,16 +113,16 @@ bool members_checked(std::string_view obj, F&& f) {
 }
 
 namespace detail {
-// The elements of `arr`, each passed over by value_end (checked) or, with `Checked`, skip_value.
-template <bool Checked, class F>
-bool elements_of(std::string_view arr, F&& f) {
+// Goes through the elements of `arr`: element(i) reads the one that starts at arr[i] and returns
+// where it ends (npos: malformed).
+template <class E>
+bool elements_with(std::string_view arr, E&& element) {
   if (arr.empty() || arr[0] != '[') return false;
   std::size_t i = skip_ws(arr, 1);
   if (i < arr.size() && arr[i] == ']') return i + 1 == arr.size();
   for (;;) {
-    const auto end = Checked ? skip_value(arr, i) : value_end(arr, i);
+    const auto end = element(i);
     if (end == npos) return false;
-    f(arr.substr(i, end - i));
     i = skip_ws(arr, end);
     if (i < arr.size() && arr[i] == ',') {
       i = skip_ws(arr, i + 1);
@@ -136,14 +136,36 @@ bool elements_of(std::string_view arr, F&& f) {
 // Calls f(value) for each element of the array `arr` (a raw value). False when malformed.
 template <class F>
 bool elements(std::string_view arr, F&& f) {
-  return detail::elements_of<false>(arr, std::forward<F>(f));
+  return detail::elements_with(arr, [&](std::size_t i) {
+    const auto end = value_end(arr, i);
+    if (end != npos) f(arr.substr(i, end - i));
+    return end;
+  });
 }
 
 // elements() of an array that has been checked already (as members_checked): the elements are
 // passed over, not checked again. On a well-formed array it reads exactly as elements() does.
 template <class F>
 bool elements_checked(std::string_view arr, F&& f) {
-  return detail::elements_of<true>(arr, std::forward<F>(f));
+  return detail::elements_with(arr, [&](std::size_t i) {
+    const auto end = skip_value(arr, i);
+    if (end != npos) f(arr.substr(i, end - i));
+    return end;
+  });
+}
+
+// The elements of an array that has been checked already, each read by read(arr, start), which
+// returns where the element ends (npos: malformed): an element read for its contents is gone
+// through once, not passed over and then read (see members_checked_at).
+template <class R>
+bool elements_reading(std::string_view arr, R&& read) {
+  return detail::elements_with(arr, [&](std::size_t i) { return read(arr, i); });
+}
+
+// members_checked() of the object that starts at s[i]: returns its end, or npos.
+template <class F>
+std::size_t members_checked_at(std::string_view s, std::size_t i, F&& f) {
+  return members_at(s, i, std::forward<F>(f), false, detail::Checked{});
 }
 
 // The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).

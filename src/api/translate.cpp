@@ -131,7 +131,7 @@ void append_openai_usage(std::string& out, const Usage& u) {
 void read_anthropic_usage(std::string_view usage, Usage& u) {
   std::uint64_t input = 0, created = 0, read = 0;
   bool has_input = false;
-  jscan::members(usage, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(usage, [&](std::string_view k, std::string_view v) {
     if (k == "input_tokens") input = jscan::to_unsigned(v), has_input = true;
     else if (k == "cache_creation_input_tokens") created = jscan::to_unsigned(v), has_input = true;
     else if (k == "cache_read_input_tokens") read = jscan::to_unsigned(v), has_input = true;
@@ -144,7 +144,7 @@ void read_anthropic_usage(std::string_view usage, Usage& u) {
 }
 
 void read_openai_usage(std::string_view usage, Usage& u) {
-  jscan::members(usage, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(usage, [&](std::string_view k, std::string_view v) {
     if (k == "prompt_tokens") u.prompt_tokens = jscan::to_unsigned(v);
     else if (k == "completion_tokens") u.completion_tokens = jscan::to_unsigned(v);
     else if (k == "prompt_tokens_details") u.cached_tokens = jscan::to_unsigned(jscan::member(v, "cached_tokens"));
@@ -325,10 +325,11 @@ json messages_to_chat(const json& msgs) {
 }
 
 std::optional<std::string> message_to_chat_completion(std::string_view body, std::int64_t created) {
+  // One pass checks the whole answer; the reads inside it pass over what it checked.
   const auto message = jscan::whole(body);
   if (!jscan::is_object(message)) return std::nullopt;
   std::string_view id = kEmpty, model = kEmpty, content, stop, usage;
-  jscan::members(message, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(message, [&](std::string_view k, std::string_view v) {
     if (k == "id") id = string_or(v, kEmpty);
     else if (k == "model") model = string_or(v, kEmpty);
     else if (k == "content") content = v;
@@ -343,9 +344,9 @@ std::optional<std::string> message_to_chat_completion(std::string_view body, std
   // The text blocks joined (their insides copied as they are), the tool calls set aside.
   const auto text_at = out.size();
   std::string calls;
-  jscan::elements(content, [&](std::string_view block) {
+  jscan::elements_checked(content, [&](std::string_view block) {
     std::string_view type, text, call_id = kEmpty, name = kEmpty, input;
-    jscan::members(block, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(block, [&](std::string_view k, std::string_view v) {
       if (k == "type") type = v;
       else if (k == "text") text = v;
       else if (k == "id") call_id = string_or(v, kEmpty);
@@ -380,22 +381,26 @@ std::optional<std::string> message_to_chat_completion(std::string_view body, std
 }
 
 std::optional<std::string> chat_completion_to_message(std::string_view body) {
+  // One pass checks the whole answer; the reads inside it pass over what it checked.
   const auto completion = jscan::whole(body);
   if (!jscan::is_object(completion)) return std::nullopt;
   std::string_view id = kEmpty, model = kEmpty, choices, usage;
-  jscan::members(completion, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(completion, [&](std::string_view k, std::string_view v) {
     if (k == "id") id = string_or(v, kEmpty);
     else if (k == "model") model = string_or(v, kEmpty);
     else if (k == "choices") choices = v;
     else if (k == "usage") usage = v;
   });
-  std::string_view finish, message;
-  jscan::members(jscan::first_element(choices), [&](std::string_view k, std::string_view v) {
+  std::string_view choice, finish, message;
+  jscan::elements_checked(choices, [&](std::string_view c) {
+    if (choice.empty()) choice = c;
+  });
+  jscan::members_checked(choice, [&](std::string_view k, std::string_view v) {
     if (k == "finish_reason") finish = v;
     else if (k == "message") message = v;
   });
   std::string_view content, calls;
-  jscan::members(message, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(message, [&](std::string_view k, std::string_view v) {
     if (k == "content") content = v;
     else if (k == "tool_calls") calls = v;
   });
@@ -416,9 +421,9 @@ std::optional<std::string> chat_completion_to_message(std::string_view body) {
     const auto at = out.size();
     out.append(R"({"type":"text","text":")");
     const auto inside = out.size();
-    jscan::elements(content, [&](std::string_view part) {
+    jscan::elements_checked(content, [&](std::string_view part) {
       std::string_view type, text;
-      jscan::members(part, [&](std::string_view k, std::string_view v) {
+      jscan::members_checked(part, [&](std::string_view k, std::string_view v) {
         if (k == "type") type = v;
         else if (k == "text") text = v;
       });
@@ -434,14 +439,14 @@ std::optional<std::string> chat_completion_to_message(std::string_view body) {
     }
   }
   std::string arguments;
-  jscan::elements(calls, [&](std::string_view call) {
+  jscan::elements_checked(calls, [&](std::string_view call) {
     std::string_view call_id = kEmpty, fn;
-    jscan::members(call, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(call, [&](std::string_view k, std::string_view v) {
       if (k == "id") call_id = string_or(v, kEmpty);
       else if (k == "function") fn = v;
     });
     std::string_view name = kEmpty, args;
-    jscan::members(fn, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(fn, [&](std::string_view k, std::string_view v) {
       if (k == "name") name = string_or(v, kEmpty);
       else if (k == "arguments") args = v;
     });
@@ -449,7 +454,8 @@ std::optional<std::string> chat_completion_to_message(std::string_view body) {
     std::string_view object = "{}";
     arguments.clear();
     if (jscan::is_object(args)) object = args;
-    else if (jscan::decode(args, arguments) && jscan::is_object(jscan::whole(arguments))) object = jscan::whole(arguments);
+    else if (jscan::decode(args, arguments))
+      if (const auto decoded = jscan::whole(arguments); jscan::is_object(decoded)) object = decoded;
     next_block();
     out.append(R"({"type":"tool_use","id":)").append(call_id).append(R"(,"name":)").append(name)
         .append(R"(,"input":)").append(object).append("}");

@@ -38,7 +38,8 @@ std::string_view stop_reason_of(std::string_view finish_reason);  // stop -> end
 void append_anthropic_usage(std::string& out, const Usage& u);
 void append_openai_usage(std::string& out, const Usage& u);
 // Usage objects (raw JSON) read into `u`: the members present replace what `u` held; an Anthropic
-// usage without input counts (a message_delta's) keeps the prompt `u` had.
+// usage without input counts (a message_delta's) keeps the prompt `u` had. The object is one a
+// checking pass has been through (a value of a checked answer or event): it is not checked again.
 void read_anthropic_usage(std::string_view usage, Usage& u);
 void read_openai_usage(std::string_view usage, Usage& u);
 

@@ -211,6 +211,33 @@ TEST(JsonScan, ElementsCheckedReadsAsElementsDoes) {
   EXPECT_FALSE(elements_checked("{}", [](auto) {}));
 }
 
+// An array's elements read in place: each reader is handed the element's start and says where it
+// ends; an object read by members_checked_at gives the members members() gives, and the array
+// ends where elements() says.
+TEST(JsonScan, ElementsReadInPlace) {
+  const std::string_view arr = R"([ {"a":1,"b":"]}"} , 2, {"c":[{"d":null}]} ])";
+  std::vector<std::string_view> elems;
+  ASSERT_TRUE(elements(arr, [&](auto v) { elems.push_back(v); }));
+  std::vector<std::pair<std::string_view, std::string_view>> read, expected;
+  std::size_t n = 0;
+  EXPECT_TRUE(elements_reading(arr, [&](std::string_view s, std::size_t start) {
+    EXPECT_EQ(s.substr(start, elems[n].size()), elems[n]);
+    ++n;
+    if (s[start] != '{') return skip_value(s, start);
+    return members_checked_at(s, start, [&](auto k, auto v) { read.emplace_back(k, v); });
+  }));
+  EXPECT_EQ(n, 3u);
+  for (auto e : elems)
+    if (is_object(e)) members(e, [&](auto k, auto v) { expected.emplace_back(k, v); });
+  EXPECT_EQ(read, expected);
+  // A reader's npos, or what follows an element, ends the pass as malformed.
+  EXPECT_FALSE(elements_reading(arr, [](std::string_view, std::size_t) { return npos; }));
+  EXPECT_FALSE(elements_reading("[{} {}]", [](std::string_view s, std::size_t i) { return skip_value(s, i); }));
+  EXPECT_FALSE(elements_reading("[{\"a\":1]", [](std::string_view s, std::size_t i) {
+    return members_checked_at(s, i, [](auto, auto) {});
+  }));
+}
+
 // decoded_size is the size decode writes, without writing it: plain runs of any length, every
 // kind of escape, at the start, in the middle and at the end of the string.
 TEST(JsonScan, DecodedSizeIsWhatDecodeWrites) {
