@@ -32,7 +32,7 @@ void MessagesToChatStream::end_chunk(std::string_view finish) {
 
 void MessagesToChatStream::start(std::string_view message) {
   std::string_view id = "\"\"", model = "\"\"";
-  jscan::members(message, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(message, [&](std::string_view k, std::string_view v) {
     if (k == "id") id = string_or(v, id);
     else if (k == "model") model = string_or(v, model);
     else if (k == "usage") read_anthropic_usage(v, usage_);
@@ -45,7 +45,8 @@ void MessagesToChatStream::start(std::string_view message) {
 
 void MessagesToChatStream::on_event(const SseEvent& e) {
   if (done_) return;
-  // One pass checks the event's object and finds its type (nothing of a malformed one is used).
+  // One pass checks the event's object and finds its type (nothing of a malformed one is used); the
+  // reads below pass over what it checked.
   auto data = jscan::trim(e.data);
   std::string_view type;
   if (!jscan::members(data, [&](std::string_view k, std::string_view v) {
@@ -73,12 +74,12 @@ void MessagesToChatStream::on_event(const SseEvent& e) {
   if (jscan::string_is(type, "content_block_start")) {
     std::uint64_t index = 0;
     std::string_view block;
-    jscan::members(data, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(data, [&](std::string_view k, std::string_view v) {
       if (k == "index") index = jscan::to_unsigned(v);
       else if (k == "content_block") block = v;
     });
     std::string_view kind, id = "\"\"", name = "\"\"", text;
-    jscan::members(block, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(block, [&](std::string_view k, std::string_view v) {
       if (k == "type") kind = v;
       else if (k == "id") id = string_or(v, id);
       else if (k == "name") name = string_or(v, name);
@@ -101,12 +102,12 @@ void MessagesToChatStream::on_event(const SseEvent& e) {
   } else if (jscan::string_is(type, "content_block_delta")) {
     std::uint64_t index = 0;
     std::string_view delta;
-    jscan::members(data, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(data, [&](std::string_view k, std::string_view v) {
       if (k == "index") index = jscan::to_unsigned(v);
       else if (k == "delta") delta = v;
     });
     std::string_view kind, text, partial;
-    jscan::members(delta, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(delta, [&](std::string_view k, std::string_view v) {
       if (k == "type") kind = v;
       else if (k == "text") text = v;
       else if (k == "partial_json") partial = v;
@@ -126,7 +127,7 @@ void MessagesToChatStream::on_event(const SseEvent& e) {
     }
   } else if (jscan::string_is(type, "message_delta")) {
     std::string_view stop;
-    jscan::members(data, [&](std::string_view k, std::string_view v) {
+    jscan::members_checked(data, [&](std::string_view k, std::string_view v) {
       if (k == "usage") read_anthropic_usage(v, usage_);
       else if (k == "delta") stop = jscan::member(v, "stop_reason");
     });
@@ -192,13 +193,13 @@ void ChatToMessagesStream::end_message() {
 void ChatToMessagesStream::tool_call(std::string_view call) {
   std::uint64_t index = 0;
   std::string_view id = "\"\"", fn;
-  jscan::members(call, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(call, [&](std::string_view k, std::string_view v) {
     if (k == "index") index = jscan::to_unsigned(v);
     else if (k == "id") id = string_or(v, id);
     else if (k == "function") fn = v;
   });
   std::string_view name = "\"\"", args;
-  jscan::members(fn, [&](std::string_view k, std::string_view v) {
+  jscan::members_checked(fn, [&](std::string_view k, std::string_view v) {
     if (k == "name") name = string_or(v, name);
     else if (k == "arguments") args = v;
   });
@@ -250,10 +251,10 @@ void ChatToMessagesStream::on_event(const SseEvent& e) {
   if (jscan::is_object(usage)) read_openai_usage(usage, usage_);
   // The first choice's members, read where they are (the choices were checked with the event).
   std::string_view delta, finish;
-  if (jscan::is_array(choices) && jscan::members_at(choices, jscan::skip_ws(choices, 1), [&](std::string_view k, std::string_view v) {
+  if (jscan::is_array(choices) && jscan::members_checked_at(choices, jscan::skip_ws(choices, 1), [&](std::string_view k, std::string_view v) {
         if (k == "delta") delta = v;
         else if (k == "finish_reason") finish = v;
-      }, false, jscan::detail::Checked{}) == jscan::npos)
+      }) == jscan::npos)
     delta = finish = {};
   std::string_view content, calls;
   jscan::members_checked(delta, [&](std::string_view k, std::string_view v) {
@@ -273,7 +274,7 @@ void ChatToMessagesStream::on_event(const SseEvent& e) {
     append_number(out_, open_);
     out_.append(R"(,"delta":{"type":"text_delta","text":)").append(content).append("}}\n\n");
   }
-  if (jscan::is_array(calls)) jscan::elements(calls, [&](std::string_view call) { tool_call(call); });
+  if (jscan::is_array(calls)) jscan::elements_checked(calls, [&](std::string_view call) { tool_call(call); });
   if (jscan::is_string(finish)) {
     std::string plain;
     if (jscan::decode(finish, plain)) stop_reason_ = stop_reason_of(plain);
