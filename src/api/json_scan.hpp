@@ -131,27 +131,29 @@ bool elements_with(std::string_view arr, E&& element) {
     return i < arr.size() && arr[i] == ']' && i + 1 == arr.size();
   }
 }
+
+// f(value) for each element, passed over by value_end (checked) or, when `Checked`, skip_value.
+template <bool Checked, class F>
+bool elements_each(std::string_view arr, F&& f) {
+  return elements_with(arr, [&](std::size_t i) {
+    const auto end = Checked ? skip_value(arr, i) : value_end(arr, i);
+    if (end != npos) f(arr.substr(i, end - i));
+    return end;
+  });
+}
 }  // namespace detail
 
 // Calls f(value) for each element of the array `arr` (a raw value). False when malformed.
 template <class F>
 bool elements(std::string_view arr, F&& f) {
-  return detail::elements_with(arr, [&](std::size_t i) {
-    const auto end = value_end(arr, i);
-    if (end != npos) f(arr.substr(i, end - i));
-    return end;
-  });
+  return detail::elements_each<false>(arr, std::forward<F>(f));
 }
 
 // elements() of an array that has been checked already (as members_checked): the elements are
 // passed over, not checked again. On a well-formed array it reads exactly as elements() does.
 template <class F>
 bool elements_checked(std::string_view arr, F&& f) {
-  return detail::elements_with(arr, [&](std::size_t i) {
-    const auto end = skip_value(arr, i);
-    if (end != npos) f(arr.substr(i, end - i));
-    return end;
-  });
+  return detail::elements_each<true>(arr, std::forward<F>(f));
 }
 
 // The elements of an array that has been checked already, each read by read(arr, start), which
