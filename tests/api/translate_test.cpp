@@ -341,6 +341,35 @@ TEST(TranslateStream, OpenAIChunksBecomeAnthropicsGrammarAtAnySplit) {
   EXPECT_EQ(ev[11].second["usage"]["output_tokens"], 9);
 }
 
+// An event is read only after one pass has checked all of it: a fault deep inside (a byte that is
+// not UTF-8 in a nested string, a nested object cut short) drops the whole event, in both
+// directions, and the stream around it reads as it would without it.
+TEST(TranslateStream, AnEventMalformedDeepInsideIsDroppedWhole) {
+  const std::string anthropic = kAnthropicStream;
+  const std::string good_delta =
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n";
+  const auto at = anthropic.find(good_delta);
+  ASSERT_NE(at, std::string::npos);
+  for (std::string bad : {"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\xff\"}}\n\n",
+                          "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}\n\n",
+                          "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"},\"usage\":{\"output_tokens\":1 2}}\n\n"}) {
+    const auto make = [] { return std::make_unique<MessagesToChatStream>(1700000000); };
+    const auto with = anthropic.substr(0, at + good_delta.size()) + bad + anthropic.substr(at + good_delta.size());
+    EXPECT_EQ(translated(make, with), translated(make, anthropic)) << bad;
+  }
+  const std::string chunks =
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+      "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]\n\n";
+  const auto cut = chunks.find("data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{},");
+  for (std::string bad : {"data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\xff\"}}]}\n\n",
+                          "data: {\"id\":\"c1\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"f\"}]}}]}\n\n",
+                          "data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1 2}}\n\n"}) {
+    const auto make = [] { return std::make_unique<ChatToMessagesStream>(); };
+    EXPECT_EQ(translated(make, chunks.substr(0, cut) + bad + chunks.substr(cut)), translated(make, chunks)) << bad;
+  }
+}
+
 TEST(TranslateStream, ErrorEventsInTheClientsDialect) {
   const std::string anthropic_error =
       "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"model\":\"c\",\"usage\":{}}}\n\n"
