@@ -172,8 +172,9 @@ std::size_t members_checked_at(std::string_view s, std::size_t i, F&& f) {
 
 // The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).
 std::string_view member(std::string_view obj, std::string_view key) noexcept;
-// The first element of `arr`, or empty.
-std::string_view first_element(std::string_view arr) noexcept;
+// The first element of `arr`, an array checked already (passed over, as elements_checked does), or
+// empty.
+std::string_view first_element_checked(std::string_view arr) noexcept;
 
 inline bool is_string(std::string_view v) noexcept { return !v.empty() && v.front() == '"'; }
 inline bool is_object(std::string_view v) noexcept { return !v.empty() && v.front() == '{'; }

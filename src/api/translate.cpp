@@ -391,11 +391,8 @@ std::optional<std::string> chat_completion_to_message(std::string_view body) {
     else if (k == "choices") choices = v;
     else if (k == "usage") usage = v;
   });
-  std::string_view choice, finish, message;
-  jscan::elements_checked(choices, [&](std::string_view c) {
-    if (choice.empty()) choice = c;
-  });
-  jscan::members_checked(choice, [&](std::string_view k, std::string_view v) {
+  std::string_view finish, message;
+  jscan::members_checked(jscan::first_element_checked(choices), [&](std::string_view k, std::string_view v) {
     if (k == "finish_reason") finish = v;
     else if (k == "message") message = v;
   });

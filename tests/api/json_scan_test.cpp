@@ -98,8 +98,8 @@ TEST(JsonScan, MembersAndElementsAreRawSlicesInOrder) {
   std::vector<std::string_view> items;
   EXPECT_TRUE(elements(member(member(obj, "o"), "p"), [&](auto v) { items.push_back(v); }));
   EXPECT_EQ(items, (std::vector<std::string_view>{"1", "2"}));
-  EXPECT_EQ(first_element("[ {\"a\":1} , 2]"), "{\"a\":1}");
-  EXPECT_EQ(first_element("[]"), "");
+  EXPECT_EQ(first_element_checked("[ {\"a\":1} , 2]"), "{\"a\":1}");
+  EXPECT_EQ(first_element_checked("[]"), "");
   EXPECT_FALSE(members("{\"a\":1", [](auto, auto) {}));
   EXPECT_FALSE(elements("[1,", [](auto) {}));
 }
