@@ -346,6 +346,13 @@ std::size_t decoded_size(std::string_view v) noexcept {
   return n;
 }
 
+std::string_view key_text(std::string_view inner, std::string& buf) {
+  if (inner.find('\\') == std::string_view::npos) return inner;
+  buf.clear();
+  decode(std::string_view(inner.data() - 1, inner.size() + 2), buf);
+  return buf;
+}
+
 bool reads(std::string_view v, std::string_view plain) {
   if (v.size() < 2) return false;
   const auto inner = v.substr(1, v.size() - 2);

@@ -170,6 +170,10 @@ std::size_t members_checked_at(std::string_view s, std::size_t i, F&& f) {
   return members_at(s, i, std::forward<F>(f), false, detail::Checked{});
 }
 
+// A member name (the text between its quotes, as members() hands it) as it reads: itself when
+// written without escapes, else decoded into `buf`.
+std::string_view key_text(std::string_view inner, std::string& buf);
+
 // The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).
 std::string_view member(std::string_view obj, std::string_view key) noexcept;
 // The first element of `arr`, an array checked already (passed over, as elements_checked does), or

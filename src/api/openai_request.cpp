@@ -11,15 +11,6 @@ namespace {
 
 namespace js = jscan;
 
-// A member name (the text between its quotes, as jscan::members hands it) as it reads: itself when
-// written without escapes, else decoded into `buf`.
-std::string_view plain_key(std::string_view inner, std::string& buf) {
-  if (inner.find('\\') == std::string_view::npos) return inner;
-  buf.clear();
-  js::decode(std::string_view(inner.data() - 1, inner.size() + 2), buf);
-  return buf;
-}
-
 // An integer a parser keeps as one (it fits 64 bits, signed or unsigned).
 bool integer(std::string_view v) {
   std::uint64_t magnitude = 0;
@@ -58,7 +49,7 @@ void count_content(std::string_view v, BodyCounts& c) {
       std::array<std::string_view, 4> parts;  // text, content, input_text, output_text
       std::string buf;
       js::members_checked(v, [&](std::string_view k, std::string_view value) {
-        const auto key = plain_key(k, buf);
+        const auto key = js::key_text(k, buf);
         if (key == "type") type = value;
         else if (key == "text") parts[0] = value;
         else if (key == "content") parts[1] = value;
@@ -84,7 +75,7 @@ void count_messages(std::string_view messages, BodyCounts& c) {
     if (start >= s.size() || s[start] != '{') return js::skip_value(s, start);
     std::string_view content, name;
     const auto end = js::members_checked_at(s, start, [&](std::string_view k, std::string_view value) {
-      const auto key = plain_key(k, buf);
+      const auto key = js::key_text(k, buf);
       if (key == "content") content = value;
       else if (key == "name") name = value;
     });
@@ -105,9 +96,13 @@ nlohmann::json& RequestBody::document(std::string_view text) {
   return *document_;
 }
 
+std::string_view body_object(std::string_view text) {
+  return js::trim(text.substr(text.starts_with("\xEF\xBB\xBF") ? 3 : 0));  // a byte order mark may lead
+}
+
 RequestBody parse_request_body(std::string_view text) {
   RequestBody out;
-  const auto obj = js::trim(text.substr(text.starts_with("\xEF\xBB\xBF") ? 3 : 0));  // a byte order mark may lead
+  const auto obj = body_object(text);
   const auto start = static_cast<std::size_t>(obj.data() - text.data());
   auto fail = [&](Errc error, std::string message, std::string param) {
     out.error = error;
@@ -127,7 +122,7 @@ RequestBody parse_request_body(std::string_view text) {
   const bool well_formed = js::members(
       obj,
       [&](std::string_view k, std::string_view v) {
-        const auto key = plain_key(k, buf);
+        const auto key = js::key_text(k, buf);
         if (key == "model") model = v;
         else if (key == "stream") stream = v;
         else if (key == "stream_options") options = v;
@@ -153,7 +148,7 @@ RequestBody parse_request_body(std::string_view text) {
     if (!js::is_object(options))
       return fail(Errc::invalid_request, "'stream_options' must be an object.", "stream_options");
     js::members_checked(options, [&](std::string_view k, std::string_view v) {
-      if (plain_key(k, buf) == "include_usage") include_usage = v;
+      if (js::key_text(k, buf) == "include_usage") include_usage = v;
     });
     if (!include_usage.empty() && !boolean_or_null(include_usage))
       return fail(Errc::invalid_request, "'stream_options.include_usage' must be a boolean.",

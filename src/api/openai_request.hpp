@@ -2,8 +2,8 @@
 // the output maximum, the text and images the token estimates count) in one pass over its bytes
 // without building it, and the rewrites made before forwarding (the route's model name, the usage
 // chunk of a stream, the maximum output) made by splicing bytes into the client's text. A parsed
-// document (nlohmann) is built only for what needs one: cache keys and the other dialect. No I/O;
-// fuzzed against a parsed document in tests/fuzz/openai_body_fuzz.cpp.
+// document (nlohmann) is built only for what needs one: cache keys and a chat request sent to an
+// Anthropic provider. No I/O; fuzzed against a parsed document in tests/fuzz/openai_body_fuzz.cpp.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +63,9 @@ struct RequestBody {
 };
 
 RequestBody parse_request_body(std::string_view text);
+// The text of the body's value: `text` without the white space around it or a byte order mark
+// before it (what parse_request_body read; when it found no error, a checked JSON object).
+std::string_view body_object(std::string_view text);
 
 // Streams are accounted with the provider's usage chunk: corral asks for it
 // (stream_options.include_usage) on the routes that have one when the client did not; the relay

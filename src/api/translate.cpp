@@ -56,23 +56,6 @@ json block_of(const json& part) {
   return nullptr;
 }
 
-// One Anthropic block as an OpenAI content part (null when it has no counterpart).
-json part_of(const json& block) {
-  const auto type = str(block, "type");
-  if (type == "text") return {{"type", "text"}, {"text", str(block, "text")}};
-  if ((type == "image" || type == "document") && block.contains("source") && block["source"].is_object()) {
-    const auto& src = block["source"];
-    const auto kind = str(src, "type");
-    if (kind == "text") return {{"type", "text"}, {"text", str(src, "data")}};
-    std::string url = kind == "base64" ? "data:" + str(src, "media_type") + ";base64," +
-                                             str(src, "data")
-                                       : str(src, "url");
-    if (type == "image") return {{"type", "image_url"}, {"image_url", {{"url", url}}}};
-    if (kind == "base64") return {{"type", "file"}, {"file", {{"file_data", url}, {"filename", "document.pdf"}}}};
-  }
-  return nullptr;
-}
-
 json parse_arguments(const json& arguments) {
   if (arguments.is_object()) return arguments;
   if (!arguments.is_string()) return json::object();
@@ -88,6 +71,79 @@ constexpr std::string_view kEmpty = R"("")";
 
 using jscan::append_number;
 using jscan::string_or;
+
+// Raw values (of a request a strict pass has checked), read as the document would read them: a
+// string compared by what it decodes to, a member absent or of another type as "".
+bool is(std::string_view v, std::string_view plain) { return jscan::is_string(v) && jscan::reads(v, plain); }
+std::string_view inside(std::string_view string) { return string.substr(1, string.size() - 2); }
+std::string_view str_of(std::string_view v) { return inside(string_or(v, kEmpty)); }
+bool present(std::string_view v) { return !v.empty() && v != "null"; }
+
+// Appends the inside of a JSON string holding the text of `v`: a string's, or the text parts of
+// an array joined by new lines (escapes kept as written; an empty part adds no separator before
+// the first text).
+void append_text_of(std::string& out, std::string_view v, std::string& key) {
+  if (jscan::is_string(v)) {
+    out.append(inside(v));
+    return;
+  }
+  const auto at = out.size();
+  jscan::elements_checked(v, [&](std::string_view part) {
+    std::string_view type, text;
+    jscan::members_checked(part, [&](std::string_view k, std::string_view value) {
+      const auto name = jscan::key_text(k, key);
+      if (name == "type") type = value;
+      else if (name == "text") text = value;
+    });
+    if (!is(type, "text")) return;
+    if (out.size() > at) out.append("\\n");
+    out.append(str_of(text));
+  });
+}
+
+// A comma before an element that is not the first of the array `out` is writing.
+void comma(std::string& out) {
+  if (out.back() != '[') out += ',';
+}
+
+// One Anthropic block as an OpenAI content part, appended to the array `out` is writing (nothing
+// when it has no counterpart).
+void append_part_of(std::string& out, std::string_view block, std::string& key) {
+  std::string_view type, text, source;
+  jscan::members_checked(block, [&](std::string_view k, std::string_view v) {
+    const auto name = jscan::key_text(k, key);
+    if (name == "type") type = v;
+    else if (name == "text") text = v;
+    else if (name == "source") source = v;
+  });
+  if (is(type, "text")) {
+    comma(out);
+    out.append(R"({"type":"text","text":")").append(str_of(text)).append("\"}");
+    return;
+  }
+  const bool image = is(type, "image");
+  if ((!image && !is(type, "document")) || !jscan::is_object(source)) return;
+  std::string_view kind, media, data, url;
+  jscan::members_checked(source, [&](std::string_view k, std::string_view v) {
+    const auto name = jscan::key_text(k, key);
+    if (name == "type") kind = v;
+    else if (name == "media_type") media = v;
+    else if (name == "data") data = v;
+    else if (name == "url") url = v;
+  });
+  if (is(kind, "text")) {
+    comma(out);
+    out.append(R"({"type":"text","text":")").append(str_of(data)).append("\"}");
+    return;
+  }
+  const bool base64 = is(kind, "base64");
+  if (!image && !base64) return;
+  comma(out);
+  out.append(image ? R"({"type":"image_url","image_url":{"url":")" : R"({"type":"file","file":{"file_data":")");
+  if (base64) out.append("data:").append(str_of(media)).append(";base64,").append(str_of(data));
+  else out.append(str_of(url));
+  out.append(image ? "\"}}" : R"(","filename":"document.pdf"}})");
+}
 
 }  // namespace
 
@@ -246,81 +302,159 @@ json chat_to_messages(const json& chat, std::uint64_t default_max_tokens) {
   return out;
 }
 
-json messages_to_chat(const json& msgs) {
-  json out = json::object();
-  copy_if(msgs, out, "model");
-  json messages = json::array();
-  if (auto s = msgs.find("system"); s != msgs.end())
-    if (auto t = text_of(*s); !t.empty()) messages.push_back({{"role", "system"}, {"content", t}});
-  const auto empty = json::array();
-  const auto& in = msgs.contains("messages") && msgs["messages"].is_array() ? msgs["messages"] : empty;
-  for (const auto& m : in) {
-    if (!m.is_object()) continue;
-    const auto role = str(m, "role");
-    const auto content = m.contains("content") ? m["content"] : json("");
-    if (!content.is_array()) {
-      messages.push_back({{"role", role == "assistant" ? "assistant" : "user"}, {"content", content}});
-      continue;
+std::string messages_to_chat(std::string_view msgs, std::string_view model, std::optional<std::uint64_t> max_tokens) {
+  std::string key;
+  std::string_view system, messages, max, stop, temperature, top_p, metadata, stream, tools, tool_choice;
+  jscan::members_checked(msgs, [&](std::string_view k, std::string_view v) {
+    const auto name = jscan::key_text(k, key);
+    if (name == "system") system = v;
+    else if (name == "messages") messages = v;
+    else if (name == "max_tokens") max = v;
+    else if (name == "stop_sequences") stop = v;
+    else if (name == "temperature") temperature = v;
+    else if (name == "top_p") top_p = v;
+    else if (name == "metadata") metadata = v;
+    else if (name == "stream") stream = v;
+    else if (name == "tools") tools = v;
+    else if (name == "tool_choice") tool_choice = v;
+  });
+  std::string out, text, parts;
+  out.reserve(msgs.size() + 256);
+  out.append(R"({"model":")");
+  jscan::append_escaped(out, model);
+  out.append(R"(","messages":[)");
+  // The system prompt, as the first message when it has any text.
+  if (!system.empty()) {
+    const auto at = out.size();
+    out.append(R"({"role":"system","content":")");
+    const auto inner = out.size();
+    append_text_of(out, system, key);
+    if (out.size() == inner) out.resize(at);
+    else out.append("\"}");
+  }
+  jscan::elements_checked(messages, [&](std::string_view m) {
+    if (!jscan::is_object(m)) return;
+    std::string_view role, content = kEmpty;
+    jscan::members_checked(m, [&](std::string_view k, std::string_view v) {
+      const auto name = jscan::key_text(k, key);
+      if (name == "role") role = v;
+      else if (name == "content") content = v;
+    });
+    const bool assistant = is(role, "assistant");
+    if (!jscan::is_array(content)) {
+      comma(out);
+      out.append(assistant ? R"({"role":"assistant","content":)" : R"({"role":"user","content":)")
+          .append(content).append("}");
+      return;
     }
-    if (role == "assistant") {
-      std::string text;
-      json calls = json::array();
-      for (const auto& b : content) {
-        const auto type = str(b, "type");
-        if (type == "text") text += str(b, "text");
-        else if (type == "tool_use")
-          calls.push_back({{"id", str(b, "id")},
-                           {"type", "function"},
-                           {"function", {{"name", str(b, "name")},
-                                         {"arguments", (b.contains("input") ? b["input"] : json::object()).dump()}}}});
-      }
-      json msg = {{"role", "assistant"}, {"content", text.empty() && !calls.empty() ? json(nullptr) : json(text)}};
-      if (!calls.empty()) msg["tool_calls"] = std::move(calls);
-      messages.push_back(std::move(msg));
-      continue;
+    if (assistant) {
+      // The text blocks joined; the tool uses as tool calls, their input as JSON text.
+      text.clear();
+      parts.assign("[");
+      jscan::elements_checked(content, [&](std::string_view b) {
+        std::string_view type, block_text, id, call, input;
+        jscan::members_checked(b, [&](std::string_view k, std::string_view v) {
+          const auto name = jscan::key_text(k, key);
+          if (name == "type") type = v;
+          else if (name == "text") block_text = v;
+          else if (name == "id") id = v;
+          else if (name == "name") call = v;
+          else if (name == "input") input = v;
+        });
+        if (is(type, "text")) {
+          text.append(str_of(block_text));
+        } else if (is(type, "tool_use")) {
+          comma(parts);
+          parts.append(R"({"id":")").append(str_of(id)).append(R"(","type":"function","function":{"name":")")
+              .append(str_of(call)).append(R"(","arguments":")");
+          jscan::append_escaped(parts, input.empty() ? "{}" : input);
+          parts.append("\"}}");
+        }
+      });
+      comma(out);
+      out.append(R"({"role":"assistant","content":)");
+      if (text.empty() && parts.size() > 1) out.append("null");
+      else out.append("\"").append(text).append("\"");
+      if (parts.size() > 1) out.append(R"(,"tool_calls":)").append(parts).append("]");
+      out += '}';
+      return;
     }
     // A user turn: its tool results become tool messages (first), the rest one user message.
-    json parts = json::array();
-    for (const auto& b : content) {
-      if (str(b, "type") == "tool_result") {
-        messages.push_back({{"role", "tool"},
-                            {"tool_call_id", str(b, "tool_use_id")},
-                            {"content", text_of(b.contains("content") ? b["content"] : json(""))}});
-      } else if (auto p = part_of(b); !p.is_null()) {
-        parts.push_back(std::move(p));
-      }
+    parts.assign("[");
+    jscan::elements_checked(content, [&](std::string_view b) {
+      std::string_view type, id, result = kEmpty;
+      jscan::members_checked(b, [&](std::string_view k, std::string_view v) {
+        const auto name = jscan::key_text(k, key);
+        if (name == "type") type = v;
+        else if (name == "tool_use_id") id = v;
+        else if (name == "content") result = v;
+      });
+      if (!is(type, "tool_result")) return append_part_of(parts, b, key);
+      comma(out);
+      out.append(R"({"role":"tool","tool_call_id":")").append(str_of(id)).append(R"(","content":")");
+      append_text_of(out, result, key);
+      out.append("\"}");
+    });
+    if (parts.size() > 1) {
+      comma(out);
+      out.append(R"({"role":"user","content":)").append(parts).append("]}");
     }
-    if (!parts.empty()) messages.push_back({{"role", "user"}, {"content", std::move(parts)}});
+  });
+  out += ']';
+  if (max_tokens) {
+    out.append(R"(,"max_tokens":)");
+    append_number(out, *max_tokens);
+  } else if (present(max)) {
+    out.append(R"(,"max_tokens":)").append(max);
   }
-  out["messages"] = std::move(messages);
-  copy_if(msgs, out, "max_tokens");
-  copy_if(msgs, out, "stop_sequences", "stop");
-  copy_if(msgs, out, "temperature");
-  copy_if(msgs, out, "top_p");
-  if (auto meta = msgs.find("metadata"); meta != msgs.end() && meta->is_object()) copy_if(*meta, out, "user_id", "user");
-  if (auto st = msgs.find("stream"); st != msgs.end() && st->is_boolean()) {
-    out["stream"] = *st;
-    if (st->get<bool>()) out["stream_options"] = {{"include_usage", true}};
+  if (present(stop)) out.append(R"(,"stop":)").append(stop);
+  if (present(temperature)) out.append(R"(,"temperature":)").append(temperature);
+  if (present(top_p)) out.append(R"(,"top_p":)").append(top_p);
+  if (jscan::is_object(metadata)) {
+    std::string_view user;
+    jscan::members_checked(metadata, [&](std::string_view k, std::string_view v) {
+      if (jscan::key_text(k, key) == "user_id") user = v;
+    });
+    if (present(user)) out.append(R"(,"user":)").append(user);
   }
-  if (auto tools = msgs.find("tools"); tools != msgs.end() && tools->is_array()) {
-    json list = json::array();
-    for (const auto& t : *tools) {
-      if (!t.is_object() || !t.contains("input_schema")) continue;  // Anthropic's server tools have no counterpart
-      json fn = {{"name", str(t, "name")}, {"parameters", t["input_schema"]}};
-      copy_if(t, fn, "description");
-      list.push_back({{"type", "function"}, {"function", std::move(fn)}});
-    }
-    out["tools"] = std::move(list);
+  if (stream == "true") out.append(R"(,"stream":true,"stream_options":{"include_usage":true})");
+  else if (stream == "false") out.append(R"(,"stream":false)");
+  if (jscan::is_array(tools)) {
+    out.append(R"(,"tools":[)");
+    jscan::elements_checked(tools, [&](std::string_view t) {
+      std::string_view name, description, schema;
+      jscan::members_checked(t, [&](std::string_view k, std::string_view v) {
+        const auto member = jscan::key_text(k, key);
+        if (member == "name") name = v;
+        else if (member == "description") description = v;
+        else if (member == "input_schema") schema = v;
+      });
+      if (schema.empty()) return;  // Anthropic's server tools have no counterpart
+      comma(out);
+      out.append(R"({"type":"function","function":{"name":")").append(str_of(name)).append(R"(","parameters":)")
+          .append(schema);
+      if (present(description)) out.append(R"(,"description":)").append(description);
+      out.append("}}");
+    });
+    out += ']';
   }
-  if (auto tc = msgs.find("tool_choice"); tc != msgs.end() && tc->is_object()) {
-    const auto type = str(*tc, "type");
-    if (type == "any") out["tool_choice"] = "required";
-    else if (type == "none") out["tool_choice"] = "none";
-    else if (type == "tool") out["tool_choice"] = {{"type", "function"}, {"function", {{"name", str(*tc, "name")}}}};
-    else out["tool_choice"] = "auto";
-    if (auto d = tc->find("disable_parallel_tool_use"); d != tc->end() && d->is_boolean() && d->get<bool>())
-      out["parallel_tool_calls"] = false;
+  if (jscan::is_object(tool_choice)) {
+    std::string_view type, name, parallel;
+    jscan::members_checked(tool_choice, [&](std::string_view k, std::string_view v) {
+      const auto member = jscan::key_text(k, key);
+      if (member == "type") type = v;
+      else if (member == "name") name = v;
+      else if (member == "disable_parallel_tool_use") parallel = v;
+    });
+    out.append(R"(,"tool_choice":)");
+    if (is(type, "any")) out.append(R"("required")");
+    else if (is(type, "none")) out.append(R"("none")");
+    else if (is(type, "tool"))
+      out.append(R"({"type":"function","function":{"name":")").append(str_of(name)).append("\"}}");
+    else out.append(R"("auto")");
+    if (parallel == "true") out.append(R"(,"parallel_tool_calls":false)");
   }
+  out += '}';
   return out;
 }
 

@@ -75,7 +75,7 @@ TEST(TranslateRequest, ToolChoicesBothWays) {
   EXPECT_EQ(choice_of("required"), json({{"type", "any"}}));
   EXPECT_EQ(choice_of({{"type", "function"}, {"function", {{"name", "f"}}}}), json({{"type", "tool"}, {"name", "f"}}));
   auto back = [](json tc) {
-    return messages_to_chat({{"model", "c"}, {"messages", json::array()}, {"tool_choice", tc}});
+    return json::parse(messages_to_chat(json{{"model", "c"}, {"messages", json::array()}, {"tool_choice", tc}}.dump(), "c"));
   };
   EXPECT_EQ(back({{"type", "auto"}})["tool_choice"], "auto");
   EXPECT_EQ(back({{"type", "any"}})["tool_choice"], "required");
@@ -85,8 +85,8 @@ TEST(TranslateRequest, ToolChoicesBothWays) {
 }
 
 TEST(TranslateRequest, MessagesToChatKeepsEveryRowOfTheList) {
-  const auto msgs = json::parse(R"({
-    "model": "gpt", "max_tokens": 200, "stop_sequences": ["END"], "temperature": 0.5, "top_p": 0.8, "top_k": 5,
+  const std::string msgs = (R"({
+    "model": "claude", "max_tokens": 200, "stop_sequences": ["END"], "temperature": 0.5, "top_p": 0.8, "top_k": 5,
     "metadata": {"user_id": "u-9"}, "stream": true,
     "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
     "messages": [
@@ -101,7 +101,7 @@ TEST(TranslateRequest, MessagesToChatKeepsEveryRowOfTheList) {
     "tools": [{"name": "weather", "description": "d", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral"}},
               {"type": "web_search_20250305", "name": "web_search"}],
     "tool_choice": {"type": "auto"}})");
-  const auto c = messages_to_chat(msgs);
+  const auto c = json::parse(messages_to_chat(msgs, "gpt"));
   EXPECT_EQ(c["model"], "gpt");
   EXPECT_EQ(c["max_tokens"], 200);
   EXPECT_EQ(c["stop"], json::array({"END"}));
@@ -120,13 +120,67 @@ TEST(TranslateRequest, MessagesToChatKeepsEveryRowOfTheList) {
   EXPECT_EQ(m[1]["content"][2]["image_url"]["url"], "https://example.com/b.png");
   EXPECT_EQ(m[1]["content"][3]["file"]["file_data"], "data:application/pdf;base64,JVB");
   EXPECT_EQ(m[2]["content"], "Checking.");  // thinking dropped
+  // The input as JSON text, written as the client wrote it.
   EXPECT_EQ(m[2]["tool_calls"][0], json({{"id", "toolu_1"}, {"type", "function"},
-                                         {"function", {{"name", "weather"}, {"arguments", R"({"city":"Oslo"})"}}}}));
+                                         {"function", {{"name", "weather"}, {"arguments", R"({"city": "Oslo"})"}}}}));
   EXPECT_EQ(m[3], json({{"role", "tool"}, {"tool_call_id", "toolu_1"}, {"content", "cold"}}));
   EXPECT_EQ(m[4]["content"][0]["text"], "And now?");
   ASSERT_EQ(c["tools"].size(), 1u);  // the server tool has no counterpart
   EXPECT_EQ(c["tools"][0]["function"]["parameters"], json({{"type", "object"}}));
   EXPECT_EQ(c["tool_choice"], "auto");
+}
+
+// The Messages request is read from its text: what it says is read as a parsed document would
+// read it (names and values compared decoded, the last of a repeated member, a member of the wrong
+// type as absent), and texts and values are copied as the client wrote them.
+TEST(TranslateRequest, MessagesToChatReadsTheTextAsADocumentWould) {
+  const std::string msgs = (R"({"model":"claude","m\u0061x_tokens":50,"stream":"yes","temperature":null,
+    "system":[{"type":"text","text":""},{"type":"t\u0065xt","text":"One \"quoted\" \u00e9"},{"type":"text","text":7},
+              {"type":"text","text":"Two"}],
+    "messages":[
+      {"role":"user","content":"first","content":[{"type":"text","text":"second"}]},
+      {"role":"a\u0073sistant","content":[{"type":"text","text":"A"},{"type":"text","text":"B"},
+        {"type":"tool_use","id":"t1","name":"f","input":{ "b" : [1, 2.50] , "a" : "\u00e9" }},
+        {"type":"tool_use","id":7}]},
+      {"role":"assistant","content":[{"type":"tool_use","id":"t2","name":"g"}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"x"},
+        {"type":"image"},{"type":"text","text":"y"}]},{"type":"tool_result","tool_use_id":"t2"},
+        {"type":"image","source":{"type":"text","data":"a note"}},
+        {"type":"document","source":{"type":"url","url":"https://example.com/d.pdf"}},
+        "loose", 3]},
+      {"role":"user","content":[]},
+      7,
+      {"content":null}],
+    "tools":[{"name":"f","input_schema":null,"description":null}],
+    "tool_choice":{"type":"tool","name":"f","disable_parallel_tool_use":"yes"}})");
+  const auto c = json::parse(messages_to_chat(msgs, "gpt", 30));
+  EXPECT_EQ(c["model"], "gpt");
+  EXPECT_EQ(c["max_tokens"], 30);  // the cap replaces the client's maximum
+  EXPECT_EQ(json::parse(messages_to_chat(msgs, "gpt"))["max_tokens"], 50);  // the escaped name read
+  for (const char* dropped : {"stream", "stream_options", "temperature", "parallel_tool_calls"})
+    EXPECT_FALSE(c.contains(dropped)) << dropped;
+  const auto& m = c["messages"];
+  ASSERT_EQ(m.size(), 8u) << m.dump();
+  EXPECT_EQ(m[0], json({{"role", "system"}, {"content", "One \"quoted\" \u00e9\n\nTwo"}})) << m[0].dump();
+  EXPECT_EQ(m[1], json({{"role", "user"}, {"content", json::array({{{"type", "text"}, {"text", "second"}}})}}));
+  EXPECT_EQ(m[2]["content"], "AB");
+  ASSERT_EQ(m[2]["tool_calls"].size(), 2u);
+  // The input's JSON text as the client wrote it.
+  EXPECT_EQ(m[2]["tool_calls"][0]["function"]["arguments"], R"({ "b" : [1, 2.50] , "a" : "\u00e9" })");
+  EXPECT_EQ(m[2]["tool_calls"][1], json({{"id", ""}, {"type", "function"}, {"function", {{"name", ""}, {"arguments", "{}"}}}}));
+  EXPECT_EQ(m[3], json({{"role", "assistant"}, {"content", nullptr},
+                        {"tool_calls", {{{"id", "t2"}, {"type", "function"}, {"function", {{"name", "g"}, {"arguments", "{}"}}}}}}}));
+  EXPECT_EQ(m[4], json({{"role", "tool"}, {"tool_call_id", "t1"}, {"content", "x\ny"}}));
+  EXPECT_EQ(m[5], json({{"role", "tool"}, {"tool_call_id", "t2"}, {"content", ""}}));
+  EXPECT_EQ(m[6]["content"], json::parse(R"([{"type":"text","text":"a note"}])"));  // the url document dropped
+  EXPECT_EQ(m[7], json({{"role", "user"}, {"content", nullptr}}));
+  EXPECT_EQ(c["tools"][0], json({{"type", "function"}, {"function", {{"name", "f"}, {"parameters", nullptr}}}}));
+  EXPECT_EQ(c["tool_choice"], json({{"type", "function"}, {"function", {{"name", "f"}}}}));
+  // Without a system text, no system message.
+  const auto quiet = json::parse(messages_to_chat(R"({"system":[{"type":"text","text":""}],"messages":[],"stream":false})", "m"));
+  EXPECT_EQ(quiet["messages"], json::array());
+  EXPECT_EQ(quiet["stream"], false);
+  EXPECT_FALSE(quiet.contains("stream_options"));
 }
 
 TEST(TranslateAnswer, BothWaysWithToolsStopReasonsAndUsage) {

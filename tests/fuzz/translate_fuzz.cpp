@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/dialect.hpp"
+#include "api/json_scan.hpp"
 #include "api/translate.hpp"
 #include "fuzz/fuzz_target.hpp"
 #include "fuzz/json_oracle.hpp"
@@ -35,13 +36,21 @@ CORRAL_FUZZ_TARGET(translate) {
   const auto m = api::chat_to_messages(j, 4096);
   FUZZ_CHECK(m["messages"].is_array() && m["max_tokens"].is_number_unsigned());
   for (const auto& turn : m["messages"]) FUZZ_CHECK(turn["role"] == "user" || turn["role"] == "assistant");
-  const auto c = api::messages_to_chat(j);
-  FUZZ_CHECK(c["messages"].is_array());
-  // Translated once more (the failover between dialects), still well-formed.
-  FUZZ_CHECK(api::messages_to_chat(m)["messages"].is_array());
-  FUZZ_CHECK(api::chat_to_messages(c, 1)["messages"].is_array());
+  // A Messages request is read from its text, once a strict pass has checked it (as the request
+  // path does): what it writes is a JSON object with the model asked for and a list of messages.
+  const auto checked = api::jscan::trim(in);
+  if (api::jscan::is_object(checked) && api::jscan::value_end(checked, 0, true) == checked.size()) {
+    const auto c = json::parse(api::messages_to_chat(checked, "m\"\n", 7), nullptr, false);
+    FUZZ_CHECK(c.is_object() && c["model"] == "m\"\n" && c["max_tokens"] == 7 && c["messages"].is_array());
+    for (const auto& turn : c["messages"])
+      FUZZ_CHECK(turn["role"] == "system" || turn["role"] == "user" || turn["role"] == "assistant" || turn["role"] == "tool");
+    // Translated once more (the failover between dialects), still well-formed.
+    FUZZ_CHECK(api::chat_to_messages(c, 1)["messages"].is_array());
+  }
+  const auto again = json::parse(api::messages_to_chat(m.dump(), "m"), nullptr, false);
+  FUZZ_CHECK(again.is_object() && again["messages"].is_array());
 
-  (void)(m.dump() + c.dump());
+  (void)m.dump();
 
   for (auto from : {api::Dialect::openai, api::Dialect::anthropic})
     for (auto to : {api::Dialect::openai, api::Dialect::anthropic}) {
