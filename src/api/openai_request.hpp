@@ -84,7 +84,8 @@ struct BodyRewrite {
 // at the end of the object, or first in stream_options). `body` was parsed from `text`.
 void rewrite_body(std::string_view text, const RequestBody& body, const BodyRewrite& rw, std::string& out);
 
-// The same changes made to the parsed document (before a translation to the other dialect).
+// The same changes made to a parsed document: the reference rewrite_body is fuzzed and measured
+// against (tests/fuzz/openai_body_fuzz.cpp, bench/micro/request_body_bench.cpp).
 void rewrite_document(nlohmann::json& doc, const BodyRewrite& rw);
 
 // The field that bounds the answer's length on a forwarded route.

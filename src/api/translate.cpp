@@ -7,27 +7,6 @@
 namespace corral::api {
 namespace {
 
-using json = nlohmann::json;
-
-// A member that is a string, or "" (whatever the value's shape: bodies come from outside).
-std::string str(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string text_of(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  std::string out;
-  if (v.is_array())
-    for (const auto& part : v)
-      if (part.is_object() && str(part, "type") == "text") {
-        if (!out.empty()) out += "\n";
-        out += str(part, "text");
-      }
-  return out;
-}
-
 // "data:<media type>;base64,<data>" split, or nothing.
 bool data_url(std::string_view url, std::string& media, std::string& data) {
   if (!url.starts_with("data:")) return false;
@@ -36,35 +15,6 @@ bool data_url(std::string_view url, std::string& media, std::string& data) {
   media.assign(url.substr(5, semi - 5));
   data.assign(url.substr(semi + 8));
   return true;
-}
-
-// One OpenAI content part as an Anthropic block (null when it has no counterpart).
-json block_of(const json& part) {
-  const auto type = str(part, "type");
-  if (type == "text") return {{"type", "text"}, {"text", str(part, "text")}};
-  std::string media, data;
-  if (type == "image_url" && part.contains("image_url")) {
-    const auto& iu = part["image_url"];
-    const auto url = iu.is_string() ? iu.get<std::string>() : str(iu, "url");
-    if (data_url(url, media, data))
-      return {{"type", "image"}, {"source", {{"type", "base64"}, {"media_type", media}, {"data", data}}}};
-    return {{"type", "image"}, {"source", {{"type", "url"}, {"url", url}}}};
-  }
-  if (type == "file" && part.contains("file") && part["file"].is_object() &&
-      data_url(str(part["file"], "file_data"), media, data))
-    return {{"type", "document"}, {"source", {{"type", "base64"}, {"media_type", media}, {"data", data}}}};
-  return nullptr;
-}
-
-json parse_arguments(const json& arguments) {
-  if (arguments.is_object()) return arguments;
-  if (!arguments.is_string()) return json::object();
-  auto j = json::parse(arguments.get<std::string>(), nullptr, false);
-  return j.is_object() ? j : json::object();
-}
-
-void copy_if(const json& from, json& to, const char* key, const char* as = nullptr) {
-  if (auto it = from.find(key); it != from.end() && !it->is_null()) to[as ? as : key] = *it;
 }
 
 constexpr std::string_view kEmpty = R"("")";
@@ -145,6 +95,67 @@ void append_part_of(std::string& out, std::string_view block, std::string& key) 
   out.append(image ? "\"}}" : R"(","filename":"document.pdf"}})");
 }
 
+// The text a raw string holds: its inside when written without escapes, else decoded into `buf`.
+std::string_view text_in(std::string_view string, std::string& buf) {
+  return jscan::key_text(inside(string_or(string, kEmpty)), buf);
+}
+
+// One OpenAI content part as an Anthropic block, appended to the array `out` is writing (nothing
+// when it has no counterpart).
+void append_block_of(std::string& out, std::string_view part, std::string& key, std::string& buf) {
+  std::string_view type, text, image, file;
+  jscan::members_checked(part, [&](std::string_view k, std::string_view v) {
+    const auto name = jscan::key_text(k, key);
+    if (name == "type") type = v;
+    else if (name == "text") text = v;
+    else if (name == "image_url") image = v;
+    else if (name == "file") file = v;
+  });
+  if (is(type, "text")) {
+    comma(out);
+    out.append(R"({"type":"text","text":")").append(str_of(text)).append("\"}");
+    return;
+  }
+  std::string_view url;
+  if (is(type, "image_url") && !image.empty()) {
+    if (jscan::is_string(image)) url = image;
+    else jscan::members_checked(image, [&](std::string_view k, std::string_view v) {
+      if (jscan::key_text(k, key) == "url") url = v;
+    });
+  } else if (is(type, "file") && jscan::is_object(file)) {
+    jscan::members_checked(file, [&](std::string_view k, std::string_view v) {
+      if (jscan::key_text(k, key) == "file_data") url = v;
+    });
+  } else {
+    return;
+  }
+  std::string media, data;
+  const auto plain = text_in(url, buf);
+  const bool inline_data = data_url(plain, media, data);
+  if (!inline_data && !is(type, "image_url")) return;
+  comma(out);
+  if (!inline_data) {
+    out.append(R"({"type":"image","source":{"type":"url","url":")").append(str_of(url)).append("\"}}");
+    return;
+  }
+  out.append(is(type, "image_url") ? R"({"type":"image","source":{"type":"base64","media_type":")"
+                                   : R"({"type":"document","source":{"type":"base64","media_type":")");
+  jscan::append_escaped(out, media);
+  out.append(R"(","data":")");
+  jscan::append_escaped(out, data);
+  out.append("\"}}");
+}
+
+// The input of a tool call: its arguments when they are an object, or the object the JSON text in
+// them holds (checked strictly: the text was decoded here, no pass has been through it); else {}.
+std::string_view tool_input(std::string_view arguments, std::string& buf) {
+  if (jscan::is_object(arguments)) return arguments;
+  buf.clear();
+  if (!jscan::is_string(arguments) || !jscan::decode(arguments, buf)) return "{}";
+  const auto object = jscan::trim(buf);
+  return jscan::is_object(object) && jscan::value_end(object, 0, true) == object.size() ? object : "{}";
+}
+
 }  // namespace
 
 std::string_view finish_reason_of(std::string_view stop_reason) {
@@ -207,98 +218,185 @@ void read_openai_usage(std::string_view usage, Usage& u) {
   });
 }
 
-json chat_to_messages(const json& chat, std::uint64_t default_max_tokens) {
-  json out = json::object();
-  copy_if(chat, out, "model");
-  json system = json::array(), messages = json::array();
-  const auto empty = json::array();
-  const auto& in = chat.contains("messages") && chat["messages"].is_array() ? chat["messages"] : empty;
-  for (const auto& m : in) {
-    if (!m.is_object()) continue;
-    const auto role = str(m, "role");
-    const auto content = m.contains("content") ? m["content"] : json(nullptr);
-    if (role == "system" || role == "developer") {
-      if (auto t = text_of(content); !t.empty()) system.push_back({{"type", "text"}, {"text", t}});
-    } else if (role == "tool") {
-      json result = {{"type", "tool_result"}, {"tool_use_id", str(m, "tool_call_id")},
-                     {"content", text_of(content)}};
-      // Consecutive results go back in one user turn.
-      if (!messages.empty() && messages.back()["role"] == "user" && messages.back()["content"].is_array() &&
-          !messages.back()["content"].empty() && str(messages.back()["content"].back(), "type") == "tool_result")
-        messages.back()["content"].push_back(std::move(result));
-      else
-        messages.push_back({{"role", "user"}, {"content", json::array({std::move(result)})}});
-    } else if (role == "assistant") {
-      json blocks = json::array();
-      if (content.is_string() && !content.get_ref<const std::string&>().empty())
-        blocks.push_back({{"type", "text"}, {"text", content}});
-      else if (content.is_array())
-        for (const auto& part : content)
-          if (auto b = block_of(part); !b.is_null()) blocks.push_back(std::move(b));
-      if (auto calls = m.find("tool_calls"); calls != m.end() && calls->is_array())
-        for (const auto& c : *calls) {
-          const auto& fn = c.contains("function") ? c["function"] : json::object();
-          blocks.push_back({{"type", "tool_use"},
-                            {"id", str(c, "id")},
-                            {"name", str(fn, "name")},
-                            {"input", parse_arguments(fn.contains("arguments") ? fn["arguments"] : json())}});
-        }
-      if (!blocks.empty()) messages.push_back({{"role", "assistant"}, {"content", std::move(blocks)}});
-    } else {  // user
-      if (content.is_array()) {
-        json blocks = json::array();
-        for (const auto& part : content)
-          if (auto b = block_of(part); !b.is_null()) blocks.push_back(std::move(b));
-        messages.push_back({{"role", "user"}, {"content", std::move(blocks)}});
+std::string chat_to_messages(std::string_view chat, std::string_view model, std::uint64_t default_max_tokens,
+                             std::optional<std::uint64_t> max_tokens) {
+  std::string key, buf;
+  std::string_view messages, max_completion, max, stop, temperature, top_p, stream, user, tools, tool_choice, parallel;
+  jscan::members_checked(chat, [&](std::string_view k, std::string_view v) {
+    const auto name = jscan::key_text(k, key);
+    if (name == "messages") messages = v;
+    else if (name == "max_completion_tokens") max_completion = v;
+    else if (name == "max_tokens") max = v;
+    else if (name == "stop") stop = v;
+    else if (name == "temperature") temperature = v;
+    else if (name == "top_p") top_p = v;
+    else if (name == "stream") stream = v;
+    else if (name == "user") user = v;
+    else if (name == "tools") tools = v;
+    else if (name == "tool_choice") tool_choice = v;
+    else if (name == "parallel_tool_calls") parallel = v;
+  });
+  // The system and developer messages' texts, as one string or (more than one) a list of blocks.
+  std::string system;
+  std::size_t system_texts = 0;
+  std::string out, blocks;
+  out.reserve(chat.size() + 256);
+  out.append(R"({"model":")");
+  jscan::append_escaped(out, model);
+  out.append(R"(","messages":[)");
+  bool results_open = false;  // the last turn written holds tool results, and more may join it
+  auto close_results = [&] {
+    if (results_open) out.append("]}");
+    results_open = false;
+  };
+  jscan::elements_checked(messages, [&](std::string_view m) {
+    if (!jscan::is_object(m)) return;
+    std::string_view role, content, call_id, calls;
+    jscan::members_checked(m, [&](std::string_view k, std::string_view v) {
+      const auto name = jscan::key_text(k, key);
+      if (name == "role") role = v;
+      else if (name == "content") content = v;
+      else if (name == "tool_call_id") call_id = v;
+      else if (name == "tool_calls") calls = v;
+    });
+    if (is(role, "system") || is(role, "developer")) {
+      const auto at = system.size();
+      system.append(system.empty() ? R"({"type":"text","text":")" : R"(,{"type":"text","text":")");
+      const auto inner = system.size();
+      append_text_of(system, content, key);
+      if (system.size() == inner) {
+        system.resize(at);
       } else {
-        messages.push_back({{"role", "user"}, {"content", content.is_string() ? content : json("")}});
+        system.append("\"}");
+        ++system_texts;
+      }
+    } else if (is(role, "tool")) {
+      // Consecutive results go back in one user turn.
+      if (results_open) {
+        out += ',';
+      } else {
+        comma(out);
+        out.append(R"({"role":"user","content":[)");
+        results_open = true;
+      }
+      out.append(R"({"type":"tool_result","tool_use_id":")").append(str_of(call_id)).append(R"(","content":")");
+      append_text_of(out, content, key);
+      out.append("\"}");
+    } else if (is(role, "assistant")) {
+      blocks.assign("[");
+      if (jscan::is_text(content)) blocks.append(R"({"type":"text","text":)").append(content).append("}");
+      else if (jscan::is_array(content))
+        jscan::elements_checked(content, [&](std::string_view part) { append_block_of(blocks, part, key, buf); });
+      jscan::elements_checked(calls, [&](std::string_view c) {
+        std::string_view id, fn, name, arguments;
+        jscan::members_checked(c, [&](std::string_view k, std::string_view v) {
+          const auto member = jscan::key_text(k, key);
+          if (member == "id") id = v;
+          else if (member == "function") fn = v;
+        });
+        jscan::members_checked(fn, [&](std::string_view k, std::string_view v) {
+          const auto member = jscan::key_text(k, key);
+          if (member == "name") name = v;
+          else if (member == "arguments") arguments = v;
+        });
+        comma(blocks);
+        blocks.append(R"({"type":"tool_use","id":")").append(str_of(id)).append(R"(","name":")").append(str_of(name))
+            .append(R"(","input":)").append(tool_input(arguments, buf)).append("}");
+      });
+      if (blocks.size() == 1) return;
+      close_results();
+      comma(out);
+      out.append(R"({"role":"assistant","content":)").append(blocks).append("]}");
+    } else {  // user
+      close_results();
+      comma(out);
+      out.append(R"({"role":"user","content":)");
+      if (jscan::is_array(content)) {
+        out += '[';
+        jscan::elements_checked(content, [&](std::string_view part) { append_block_of(out, part, key, buf); });
+        out += ']';
+      } else {
+        out.append(jscan::is_string(content) ? content : kEmpty);
+      }
+      out += '}';
+    }
+  });
+  close_results();
+  out += ']';
+  if (system_texts == 1) {
+    // The one block's text, from between {"type":"text","text": and }.
+    constexpr std::string_view head = R"({"type":"text","text":)";
+    out.append(R"(,"system":)").append(std::string_view(system).substr(head.size(), system.size() - head.size() - 1));
+  } else if (system_texts > 1) {
+    out.append(R"(,"system":[)").append(system).append("]");
+  }
+  // The maximum output: the cap, else the first of these that is an unsigned integer.
+  if (!max_tokens)
+    for (auto v : {max_completion, max}) {
+      std::uint64_t n = 0;
+      bool negative = false;
+      if (jscan::integer(v, n, negative) && !negative) {
+        max_tokens = n;
+        break;
       }
     }
+  out.append(R"(,"max_tokens":)");
+  append_number(out, max_tokens.value_or(default_max_tokens));
+  if (jscan::is_string(stop)) out.append(R"(,"stop_sequences":[)").append(stop).append("]");
+  else if (jscan::is_array(stop)) out.append(R"(,"stop_sequences":)").append(stop);
+  if (present(temperature)) out.append(R"(,"temperature":)").append(temperature);
+  if (present(top_p)) out.append(R"(,"top_p":)").append(top_p);
+  if (present(stream)) out.append(R"(,"stream":)").append(stream);
+  if (jscan::is_string(user)) out.append(R"(,"metadata":{"user_id":)").append(user).append("}");
+  if (jscan::is_array(tools)) {
+    out.append(R"(,"tools":[)");
+    jscan::elements_checked(tools, [&](std::string_view t) {
+      std::string_view fn, name, description, parameters;
+      jscan::members_checked(t, [&](std::string_view k, std::string_view v) {
+        if (jscan::key_text(k, key) == "function") fn = v;
+      });
+      if (fn.empty()) return;
+      jscan::members_checked(fn, [&](std::string_view k, std::string_view v) {
+        const auto member = jscan::key_text(k, key);
+        if (member == "name") name = v;
+        else if (member == "description") description = v;
+        else if (member == "parameters") parameters = v;
+      });
+      comma(out);
+      out.append(R"({"name":")").append(str_of(name)).append(R"(","input_schema":)")
+          .append(parameters.empty() ? R"({"type":"object"})" : parameters);
+      if (present(description)) out.append(R"(,"description":)").append(description);
+      out += '}';
+    });
+    out += ']';
   }
-  if (system.size() == 1) out["system"] = system[0]["text"];
-  else if (!system.empty()) out["system"] = std::move(system);
-  out["messages"] = std::move(messages);
-  std::uint64_t max_tokens = default_max_tokens;
-  for (const char* key : {"max_completion_tokens", "max_tokens"})
-    if (auto it = chat.find(key); it != chat.end() && it->is_number_unsigned()) {
-      max_tokens = it->get<std::uint64_t>();
-      break;
+  // The tool choice, and whether the tools may be used in parallel.
+  std::string_view choice;
+  std::string_view function;
+  if (jscan::is_string(tool_choice)) {
+    choice = is(tool_choice, "required") ? R"({"type":"any")" : is(tool_choice, "none") ? R"({"type":"none")"
+                                                                                        : R"({"type":"auto")";
+  } else if (jscan::is_object(tool_choice)) {
+    jscan::members_checked(tool_choice, [&](std::string_view k, std::string_view v) {
+      if (jscan::key_text(k, key) == "function") function = v;
+    });
+    if (!function.empty()) choice = R"({"type":"tool","name":")";
+  }
+  const bool serial = parallel == "false";
+  if (choice.empty() && serial) choice = R"({"type":"auto")";
+  if (!choice.empty()) {
+    out.append(R"(,"tool_choice":)").append(choice);
+    if (!function.empty()) {
+      std::string_view name;
+      jscan::members_checked(function, [&](std::string_view k, std::string_view v) {
+        if (jscan::key_text(k, key) == "name") name = v;
+      });
+      out.append(str_of(name)).append("\"");
     }
-  out["max_tokens"] = max_tokens;
-  if (auto stop = chat.find("stop"); stop != chat.end()) {
-    if (stop->is_string()) out["stop_sequences"] = json::array({*stop});
-    else if (stop->is_array()) out["stop_sequences"] = *stop;
+    if (serial) out.append(R"(,"disable_parallel_tool_use":true)");
+    out += '}';
   }
-  copy_if(chat, out, "temperature");
-  copy_if(chat, out, "top_p");
-  copy_if(chat, out, "stream");
-  if (auto user = chat.find("user"); user != chat.end() && user->is_string()) out["metadata"] = {{"user_id", *user}};
-  if (auto tools = chat.find("tools"); tools != chat.end() && tools->is_array()) {
-    json list = json::array();
-    for (const auto& t : *tools) {
-      if (!t.is_object() || !t.contains("function")) continue;
-      const auto& fn = t["function"];
-      json tool = {{"name", str(fn, "name")},
-                   {"input_schema", fn.contains("parameters") ? fn["parameters"] : json{{"type", "object"}}}};
-      copy_if(fn, tool, "description");
-      list.push_back(std::move(tool));
-    }
-    out["tools"] = std::move(list);
-  }
-  json choice = nullptr;
-  if (auto tc = chat.find("tool_choice"); tc != chat.end()) {
-    if (tc->is_string()) {
-      const auto s = tc->get<std::string>();
-      choice = {{"type", s == "required" ? "any" : s == "none" ? "none" : "auto"}};
-    } else if (tc->is_object() && tc->contains("function")) {
-      choice = {{"type", "tool"}, {"name", str((*tc)["function"], "name")}};
-    }
-  }
-  if (auto p = chat.find("parallel_tool_calls"); p != chat.end() && p->is_boolean() && !p->get<bool>()) {
-    if (choice.is_null()) choice = {{"type", "auto"}};
-    choice["disable_parallel_tool_use"] = true;
-  }
-  if (!choice.is_null()) out["tool_choice"] = std::move(choice);
+  out += '}';
   return out;
 }
 
@@ -581,15 +679,9 @@ std::optional<std::string> chat_completion_to_message(std::string_view body) {
       if (k == "name") name = string_or(v, kEmpty);
       else if (k == "arguments") args = v;
     });
-    // The arguments are JSON text in a string: the object it holds, or {} when it holds none.
-    std::string_view object = "{}";
-    arguments.clear();
-    if (jscan::is_object(args)) object = args;
-    else if (jscan::decode(args, arguments))
-      if (const auto decoded = jscan::whole(arguments); jscan::is_object(decoded)) object = decoded;
     next_block();
     out.append(R"({"type":"tool_use","id":)").append(call_id).append(R"(,"name":)").append(name)
-        .append(R"(,"input":)").append(object).append("}");
+        .append(R"(,"input":)").append(tool_input(args, arguments)).append("}");
   });
   std::string reason;
   if (!jscan::decode(finish, reason)) reason = "stop";

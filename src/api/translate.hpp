@@ -12,15 +12,14 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "api/usage.hpp"
 
 namespace corral::api {
 
 // A chat completions request as a Messages request; `default_max_tokens` when it sets no maximum
 // (Anthropic requires one).
-nlohmann::json chat_to_messages(const nlohmann::json& chat, std::uint64_t default_max_tokens);
+std::string chat_to_messages(std::string_view chat, std::string_view model, std::uint64_t default_max_tokens,
+                             std::optional<std::uint64_t> max_tokens = std::nullopt);
 // A Messages request as a chat completions request for `model` (a stream asks for its usage
 // chunk); `max_tokens`, when set, replaces the request's maximum. `messages` is the text of a JSON
 // object a strict pass has been through (parse_request_body's): it is read with the raw scanner,

@@ -81,13 +81,12 @@ std::string_view body_for(Exchange& x, const RouteTry& route, api::Dialect provi
                         x.estimate.max_output};
     if (!translated) {
       api::rewrite_body(*x.body_text, x.body, rw, x.upstream_body);
-    } else if (provider == api::Dialect::openai) {
-      x.upstream_body = api::messages_to_chat(api::body_object(*x.body_text), model,
-                                              cap ? std::optional(x.estimate.max_output) : std::nullopt);
     } else {
-      auto& doc = x.body.document(*x.body_text);
-      api::rewrite_document(doc, rw);
-      x.upstream_body = api::chat_to_messages(doc, route.model->default_max_tokens).dump();
+      const auto max = cap ? std::optional(x.estimate.max_output) : std::nullopt;
+      const auto text = api::body_object(*x.body_text);
+      x.upstream_body = provider == api::Dialect::openai
+                            ? api::messages_to_chat(text, model, max)
+                            : api::chat_to_messages(text, model, route.model->default_max_tokens, max);
     }
     x.upstream_body_model = model;
     x.upstream_body_dialect = provider;

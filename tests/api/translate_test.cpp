@@ -1,6 +1,7 @@
 #include "api/translate.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "api/dialect.hpp"
 #include "api/sse_parser.hpp"
@@ -12,7 +13,7 @@ namespace {
 using json = nlohmann::json;
 
 TEST(TranslateRequest, ChatToMessagesKeepsEveryRowOfTheList) {
-  const auto chat = json::parse(R"({
+  const std::string chat = (R"({
     "model": "claude", "temperature": 0.2, "top_p": 0.9, "user": "u-1", "stop": "END", "stream": true,
     "stream_options": {"include_usage": true}, "max_completion_tokens": 300, "n": 1, "logprobs": false,
     "messages": [
@@ -30,7 +31,7 @@ TEST(TranslateRequest, ChatToMessagesKeepsEveryRowOfTheList) {
     "tools": [{"type": "function", "function": {"name": "weather", "description": "The weather",
                                                  "parameters": {"type": "object", "required": ["city"]}}}],
     "tool_choice": "required", "parallel_tool_calls": false})");
-  const auto m = chat_to_messages(chat, 4096);
+  const auto m = json::parse(chat_to_messages(chat, "claude", 4096));
   EXPECT_EQ(m["model"], "claude");
   EXPECT_EQ(m["system"], "Be brief.");
   EXPECT_EQ(m["max_tokens"], 300);
@@ -63,12 +64,14 @@ TEST(TranslateRequest, ChatToMessagesKeepsEveryRowOfTheList) {
                                  {"input_schema", {{"type", "object"}, {"required", {"city"}}}}}));
   EXPECT_EQ(m["tool_choice"], json({{"type", "any"}, {"disable_parallel_tool_use", true}}));
   // Without a maximum, the model's default (Anthropic requires one).
-  EXPECT_EQ(chat_to_messages(json::parse(R"({"model":"c","messages":[]})"), 4096)["max_tokens"], 4096);
+  EXPECT_EQ(json::parse(chat_to_messages(R"({"model":"c","messages":[]})", "c", 4096))["max_tokens"], 4096);
+  // A cap replaces the client's maximum.
+  EXPECT_EQ(json::parse(chat_to_messages(chat, "claude", 4096, 100))["max_tokens"], 100);
 }
 
 TEST(TranslateRequest, ToolChoicesBothWays) {
   auto choice_of = [](json tc) {
-    return chat_to_messages({{"model", "c"}, {"messages", json::array()}, {"tool_choice", tc}}, 1)["tool_choice"];
+    return json::parse(chat_to_messages(json{{"model", "c"}, {"messages", json::array()}, {"tool_choice", tc}}.dump(), "c", 1))["tool_choice"];
   };
   EXPECT_EQ(choice_of("auto"), json({{"type", "auto"}}));
   EXPECT_EQ(choice_of("none"), json({{"type", "none"}}));
@@ -128,6 +131,49 @@ TEST(TranslateRequest, MessagesToChatKeepsEveryRowOfTheList) {
   ASSERT_EQ(c["tools"].size(), 1u);  // the server tool has no counterpart
   EXPECT_EQ(c["tools"][0]["function"]["parameters"], json({{"type", "object"}}));
   EXPECT_EQ(c["tool_choice"], "auto");
+}
+
+// The chat request is read from its text as a parsed document would read it (as the Messages request
+// below).
+TEST(TranslateRequest, ChatToMessagesReadsTheTextAsADocumentWould) {
+  const std::string chat = (R"({"model":"gpt","m\u0061x_tokens":-3,"max_completion_tokens":2.0,"max_tokens":70,
+    "stop":7,"top_p":null,"user":5,"parallel_tool_calls":false,
+    "messages":[
+      {"role":"system","content":"One"},
+      {"role":"tool","tool_call_id":"c1","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},
+      {"role":"developer","content":[{"type":"text","text":"Two \u00e9"}]},
+      {"role":"assistant","content":""},
+      {"role":"t\u006fol","tool_call_id":"c2"},
+      {"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png\u003bbase64,QU\/J"}},
+                               {"type":"image_url","image_url":7},{"type":"image_url"},
+                               {"type":"file","file":{"file_data":"https://example.com/x.pdf"}},{"type":"input_audio"}]},
+      {"role":"assistant","content":null,"tool_calls":[
+        {"id":"c3","function":{"name":"f","arguments":" {\"a\": [1, 2]} "}},
+        {"id":"c4","function":{"name":"g","arguments":"{\"s\":\"\\ud800\"}"}},
+        {"id":"c5","function":{"name":"h","arguments":{"b":true}}},
+        3],
+       "role":"assistant"},
+      {"role":"user","content":5}],
+    "tools":[{"function":{"name":"f","description":null}},{"type":"function"}],
+    "tool_choice":{"function":5}})");
+  const auto m = json::parse(chat_to_messages(chat, "claude", 4096));
+  EXPECT_EQ(m["max_tokens"], 70);  // the first unsigned integer of the two: neither -3 nor 2.0
+  EXPECT_EQ(m["system"], json::parse(R"([{"type":"text","text":"One"},{"type":"text","text":"Two é"}])"));
+  for (const char* dropped : {"stop_sequences", "top_p", "metadata"}) EXPECT_FALSE(m.contains(dropped)) << dropped;
+  const auto& t = m["messages"];
+  ASSERT_EQ(t.size(), 4u) << t.dump();
+  // Both results in one user turn: the system and empty assistant messages between them add no turn.
+  EXPECT_EQ(t[0], json::parse(R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"c1","content":"a\nb"},
+                                   {"type":"tool_result","tool_use_id":"c2","content":""}]})"));
+  EXPECT_EQ(t[1]["content"], json::parse(R"([{"type":"image","source":{"type":"base64","media_type":"image/png","data":"QU/J"}},
+                                              {"type":"image","source":{"type":"url","url":""}}])"));
+  EXPECT_EQ(t[2]["content"], json::parse(R"([{"type":"tool_use","id":"c3","name":"f","input":{"a":[1,2]}},
+                                              {"type":"tool_use","id":"c4","name":"g","input":{}},
+                                              {"type":"tool_use","id":"c5","name":"h","input":{"b":true}},
+                                              {"type":"tool_use","id":"","name":"","input":{}}])"));
+  EXPECT_EQ(t[3], json({{"role", "user"}, {"content", ""}}));
+  EXPECT_EQ(m["tools"], json::parse(R"([{"name":"f","input_schema":{"type":"object"}}])"));
+  EXPECT_EQ(m["tool_choice"], json::parse(R"({"type":"tool","name":"","disable_parallel_tool_use":true})"));
 }
 
 // The Messages request is read from its text: what it says is read as a parsed document would
@@ -258,13 +304,16 @@ TEST(TranslateAnswer, WhatCannotBeReadIsSaidOrReplaced) {
     "message":{"role":"assistant","content":[{"type":"text","text":"one"},{"type":"text","text":"two"}],
     "tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"not json"}},
                   {"id":"c2","type":"function","function":{"name":"g","arguments":"[1]"}},
-                  {"id":"c3","type":"function","function":{"name":"h","arguments":" {\"k\": true} "}}]}}],
+                  {"id":"c3","type":"function","function":{"name":"h","arguments":" {\"k\": true} "}},
+                  {"id":"c4","type":"function","function":{"name":"i","arguments":"{\"s\":\"\\ud800\"}"}}]}}],
     "usage":{"prompt_tokens":"5","completion_tokens":2}})";
   const auto m = json::parse(chat_completion_to_message(completion).value());
   EXPECT_EQ(m["id"], "");
   EXPECT_EQ(m["model"], "");
   EXPECT_EQ(m["stop_reason"], "max_tokens");
-  ASSERT_EQ(m["content"].size(), 4u);
+  ASSERT_EQ(m["content"].size(), 5u);
+  // JSON text whose object holds half a surrogate pair is refused as a parser would refuse it.
+  EXPECT_EQ(m["content"][4]["input"], json::object());
   EXPECT_EQ(m["content"][0], json({{"type", "text"}, {"text", "one\ntwo"}}));
   EXPECT_EQ(m["content"][1]["input"], json::object());
   EXPECT_EQ(m["content"][2]["input"], json::object());
