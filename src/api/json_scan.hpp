@@ -9,6 +9,7 @@
 // half, and a number too large for a double.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -173,6 +174,24 @@ std::size_t members_checked_at(std::string_view s, std::size_t i, F&& f) {
 // A member name (the text between its quotes, as members() hands it) as it reads: itself when
 // written without escapes, else decoded into `buf`.
 std::string_view key_text(std::string_view inner, std::string& buf);
+
+// The values of the members of `obj` (an object checked already, as members_checked) named
+// `names`, in that order: empty where absent; of a name written more than once, the last. Names are
+// compared decoded (key_text, decoding into `buf`).
+template <std::size_t N>
+std::array<std::string_view, N> named_members(std::string_view obj, const std::string_view (&names)[N],
+                                              std::string& buf) {
+  std::array<std::string_view, N> values{};
+  members_checked(obj, [&](std::string_view k, std::string_view v) {
+    const auto name = key_text(k, buf);
+    for (std::size_t i = 0; i < N; ++i)
+      if (name == names[i]) {
+        values[i] = v;
+        break;
+      }
+  });
+  return values;
+}
 
 // The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).
 std::string_view member(std::string_view obj, std::string_view key) noexcept;

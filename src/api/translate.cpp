@@ -39,12 +39,7 @@ void append_text_of(std::string& out, std::string_view v, std::string& key) {
   }
   const auto at = out.size();
   jscan::elements_checked(v, [&](std::string_view part) {
-    std::string_view type, text;
-    jscan::members_checked(part, [&](std::string_view k, std::string_view value) {
-      const auto name = jscan::key_text(k, key);
-      if (name == "type") type = value;
-      else if (name == "text") text = value;
-    });
+    const auto [type, text] = jscan::named_members(part, {"type", "text"}, key);
     if (!is(type, "text")) return;
     if (out.size() > at) out.append("\\n");
     out.append(str_of(text));
@@ -59,13 +54,7 @@ void comma(std::string& out) {
 // One Anthropic block as an OpenAI content part, appended to the array `out` is writing (nothing
 // when it has no counterpart).
 void append_part_of(std::string& out, std::string_view block, std::string& key) {
-  std::string_view type, text, source;
-  jscan::members_checked(block, [&](std::string_view k, std::string_view v) {
-    const auto name = jscan::key_text(k, key);
-    if (name == "type") type = v;
-    else if (name == "text") text = v;
-    else if (name == "source") source = v;
-  });
+  const auto [type, text, source] = jscan::named_members(block, {"type", "text", "source"}, key);
   if (is(type, "text")) {
     comma(out);
     out.append(R"({"type":"text","text":")").append(str_of(text)).append("\"}");
@@ -73,14 +62,8 @@ void append_part_of(std::string& out, std::string_view block, std::string& key) 
   }
   const bool image = is(type, "image");
   if ((!image && !is(type, "document")) || !jscan::is_object(source)) return;
-  std::string_view kind, media, data, url;
-  jscan::members_checked(source, [&](std::string_view k, std::string_view v) {
-    const auto name = jscan::key_text(k, key);
-    if (name == "type") kind = v;
-    else if (name == "media_type") media = v;
-    else if (name == "data") data = v;
-    else if (name == "url") url = v;
-  });
+  const auto [kind, media, data, url] =
+      jscan::named_members(source, {"type", "media_type", "data", "url"}, key);
   if (is(kind, "text")) {
     comma(out);
     out.append(R"({"type":"text","text":")").append(str_of(data)).append("\"}");
@@ -103,14 +86,8 @@ std::string_view text_in(std::string_view string, std::string& buf) {
 // One OpenAI content part as an Anthropic block, appended to the array `out` is writing (nothing
 // when it has no counterpart).
 void append_block_of(std::string& out, std::string_view part, std::string& key, std::string& buf) {
-  std::string_view type, text, image, file;
-  jscan::members_checked(part, [&](std::string_view k, std::string_view v) {
-    const auto name = jscan::key_text(k, key);
-    if (name == "type") type = v;
-    else if (name == "text") text = v;
-    else if (name == "image_url") image = v;
-    else if (name == "file") file = v;
-  });
+  const auto [type, text, image, file] =
+      jscan::named_members(part, {"type", "text", "image_url", "file"}, key);
   if (is(type, "text")) {
     comma(out);
     out.append(R"({"type":"text","text":")").append(str_of(text)).append("\"}");
@@ -118,14 +95,9 @@ void append_block_of(std::string& out, std::string_view part, std::string& key, 
   }
   std::string_view url;
   if (is(type, "image_url") && !image.empty()) {
-    if (jscan::is_string(image)) url = image;
-    else jscan::members_checked(image, [&](std::string_view k, std::string_view v) {
-      if (jscan::key_text(k, key) == "url") url = v;
-    });
+    url = jscan::is_string(image) ? image : jscan::named_members(image, {"url"}, key)[0];
   } else if (is(type, "file") && jscan::is_object(file)) {
-    jscan::members_checked(file, [&](std::string_view k, std::string_view v) {
-      if (jscan::key_text(k, key) == "file_data") url = v;
-    });
+    url = jscan::named_members(file, {"file_data"}, key)[0];
   } else {
     return;
   }
@@ -221,21 +193,13 @@ void read_openai_usage(std::string_view usage, Usage& u) {
 std::string chat_to_messages(std::string_view chat, std::string_view model, std::uint64_t default_max_tokens,
                              std::optional<std::uint64_t> max_tokens) {
   std::string key, buf;
-  std::string_view messages, max_completion, max, stop, temperature, top_p, stream, user, tools, tool_choice, parallel;
-  jscan::members_checked(chat, [&](std::string_view k, std::string_view v) {
-    const auto name = jscan::key_text(k, key);
-    if (name == "messages") messages = v;
-    else if (name == "max_completion_tokens") max_completion = v;
-    else if (name == "max_tokens") max = v;
-    else if (name == "stop") stop = v;
-    else if (name == "temperature") temperature = v;
-    else if (name == "top_p") top_p = v;
-    else if (name == "stream") stream = v;
-    else if (name == "user") user = v;
-    else if (name == "tools") tools = v;
-    else if (name == "tool_choice") tool_choice = v;
-    else if (name == "parallel_tool_calls") parallel = v;
-  });
+  const auto [messages, max_completion, max, stop, temperature, top_p, stream, user, tools,
+              tool_choice, parallel] =
+      jscan::named_members(
+          chat,
+          {"messages", "max_completion_tokens", "max_tokens", "stop", "temperature", "top_p",
+           "stream", "user", "tools", "tool_choice", "parallel_tool_calls"},
+          key);
   // The system and developer messages' texts, as one string or (more than one) a list of blocks.
   std::string system;
   std::size_t system_texts = 0;
@@ -251,14 +215,8 @@ std::string chat_to_messages(std::string_view chat, std::string_view model, std:
   };
   jscan::elements_checked(messages, [&](std::string_view m) {
     if (!jscan::is_object(m)) return;
-    std::string_view role, content, call_id, calls;
-    jscan::members_checked(m, [&](std::string_view k, std::string_view v) {
-      const auto name = jscan::key_text(k, key);
-      if (name == "role") role = v;
-      else if (name == "content") content = v;
-      else if (name == "tool_call_id") call_id = v;
-      else if (name == "tool_calls") calls = v;
-    });
+    const auto [role, content, call_id, calls] =
+        jscan::named_members(m, {"role", "content", "tool_call_id", "tool_calls"}, key);
     if (is(role, "system") || is(role, "developer")) {
       const auto at = system.size();
       system.append(system.empty() ? R"({"type":"text","text":")" : R"(,{"type":"text","text":")");
@@ -288,17 +246,8 @@ std::string chat_to_messages(std::string_view chat, std::string_view model, std:
       else if (jscan::is_array(content))
         jscan::elements_checked(content, [&](std::string_view part) { append_block_of(blocks, part, key, buf); });
       jscan::elements_checked(calls, [&](std::string_view c) {
-        std::string_view id, fn, name, arguments;
-        jscan::members_checked(c, [&](std::string_view k, std::string_view v) {
-          const auto member = jscan::key_text(k, key);
-          if (member == "id") id = v;
-          else if (member == "function") fn = v;
-        });
-        jscan::members_checked(fn, [&](std::string_view k, std::string_view v) {
-          const auto member = jscan::key_text(k, key);
-          if (member == "name") name = v;
-          else if (member == "arguments") arguments = v;
-        });
+        const auto [id, fn] = jscan::named_members(c, {"id", "function"}, key);
+        const auto [name, arguments] = jscan::named_members(fn, {"name", "arguments"}, key);
         comma(blocks);
         blocks.append(R"({"type":"tool_use","id":")").append(str_of(id)).append(R"(","name":")").append(str_of(name))
             .append(R"(","input":)").append(tool_input(arguments, buf)).append("}");
@@ -351,17 +300,10 @@ std::string chat_to_messages(std::string_view chat, std::string_view model, std:
   if (jscan::is_array(tools)) {
     out.append(R"(,"tools":[)");
     jscan::elements_checked(tools, [&](std::string_view t) {
-      std::string_view fn, name, description, parameters;
-      jscan::members_checked(t, [&](std::string_view k, std::string_view v) {
-        if (jscan::key_text(k, key) == "function") fn = v;
-      });
+      const auto fn = jscan::named_members(t, {"function"}, key)[0];
       if (fn.empty()) return;
-      jscan::members_checked(fn, [&](std::string_view k, std::string_view v) {
-        const auto member = jscan::key_text(k, key);
-        if (member == "name") name = v;
-        else if (member == "description") description = v;
-        else if (member == "parameters") parameters = v;
-      });
+      const auto [name, description, parameters] =
+          jscan::named_members(fn, {"name", "description", "parameters"}, key);
       comma(out);
       out.append(R"({"name":")").append(str_of(name)).append(R"(","input_schema":)")
           .append(parameters.empty() ? R"({"type":"object"})" : parameters);
@@ -377,22 +319,15 @@ std::string chat_to_messages(std::string_view chat, std::string_view model, std:
     choice = is(tool_choice, "required") ? R"({"type":"any")" : is(tool_choice, "none") ? R"({"type":"none")"
                                                                                         : R"({"type":"auto")";
   } else if (jscan::is_object(tool_choice)) {
-    jscan::members_checked(tool_choice, [&](std::string_view k, std::string_view v) {
-      if (jscan::key_text(k, key) == "function") function = v;
-    });
+    function = jscan::named_members(tool_choice, {"function"}, key)[0];
     if (!function.empty()) choice = R"({"type":"tool","name":")";
   }
   const bool serial = parallel == "false";
   if (choice.empty() && serial) choice = R"({"type":"auto")";
   if (!choice.empty()) {
     out.append(R"(,"tool_choice":)").append(choice);
-    if (!function.empty()) {
-      std::string_view name;
-      jscan::members_checked(function, [&](std::string_view k, std::string_view v) {
-        if (jscan::key_text(k, key) == "name") name = v;
-      });
-      out.append(str_of(name)).append("\"");
-    }
+    if (!function.empty())
+      out.append(str_of(jscan::named_members(function, {"name"}, key)[0])).append("\"");
     if (serial) out.append(R"(,"disable_parallel_tool_use":true)");
     out += '}';
   }
@@ -402,20 +337,12 @@ std::string chat_to_messages(std::string_view chat, std::string_view model, std:
 
 std::string messages_to_chat(std::string_view msgs, std::string_view model, std::optional<std::uint64_t> max_tokens) {
   std::string key;
-  std::string_view system, messages, max, stop, temperature, top_p, metadata, stream, tools, tool_choice;
-  jscan::members_checked(msgs, [&](std::string_view k, std::string_view v) {
-    const auto name = jscan::key_text(k, key);
-    if (name == "system") system = v;
-    else if (name == "messages") messages = v;
-    else if (name == "max_tokens") max = v;
-    else if (name == "stop_sequences") stop = v;
-    else if (name == "temperature") temperature = v;
-    else if (name == "top_p") top_p = v;
-    else if (name == "metadata") metadata = v;
-    else if (name == "stream") stream = v;
-    else if (name == "tools") tools = v;
-    else if (name == "tool_choice") tool_choice = v;
-  });
+  const auto [system, messages, max, stop, temperature, top_p, metadata, stream, tools,
+              tool_choice] =
+      jscan::named_members(msgs,
+                           {"system", "messages", "max_tokens", "stop_sequences", "temperature",
+                            "top_p", "metadata", "stream", "tools", "tool_choice"},
+                           key);
   std::string out, text, parts;
   out.reserve(msgs.size() + 256);
   out.append(R"({"model":")");
@@ -432,12 +359,8 @@ std::string messages_to_chat(std::string_view msgs, std::string_view model, std:
   }
   jscan::elements_checked(messages, [&](std::string_view m) {
     if (!jscan::is_object(m)) return;
-    std::string_view role, content = kEmpty;
-    jscan::members_checked(m, [&](std::string_view k, std::string_view v) {
-      const auto name = jscan::key_text(k, key);
-      if (name == "role") role = v;
-      else if (name == "content") content = v;
-    });
+    const auto [role, written] = jscan::named_members(m, {"role", "content"}, key);
+    const auto content = written.empty() ? kEmpty : written;  // absent: ""
     const bool assistant = is(role, "assistant");
     if (!jscan::is_array(content)) {
       comma(out);
@@ -450,15 +373,8 @@ std::string messages_to_chat(std::string_view msgs, std::string_view model, std:
       text.clear();
       parts.assign("[");
       jscan::elements_checked(content, [&](std::string_view b) {
-        std::string_view type, block_text, id, call, input;
-        jscan::members_checked(b, [&](std::string_view k, std::string_view v) {
-          const auto name = jscan::key_text(k, key);
-          if (name == "type") type = v;
-          else if (name == "text") block_text = v;
-          else if (name == "id") id = v;
-          else if (name == "name") call = v;
-          else if (name == "input") input = v;
-        });
+        const auto [type, block_text, id, call, input] =
+            jscan::named_members(b, {"type", "text", "id", "name", "input"}, key);
         if (is(type, "text")) {
           text.append(str_of(block_text));
         } else if (is(type, "tool_use")) {
@@ -480,13 +396,8 @@ std::string messages_to_chat(std::string_view msgs, std::string_view model, std:
     // A user turn: its tool results become tool messages (first), the rest one user message.
     parts.assign("[");
     jscan::elements_checked(content, [&](std::string_view b) {
-      std::string_view type, id, result = kEmpty;
-      jscan::members_checked(b, [&](std::string_view k, std::string_view v) {
-        const auto name = jscan::key_text(k, key);
-        if (name == "type") type = v;
-        else if (name == "tool_use_id") id = v;
-        else if (name == "content") result = v;
-      });
+      const auto [type, id, result] =
+          jscan::named_members(b, {"type", "tool_use_id", "content"}, key);
       if (!is(type, "tool_result")) return append_part_of(parts, b, key);
       comma(out);
       out.append(R"({"role":"tool","tool_call_id":")").append(str_of(id)).append(R"(","content":")");
@@ -508,25 +419,15 @@ std::string messages_to_chat(std::string_view msgs, std::string_view model, std:
   if (present(stop)) out.append(R"(,"stop":)").append(stop);
   if (present(temperature)) out.append(R"(,"temperature":)").append(temperature);
   if (present(top_p)) out.append(R"(,"top_p":)").append(top_p);
-  if (jscan::is_object(metadata)) {
-    std::string_view user;
-    jscan::members_checked(metadata, [&](std::string_view k, std::string_view v) {
-      if (jscan::key_text(k, key) == "user_id") user = v;
-    });
-    if (present(user)) out.append(R"(,"user":)").append(user);
-  }
+  if (const auto user = jscan::named_members(metadata, {"user_id"}, key)[0]; present(user))
+    out.append(R"(,"user":)").append(user);
   if (stream == "true") out.append(R"(,"stream":true,"stream_options":{"include_usage":true})");
   else if (stream == "false") out.append(R"(,"stream":false)");
   if (jscan::is_array(tools)) {
     out.append(R"(,"tools":[)");
     jscan::elements_checked(tools, [&](std::string_view t) {
-      std::string_view name, description, schema;
-      jscan::members_checked(t, [&](std::string_view k, std::string_view v) {
-        const auto member = jscan::key_text(k, key);
-        if (member == "name") name = v;
-        else if (member == "description") description = v;
-        else if (member == "input_schema") schema = v;
-      });
+      const auto [name, description, schema] =
+          jscan::named_members(t, {"name", "description", "input_schema"}, key);
       if (schema.empty()) return;  // Anthropic's server tools have no counterpart
       comma(out);
       out.append(R"({"type":"function","function":{"name":")").append(str_of(name)).append(R"(","parameters":)")
@@ -537,13 +438,8 @@ std::string messages_to_chat(std::string_view msgs, std::string_view model, std:
     out += ']';
   }
   if (jscan::is_object(tool_choice)) {
-    std::string_view type, name, parallel;
-    jscan::members_checked(tool_choice, [&](std::string_view k, std::string_view v) {
-      const auto member = jscan::key_text(k, key);
-      if (member == "type") type = v;
-      else if (member == "name") name = v;
-      else if (member == "disable_parallel_tool_use") parallel = v;
-    });
+    const auto [type, name, parallel] =
+        jscan::named_members(tool_choice, {"type", "name", "disable_parallel_tool_use"}, key);
     out.append(R"(,"tool_choice":)");
     if (is(type, "any")) out.append(R"("required")");
     else if (is(type, "none")) out.append(R"("none")");
