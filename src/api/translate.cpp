@@ -51,23 +51,26 @@ void comma(std::string& out) {
   if (out.back() != '[') out += ',';
 }
 
+// A text part (the same in both dialects) holding the string `text` ("" when it is not one), as
+// the next element of the array `out` is writing.
+void append_text_part(std::string& out, std::string_view text) {
+  comma(out);
+  out.append(R"({"type":"text","text":")").append(str_of(text)).append("\"}");
+}
+
 // One Anthropic block as an OpenAI content part, appended to the array `out` is writing (nothing
 // when it has no counterpart).
 void append_part_of(std::string& out, std::string_view block, std::string& key) {
   const auto [type, text, source] = jscan::named_members(block, {"type", "text", "source"}, key);
   if (is(type, "text")) {
-    comma(out);
-    out.append(R"({"type":"text","text":")").append(str_of(text)).append("\"}");
-    return;
+    return append_text_part(out, text);
   }
   const bool image = is(type, "image");
   if ((!image && !is(type, "document")) || !jscan::is_object(source)) return;
   const auto [kind, media, data, url] =
       jscan::named_members(source, {"type", "media_type", "data", "url"}, key);
   if (is(kind, "text")) {
-    comma(out);
-    out.append(R"({"type":"text","text":")").append(str_of(data)).append("\"}");
-    return;
+    return append_text_part(out, data);
   }
   const bool base64 = is(kind, "base64");
   if (!image && !base64) return;
@@ -89,9 +92,7 @@ void append_block_of(std::string& out, std::string_view part, std::string& key, 
   const auto [type, text, image, file] =
       jscan::named_members(part, {"type", "text", "image_url", "file"}, key);
   if (is(type, "text")) {
-    comma(out);
-    out.append(R"({"type":"text","text":")").append(str_of(text)).append("\"}");
-    return;
+    return append_text_part(out, text);
   }
   std::string_view url;
   if (is(type, "image_url") && !image.empty()) {
