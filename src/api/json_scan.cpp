@@ -297,14 +297,6 @@ std::string_view member(std::string_view obj, std::string_view key) noexcept {
   return found;
 }
 
-std::string_view first_element_checked(std::string_view arr) noexcept {
-  if (arr.empty() || arr[0] != '[') return {};
-  const auto start = skip_ws(arr, 1);
-  if (start < arr.size() && arr[start] == ']') return {};
-  const auto end = skip_value(arr, start);
-  return end == npos ? std::string_view() : arr.substr(start, end - start);
-}
-
 std::uint64_t to_unsigned(std::string_view v) noexcept {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);

@@ -113,24 +113,33 @@ bool members_checked(std::string_view obj, F&& f) {
   return members_at(obj, 0, std::forward<F>(f), false, detail::Checked{}) == obj.size();
 }
 
+// Goes through the elements of the array that starts at s[i]: read(s, start) reads the one that
+// starts at s[start] and returns where it ends (npos: malformed). Returns the array's end, or npos.
+// Whether the elements are checked is up to `read` (value_end checks what it passes over): an
+// array read for its contents while a checking pass goes through it is gone through once.
+template <class R>
+std::size_t elements_at(std::string_view s, std::size_t i, R&& read) {
+  if (i >= s.size() || s[i] != '[') return npos;
+  i = skip_ws(s, i + 1);
+  if (i < s.size() && s[i] == ']') return i + 1;
+  for (;;) {
+    const auto end = read(s, i);
+    if (end == npos) return npos;
+    i = skip_ws(s, end);
+    if (i < s.size() && s[i] == ',') {
+      i = skip_ws(s, i + 1);
+      continue;
+    }
+    return i < s.size() && s[i] == ']' ? i + 1 : npos;
+  }
+}
+
 namespace detail {
 // Goes through the elements of `arr`: element(i) reads the one that starts at arr[i] and returns
 // where it ends (npos: malformed).
 template <class E>
 bool elements_with(std::string_view arr, E&& element) {
-  if (arr.empty() || arr[0] != '[') return false;
-  std::size_t i = skip_ws(arr, 1);
-  if (i < arr.size() && arr[i] == ']') return i + 1 == arr.size();
-  for (;;) {
-    const auto end = element(i);
-    if (end == npos) return false;
-    i = skip_ws(arr, end);
-    if (i < arr.size() && arr[i] == ',') {
-      i = skip_ws(arr, i + 1);
-      continue;
-    }
-    return i < arr.size() && arr[i] == ']' && i + 1 == arr.size();
-  }
+  return elements_at(arr, 0, [&](std::string_view, std::size_t i) { return element(i); }) == arr.size();
 }
 
 // f(value) for each element, passed over by value_end (checked) or, when `Checked`, skip_value.
@@ -195,9 +204,6 @@ std::array<std::string_view, N> named_members(std::string_view obj, const std::s
 
 // The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).
 std::string_view member(std::string_view obj, std::string_view key) noexcept;
-// The first element of `arr`, an array checked already (passed over, as elements_checked does), or
-// empty.
-std::string_view first_element_checked(std::string_view arr) noexcept;
 
 inline bool is_string(std::string_view v) noexcept { return !v.empty() && v.front() == '"'; }
 inline bool is_object(std::string_view v) noexcept { return !v.empty() && v.front() == '{'; }

@@ -1,6 +1,7 @@
 #include "api/translate.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "api/json_scan.hpp"
 
@@ -510,26 +511,37 @@ std::optional<std::string> message_to_chat_completion(std::string_view body, std
 }
 
 std::optional<std::string> chat_completion_to_message(std::string_view body) {
-  // One pass checks the whole answer; the reads inside it pass over what it checked.
-  const auto completion = jscan::whole(body);
-  if (!jscan::is_object(completion)) return std::nullopt;
-  std::string_view id = kEmpty, model = kEmpty, choices, usage;
-  jscan::members_checked(completion, [&](std::string_view k, std::string_view v) {
+  // One pass checks the whole answer and reads, where it passes them, the first choice and its
+  // message (the text, most of the answer, is gone through once); the reads inside what it read
+  // pass over what it checked. Of a member written more than once, the last counts.
+  const auto completion = jscan::trim(body);
+  std::string_view id = kEmpty, model = kEmpty, usage, finish, content, calls;
+  const auto checked = [](std::string_view s, std::size_t start) { return jscan::value_end(s, start); };
+  auto read_message = [&](std::string_view k, std::string_view s, std::size_t start) {
+    if (k != "message" || !jscan::is_object(s.substr(start))) return checked(s, start);
+    content = calls = {};
+    return jscan::members_at(s, start, [&](std::string_view key, std::string_view v) {
+      if (key == "content") content = v;
+      else if (key == "tool_calls") calls = v;
+    }, false, [](std::string_view, std::string_view s, std::size_t start) { return jscan::value_end(s, start); });
+  };
+  auto read_choices = [&](std::string_view k, std::string_view s, std::size_t start) {
+    if (k != "choices") return checked(s, start);
+    finish = content = calls = {};
+    bool first = true;
+    return jscan::elements_at(s, start, [&](std::string_view s, std::size_t at) {
+      if (!std::exchange(first, false) || !jscan::is_object(s.substr(at))) return checked(s, at);
+      return jscan::members_at(s, at, [&](std::string_view key, std::string_view v) {
+        if (key == "finish_reason") finish = v;
+      }, false, read_message);
+    });
+  };
+  const auto end = jscan::members_at(completion, 0, [&](std::string_view k, std::string_view v) {
     if (k == "id") id = string_or(v, kEmpty);
     else if (k == "model") model = string_or(v, kEmpty);
-    else if (k == "choices") choices = v;
     else if (k == "usage") usage = v;
-  });
-  std::string_view finish, message;
-  jscan::members_checked(jscan::first_element_checked(choices), [&](std::string_view k, std::string_view v) {
-    if (k == "finish_reason") finish = v;
-    else if (k == "message") message = v;
-  });
-  std::string_view content, calls;
-  jscan::members_checked(message, [&](std::string_view k, std::string_view v) {
-    if (k == "content") content = v;
-    else if (k == "tool_calls") calls = v;
-  });
+  }, false, read_choices);
+  if (end != completion.size()) return std::nullopt;
   std::string out;
   out.reserve(body.size() + 256);
   out.append(R"({"id":)").append(id).append(R"(,"type":"message","role":"assistant","model":)").append(model)

@@ -98,8 +98,6 @@ TEST(JsonScan, MembersAndElementsAreRawSlicesInOrder) {
   std::vector<std::string_view> items;
   EXPECT_TRUE(elements(member(member(obj, "o"), "p"), [&](auto v) { items.push_back(v); }));
   EXPECT_EQ(items, (std::vector<std::string_view>{"1", "2"}));
-  EXPECT_EQ(first_element_checked("[ {\"a\":1} , 2]"), "{\"a\":1}");
-  EXPECT_EQ(first_element_checked("[]"), "");
   EXPECT_FALSE(members("{\"a\":1", [](auto, auto) {}));
   EXPECT_FALSE(elements("[1,", [](auto) {}));
 }
@@ -236,6 +234,38 @@ TEST(JsonScan, ElementsReadInPlace) {
   EXPECT_FALSE(elements_reading("[{\"a\":1]", [](std::string_view s, std::size_t i) {
     return members_checked_at(s, i, [](auto, auto) {});
   }));
+}
+
+// elements_at reads an array where a pass finds it inside a larger text, and says where it ends;
+// with value_end as the reader, everything it passes is checked.
+TEST(JsonScan, ElementsAtEndWhereTheArrayEnds) {
+  const std::string_view text = R"({"a":[1, "x" ,[2]] ,"b":0})";
+  const auto start = text.find('[');
+  std::vector<std::string_view> seen;
+  const auto end = elements_at(text, start, [&](std::string_view s, std::size_t i) {
+    const auto e = value_end(s, i);
+    seen.push_back(s.substr(i, e - i));
+    return e;
+  });
+  EXPECT_EQ(text.substr(start, end - start), R"([1, "x" ,[2]])");
+  EXPECT_EQ(seen, (std::vector<std::string_view>{"1", "\"x\"", "[2]"}));
+  const auto check = [](std::string_view s, std::size_t i) { return value_end(s, i); };
+  EXPECT_EQ(elements_at("[] ", 0, check), 2u);
+  for (std::string_view bad : {"[1,]", "[1 2]", "[1", "[", "{}", "", "[\"\x01\"]", "[tru]"})
+    EXPECT_EQ(elements_at(bad, 0, check), npos) << bad;
+}
+
+// named_members: the values of the names asked for, in the order asked; the last of a repeated
+// name; names compared decoded.
+TEST(JsonScan, NamedMembersAreReadInOneWalk) {
+  std::string buf;
+  const auto [a, b, c] =
+      named_members(R"({"b":[1],"a":"x","\u0063":null,"a":2,"d":{}})", {"a", "b", "c"}, buf);
+  EXPECT_EQ(a, "2");
+  EXPECT_EQ(b, "[1]");
+  EXPECT_EQ(c, "null");
+  const auto [none] = named_members("[1]", {"a"}, buf);
+  EXPECT_TRUE(none.empty());
 }
 
 // decoded_size is the size decode writes, without writing it: plain runs of any length, every

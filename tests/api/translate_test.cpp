@@ -322,6 +322,25 @@ TEST(TranslateAnswer, WhatCannotBeReadIsSaidOrReplaced) {
   EXPECT_EQ(m["usage"]["output_tokens"], 2);
 }
 
+// A chat completion is checked in the same pass that reads its first choice: a fault anywhere
+// (in the text read, in a choice not read, after the choices) refuses the whole answer; of a
+// member written more than once, the last counts, as before the answer was read in one pass.
+TEST(TranslateAnswer, AChatCompletionIsCheckedWhereItIsRead) {
+  for (const char* bad : {R"({"choices":[{"message":{"content":"a\u00zz"}}]})",
+                          "{\"choices\":[{\"message\":{\"content\":\"a\x01\"}}]}",
+                          "{\"choices\":[{\"message\":{\"content\":\"a\"}},{\"message\":\"\xC3\"}]}",
+                          R"({"choices":[{"message":{"content":"a"}}],"usage":{"x":tru}})",
+                          R"({"choices":[{"message":{"content":"a"}} {}]})",
+                          R"({"choices":[{"message":{"content":"a"}}],})"})
+    EXPECT_FALSE(chat_completion_to_message(bad)) << bad;
+  const auto m = json::parse(chat_completion_to_message(R"({"id":"x",
+    "choices":[{"message":{"content":"old"},"finish_reason":"stop"}],
+    "choices":[{"message":{"content":"one"},"message":{"content":"two"},"finish_reason":"stop","finish_reason":"length"},
+               {"message":{"content":"second choice"}}]})").value());
+  EXPECT_EQ(m["content"], json::parse(R"([{"type":"text","text":"two"}])"));
+  EXPECT_EQ(m["stop_reason"], "max_tokens");
+}
+
 TEST(TranslateAnswer, ErrorsKeepTheirStatusAndMessage) {
   const auto from_anthropic = json::parse(translate_error_body(
       R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})", Dialect::anthropic, Dialect::openai, 429));
