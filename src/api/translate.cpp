@@ -455,49 +455,54 @@ std::string messages_to_chat(std::string_view msgs, std::string_view model, std:
 }
 
 std::optional<std::string> message_to_chat_completion(std::string_view body, std::int64_t created) {
-  // One pass checks the whole answer; the reads inside it pass over what it checked.
-  const auto message = jscan::whole(body);
-  if (!jscan::is_object(message)) return std::nullopt;
-  std::string_view id = kEmpty, model = kEmpty, content, stop, usage;
-  jscan::members_checked(message, [&](std::string_view k, std::string_view v) {
-    if (k == "id") id = string_or(v, kEmpty);
-    else if (k == "model") model = string_or(v, kEmpty);
-    else if (k == "content") content = v;
-    else if (k == "stop_reason") stop = v;
-    else if (k == "usage") usage = v;
-  });
-  std::string out;
-  out.reserve(body.size() + 320);
-  out.append(R"({"id":)").append(id).append(R"(,"object":"chat.completion","created":)");
-  append_number(out, created);
-  out.append(R"(,"model":)").append(model).append(R"(,"choices":[{"index":0,"message":{"role":"assistant","content":")");
-  // The text blocks joined (their insides copied as they are), the tool calls set aside.
-  const auto text_at = out.size();
-  std::string calls;
-  jscan::elements_checked(content, [&](std::string_view block) {
-    std::string_view type, text, call_id = kEmpty, name = kEmpty, input;
-    jscan::members_checked(block, [&](std::string_view k, std::string_view v) {
+  // One pass checks the whole answer and reads its content blocks where it passes them: the text
+  // blocks joined (their insides copied as they are; the text, most of the answer, is gone through
+  // once), the tool calls set aside. The reads inside what it read pass over what it checked. Of a
+  // member written more than once, the last counts.
+  const auto message = jscan::trim(body);
+  std::string_view id = kEmpty, model = kEmpty, stop, usage;
+  std::string text, calls;
+  const auto checked = [](std::string_view, std::string_view s, std::size_t start) { return jscan::value_end(s, start); };
+  auto read_block = [&](std::string_view s, std::size_t at) {
+    if (!jscan::is_object(s.substr(at))) return jscan::value_end(s, at);
+    std::string_view type, block_text, call_id = kEmpty, name = kEmpty, input;
+    const auto end = jscan::members_at(s, at, [&](std::string_view k, std::string_view v) {
       if (k == "type") type = v;
-      else if (k == "text") text = v;
+      else if (k == "text") block_text = v;
       else if (k == "id") call_id = string_or(v, kEmpty);
       else if (k == "name") name = string_or(v, kEmpty);
       else if (k == "input") input = v;
-    });
-    if (jscan::string_is(type, "text") && jscan::is_string(text)) {
-      out.append(text.substr(1, text.size() - 2));
+    }, false, checked);
+    if (end == jscan::npos) return end;
+    if (jscan::string_is(type, "text") && jscan::is_string(block_text)) {
+      text.append(inside(block_text));
     } else if (jscan::string_is(type, "tool_use")) {
       calls.append(calls.empty() ? "[" : ",").append(R"({"id":)").append(call_id)
           .append(R"(,"type":"function","function":{"name":)").append(name).append(R"(,"arguments":")");
       jscan::append_escaped(calls, jscan::is_object(input) ? input : "{}");
       calls.append("\"}}");
     }
+    return end;
+  };
+  const auto end = jscan::members_at(message, 0, [&](std::string_view k, std::string_view v) {
+    if (k == "id") id = string_or(v, kEmpty);
+    else if (k == "model") model = string_or(v, kEmpty);
+    else if (k == "stop_reason") stop = v;
+    else if (k == "usage") usage = v;
+  }, false, [&](std::string_view k, std::string_view s, std::size_t start) {
+    if (k != "content") return jscan::value_end(s, start);
+    text.clear();
+    calls.clear();
+    return jscan::is_array(s.substr(start)) ? jscan::elements_at(s, start, read_block) : jscan::value_end(s, start);
   });
-  if (out.size() == text_at && !calls.empty()) {
-    out.resize(text_at - 1);
-    out.append("null");
-  } else {
-    out += '"';
-  }
+  if (end != message.size()) return std::nullopt;
+  std::string out;
+  out.reserve(body.size() + 320);
+  out.append(R"({"id":)").append(id).append(R"(,"object":"chat.completion","created":)");
+  append_number(out, created);
+  out.append(R"(,"model":)").append(model).append(R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)");
+  if (text.empty() && !calls.empty()) out.append("null");
+  else out.append("\"").append(text).append("\"");
   out.append(R"(,"refusal":null)");
   if (!calls.empty()) out.append(R"(,"tool_calls":)").append(calls).append("]");
   std::string reason;

@@ -322,7 +322,7 @@ TEST(TranslateAnswer, WhatCannotBeReadIsSaidOrReplaced) {
   EXPECT_EQ(m["usage"]["output_tokens"], 2);
 }
 
-// A chat completion is checked in the same pass that reads its first choice: a fault anywhere
+// A chat completion is checked in the pass that reads its first choice: a fault anywhere
 // (in the text read, in a choice not read, after the choices) refuses the whole answer; of a
 // member written more than once, the last counts, as before the answer was read in one pass.
 TEST(TranslateAnswer, AChatCompletionIsCheckedWhereItIsRead) {
@@ -339,6 +339,27 @@ TEST(TranslateAnswer, AChatCompletionIsCheckedWhereItIsRead) {
                {"message":{"content":"second choice"}}]})").value());
   EXPECT_EQ(m["content"], json::parse(R"([{"type":"text","text":"two"}])"));
   EXPECT_EQ(m["stop_reason"], "max_tokens");
+}
+
+// The same for a message, whose content blocks are read in the pass that checks it.
+TEST(TranslateAnswer, AMessageIsCheckedWhereItIsRead) {
+  for (const char* bad : {R"({"content":[{"type":"text","text":"a\u00zz"}]})",
+                          "{\"content\":[{\"type\":\"text\",\"text\":\"a\x01\"}]}",
+                          "{\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"thinking\",\"thinking\":\"\xC3\"}]}",
+                          "{\"content\":[7, \"\xC3\"]}",
+                          R"({"content":[{"type":"text","text":"a"}],"usage":{"x":tru}})",
+                          R"({"content":[{"type":"text","text":"a"} {}]})",
+                          R"({"content":[{"type":"text","text":"a",}]})"})
+    EXPECT_FALSE(message_to_chat_completion(bad, 1)) << bad;
+  const auto c = json::parse(message_to_chat_completion(R"({"id":"x",
+    "content":[{"type":"text","text":"old"},{"type":"tool_use","id":"t0","name":"f","input":{}}],
+    "content":[{"type":"text","text":"one","text":"two"},{"type":"tool_use","id":"t1","name":"g","input":{"a":1}}],
+    "stop_reason":"end_turn","stop_reason":"tool_use"})", 1).value());
+  const auto& message = c["choices"][0]["message"];
+  EXPECT_EQ(message["content"], "two");
+  ASSERT_EQ(message["tool_calls"].size(), 1u);
+  EXPECT_EQ(message["tool_calls"][0]["id"], "t1");
+  EXPECT_EQ(c["choices"][0]["finish_reason"], "tool_calls");
 }
 
 TEST(TranslateAnswer, ErrorsKeepTheirStatusAndMessage) {
