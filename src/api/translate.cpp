@@ -531,7 +531,7 @@ std::optional<std::string> chat_completion_to_message(std::string_view body) {
     }, false, [](std::string_view, std::string_view s, std::size_t start) { return jscan::value_end(s, start); });
   };
   auto read_choices = [&](std::string_view k, std::string_view s, std::size_t start) {
-    if (k != "choices") return checked(s, start);
+    if (k != "choices" || !jscan::is_array(s.substr(start))) return checked(s, start);
     finish = content = calls = {};
     bool first = true;
     return jscan::elements_at(s, start, [&](std::string_view s, std::size_t at) {

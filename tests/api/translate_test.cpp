@@ -339,6 +339,9 @@ TEST(TranslateAnswer, AChatCompletionIsCheckedWhereItIsRead) {
                {"message":{"content":"second choice"}}]})").value());
   EXPECT_EQ(m["content"], json::parse(R"([{"type":"text","text":"two"}])"));
   EXPECT_EQ(m["stop_reason"], "max_tokens");
+  // Choices, a choice or a message of another type: nothing read from them, the answer still is.
+  for (const char* odd : {R"({"choices":1})", R"({"choices":[7]})", R"({"choices":[{"message":[]}]})"})
+    EXPECT_EQ(json::parse(chat_completion_to_message(odd).value())["content"], json::array()) << odd;
 }
 
 // The same for a message, whose content blocks are read in the pass that checks it.
@@ -355,6 +358,7 @@ TEST(TranslateAnswer, AMessageIsCheckedWhereItIsRead) {
     "content":[{"type":"text","text":"old"},{"type":"tool_use","id":"t0","name":"f","input":{}}],
     "content":[{"type":"text","text":"one","text":"two"},{"type":"tool_use","id":"t1","name":"g","input":{"a":1}}],
     "stop_reason":"end_turn","stop_reason":"tool_use"})", 1).value());
+  EXPECT_EQ(json::parse(message_to_chat_completion(R"({"content":1})", 1).value())["choices"][0]["message"]["content"], "");
   const auto& message = c["choices"][0]["message"];
   EXPECT_EQ(message["content"], "two");
   ASSERT_EQ(message["tool_calls"].size(), 1u);
