@@ -45,19 +45,10 @@ void count_content(std::string_view v, BodyCounts& c) {
     case '"': c.text_bytes += js::decoded_size(v); return;
     case '[': js::elements_checked(v, [&](std::string_view e) { count_content(e, c); }); return;
     case '{': {
-      std::string_view type;
-      std::array<std::string_view, 4> parts;  // text, content, input_text, output_text
       std::string buf;
-      js::members_checked(v, [&](std::string_view k, std::string_view value) {
-        const auto key = js::key_text(k, buf);
-        if (key == "type") type = value;
-        else if (key == "text") parts[0] = value;
-        else if (key == "content") parts[1] = value;
-        else if (key == "input_text") parts[2] = value;
-        else if (key == "output_text") parts[3] = value;
-      });
-      if (image_part_type(type)) ++c.images;
-      for (auto p : parts) count_content(p, c);
+      const auto part = js::named_members(v, {"type", "text", "content", "input_text", "output_text"}, buf);
+      if (image_part_type(part[0])) ++c.images;
+      for (std::size_t i = 1; i < part.size(); ++i) count_content(part[i], c);
       return;
     }
     default:
@@ -147,9 +138,7 @@ RequestBody parse_request_body(std::string_view text) {
   if (!options.empty() && options != "null") {
     if (!js::is_object(options))
       return fail(Errc::invalid_request, "'stream_options' must be an object.", "stream_options");
-    js::members_checked(options, [&](std::string_view k, std::string_view v) {
-      if (js::key_text(k, buf) == "include_usage") include_usage = v;
-    });
+    include_usage = js::named_members(options, {"include_usage"}, buf)[0];
     if (!include_usage.empty() && !boolean_or_null(include_usage))
       return fail(Errc::invalid_request, "'stream_options.include_usage' must be a boolean.",
                   "stream_options.include_usage");

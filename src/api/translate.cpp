@@ -63,16 +63,12 @@ void append_text_part(std::string& out, std::string_view text) {
 // when it has no counterpart).
 void append_part_of(std::string& out, std::string_view block, std::string& key) {
   const auto [type, text, source] = jscan::named_members(block, {"type", "text", "source"}, key);
-  if (is(type, "text")) {
-    return append_text_part(out, text);
-  }
+  if (is(type, "text")) return append_text_part(out, text);
   const bool image = is(type, "image");
   if ((!image && !is(type, "document")) || !jscan::is_object(source)) return;
   const auto [kind, media, data, url] =
       jscan::named_members(source, {"type", "media_type", "data", "url"}, key);
-  if (is(kind, "text")) {
-    return append_text_part(out, data);
-  }
+  if (is(kind, "text")) return append_text_part(out, data);
   const bool base64 = is(kind, "base64");
   if (!image && !base64) return;
   comma(out);
@@ -92,9 +88,7 @@ std::string_view text_in(std::string_view string, std::string& buf) {
 void append_block_of(std::string& out, std::string_view part, std::string& key, std::string& buf) {
   const auto [type, text, image, file] =
       jscan::named_members(part, {"type", "text", "image_url", "file"}, key);
-  if (is(type, "text")) {
-    return append_text_part(out, text);
-  }
+  if (is(type, "text")) return append_text_part(out, text);
   std::string_view url;
   if (is(type, "image_url") && !image.empty()) {
     url = jscan::is_string(image) ? image : jscan::named_members(image, {"url"}, key)[0];
@@ -462,7 +456,6 @@ std::optional<std::string> message_to_chat_completion(std::string_view body, std
   const auto message = jscan::trim(body);
   std::string_view id = kEmpty, model = kEmpty, stop, usage;
   std::string text, calls;
-  const auto checked = [](std::string_view, std::string_view s, std::size_t start) { return jscan::value_end(s, start); };
   auto read_block = [&](std::string_view s, std::size_t at) {
     if (!jscan::is_object(s.substr(at))) return jscan::value_end(s, at);
     std::string_view type, block_text, call_id = kEmpty, name = kEmpty, input;
@@ -472,7 +465,7 @@ std::optional<std::string> message_to_chat_completion(std::string_view body, std
       else if (k == "id") call_id = string_or(v, kEmpty);
       else if (k == "name") name = string_or(v, kEmpty);
       else if (k == "input") input = v;
-    }, false, checked);
+    });
     if (end == jscan::npos) return end;
     if (jscan::string_is(type, "text") && jscan::is_string(block_text)) {
       text.append(inside(block_text));
@@ -521,21 +514,20 @@ std::optional<std::string> chat_completion_to_message(std::string_view body) {
   // pass over what it checked. Of a member written more than once, the last counts.
   const auto completion = jscan::trim(body);
   std::string_view id = kEmpty, model = kEmpty, usage, finish, content, calls;
-  const auto checked = [](std::string_view s, std::size_t start) { return jscan::value_end(s, start); };
   auto read_message = [&](std::string_view k, std::string_view s, std::size_t start) {
-    if (k != "message" || !jscan::is_object(s.substr(start))) return checked(s, start);
+    if (k != "message" || !jscan::is_object(s.substr(start))) return jscan::value_end(s, start);
     content = calls = {};
     return jscan::members_at(s, start, [&](std::string_view key, std::string_view v) {
       if (key == "content") content = v;
       else if (key == "tool_calls") calls = v;
-    }, false, [](std::string_view, std::string_view s, std::size_t start) { return jscan::value_end(s, start); });
+    });
   };
   auto read_choices = [&](std::string_view k, std::string_view s, std::size_t start) {
-    if (k != "choices" || !jscan::is_array(s.substr(start))) return checked(s, start);
+    if (k != "choices" || !jscan::is_array(s.substr(start))) return jscan::value_end(s, start);
     finish = content = calls = {};
     bool first = true;
     return jscan::elements_at(s, start, [&](std::string_view s, std::size_t at) {
-      if (!std::exchange(first, false) || !jscan::is_object(s.substr(at))) return checked(s, at);
+      if (!std::exchange(first, false) || !jscan::is_object(s.substr(at))) return jscan::value_end(s, at);
       return jscan::members_at(s, at, [&](std::string_view key, std::string_view v) {
         if (key == "finish_reason") finish = v;
       }, false, read_message);

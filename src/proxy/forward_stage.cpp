@@ -77,9 +77,9 @@ std::string_view body_for(Exchange& x, const RouteTry& route, api::Dialect provi
   const auto& model = route.config->model;
   if (model == x.body.model && !x.strip_usage_chunk && !cap && !translated) return *x.body_text;
   if (x.upstream_body.empty() || x.upstream_body_model != model || x.upstream_body_dialect != provider) {
-    api::BodyRewrite rw{model, x.strip_usage_chunk, cap ? api::output_cap_field(x.op) : std::string_view(),
-                        x.estimate.max_output};
     if (!translated) {
+      api::BodyRewrite rw{model, x.strip_usage_chunk, cap ? api::output_cap_field(x.op) : std::string_view(),
+                          x.estimate.max_output};
       api::rewrite_body(*x.body_text, x.body, rw, x.upstream_body);
     } else {
       const auto max = cap ? std::optional(x.estimate.max_output) : std::nullopt;
