@@ -10,6 +10,7 @@
 #include "anthropic_bodies.hpp"
 #include "api/stream_translate.hpp"
 #include "api/translate.hpp"
+#include "api/translate_request.hpp"
 #include "openai_bodies.hpp"
 
 using namespace corral;

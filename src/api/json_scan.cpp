@@ -345,6 +345,14 @@ std::string_view key_text(std::string_view inner, std::string& buf) {
   return buf;
 }
 
+std::string_view object_in(std::string_view v, std::string& buf) {
+  if (is_object(v)) return v;
+  buf.clear();
+  if (!is_string(v) || !decode(v, buf)) return "{}";
+  const auto object = trim(buf);
+  return is_object(object) && value_end(object, 0, true) == object.size() ? object : "{}";
+}
+
 bool reads(std::string_view v, std::string_view plain) {
   if (v.size() < 2) return false;
   const auto inner = v.substr(1, v.size() - 2);

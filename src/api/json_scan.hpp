@@ -202,6 +202,11 @@ std::array<std::string_view, N> named_members(std::string_view obj, const std::s
   return values;
 }
 
+// The object a value holds, as a tool call's arguments do: `v` itself when it is an object; when
+// it is a string, the object its JSON text holds (decoded into `buf` and checked in the strict
+// mode: no pass has been through the decoded text); else, or when the text holds no object, `{}`.
+std::string_view object_in(std::string_view v, std::string& buf);
+
 // The value of the first member named `key` of `obj`, or empty (absent, or `obj` not an object).
 std::string_view member(std::string_view obj, std::string_view key) noexcept;
 

@@ -1,10 +1,7 @@
 // OpenAI's chat completions and Anthropic's Messages API translated into each other, as pure
-// functions (no I/O): requests (a chat request from the parsed body the validate stage holds, a
-// Messages request from its checked text), whole answers (from their bytes), usage. Streams are in stream_translate.hpp. What is
-// kept and how (docs/anthropic.md): system prompts, text, image and document parts, tool calls and
-// their results (ids kept, consecutive results merged into one user turn), tool definitions and
-// choice, stop sequences, temperature, top_p, the user, the maximum output, the stream flag;
-// fields the other dialect has no place for (cache_control, top_k, logprobs, n...) are dropped.
+// functions (no I/O): whole answers (from their bytes), the reasons an answer ended, usage.
+// Requests are in translate_request.hpp, streams in stream_translate.hpp; what is kept and how is
+// in docs/anthropic.md.
 #pragma once
 
 #include <cstdint>
@@ -15,17 +12,6 @@
 #include "api/usage.hpp"
 
 namespace corral::api {
-
-// A chat completions request as a Messages request; `default_max_tokens` when it sets no maximum
-// (Anthropic requires one).
-std::string chat_to_messages(std::string_view chat, std::string_view model, std::uint64_t default_max_tokens,
-                             std::optional<std::uint64_t> max_tokens = std::nullopt);
-// A Messages request as a chat completions request for `model` (a stream asks for its usage
-// chunk); `max_tokens`, when set, replaces the request's maximum. `messages` is the text of a JSON
-// object a strict pass has been through (parse_request_body's): it is read with the raw scanner,
-// not checked again, and strings and values are copied as they are written.
-std::string messages_to_chat(std::string_view messages, std::string_view model,
-                             std::optional<std::uint64_t> max_tokens = std::nullopt);
 
 // A whole Messages answer as a chat completion, and the other way, read with the raw scanner
 // (texts and ids copied as they came); nullopt when the answer is not a well-formed JSON object.

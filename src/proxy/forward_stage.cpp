@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "api/translate.hpp"
+#include "api/translate_request.hpp"
 #include "proxy/provider_slot.hpp"
 #include "upstream/attempt.hpp"
 #include "upstream/relay.hpp"

@@ -268,6 +268,16 @@ TEST(JsonScan, NamedMembersAreReadInOneWalk) {
   EXPECT_TRUE(none.empty());
 }
 
+// object_in: an object as it is; the object a string's JSON text holds, checked strictly; else {}.
+TEST(JsonScan, ObjectInAValueOrItsText) {
+  std::string buf;
+  EXPECT_EQ(object_in(R"({"a": 1})", buf), R"({"a": 1})");
+  EXPECT_EQ(object_in(R"(" {\"a\":[1]} ")", buf), R"({"a":[1]})");
+  for (std::string_view none : {"", "null", "[1]", "3", R"("[1]")", R"("not json")", R"("{\"a\":1} x")",
+                                R"("{\"s\":\"\\ud800\"}")", R"("{\"n\":1e999}")"})
+    EXPECT_EQ(object_in(none, buf), "{}") << none;
+}
+
 // decoded_size is the size decode writes, without writing it: plain runs of any length, every
 // kind of escape, at the start, in the middle and at the end of the string.
 TEST(JsonScan, DecodedSizeIsWhatDecodeWrites) {

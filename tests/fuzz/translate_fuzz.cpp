@@ -9,6 +9,7 @@
 #include "api/dialect.hpp"
 #include "api/json_scan.hpp"
 #include "api/translate.hpp"
+#include "api/translate_request.hpp"
 #include "fuzz/fuzz_target.hpp"
 #include "fuzz/json_oracle.hpp"
 
