@@ -74,6 +74,10 @@ class AnyStream {
   // True when the peer has closed (or reset) the connection, without consuming data.
   // Pending data counts as "not closed".
   bool peer_closed() noexcept;
+  // True when the connection is open with nothing waiting to be read: no bytes, no close. An idle
+  // upstream connection that is not quiet cannot carry a request: bytes the provider sent unasked
+  // would be read as the next request's answer.
+  bool quiet() noexcept;
 
  private:
   std::variant<tcp::socket, TlsStream> s_;

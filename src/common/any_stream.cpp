@@ -33,4 +33,12 @@ bool AnyStream::peer_closed() noexcept {
   return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // reset or other error
 }
 
+bool AnyStream::quiet() noexcept {
+  auto& s = socket();
+  if (!s.is_open()) return false;
+  char byte;
+  const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 }  // namespace corral

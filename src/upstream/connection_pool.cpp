@@ -12,8 +12,9 @@ std::shared_ptr<UpstreamConnection> ConnectionPool::take(const Key& key, Clock::
     q.pop_back();
     --idle_;
     // A connection parked moments ago is taken as is (a reuse that fails before any answer is
-    // retried on a new one); one idle for longer is first checked for a close by the provider.
-    if (idle.expires > now && (now - idle.parked < kProbeAfter || !idle.conn->stream().peer_closed()))
+    // retried on a new one); one idle for longer is first checked: closed by the provider, or
+    // holding bytes it sent unasked (as nginx does, such a connection is closed, not read).
+    if (idle.expires > now && (now - idle.parked < kProbeAfter || idle.conn->stream().quiet()))
       found = std::move(idle.conn);
   }
   // An emptied queue stays for the connection's return (most requests put back the one they took):
@@ -56,7 +57,7 @@ std::size_t ConnectionPool::sweep(Clock::time_point now) {
   std::size_t closed = 0;
   for (auto& [key, q] : pools_)
     for (auto e = q.begin(); e != q.end();) {
-      if (e->expires <= now || e->conn->stream().peer_closed()) {
+      if (e->expires <= now || !e->conn->stream().quiet()) {
         e = q.erase(e);
         --idle_;
         ++closed;

@@ -19,7 +19,7 @@ namespace corral::upstream {
 class ConnectionPool {
  public:
   using Clock = std::chrono::steady_clock;
-  // Idle longer than this, a connection is checked for a close by the provider before reuse.
+  // Idle longer than this, a connection is checked before reuse (for a close, or bytes sent unasked).
   static constexpr Duration kProbeAfter = std::chrono::seconds(1);
 
   // A pool's name: tenant, model and the provider's origin (scheme and Host), as views of the
@@ -41,15 +41,16 @@ class ConnectionPool {
     return {tenant, model, o.tls, o.host_header};
   }
 
-  // The most recently parked live connection of `key`, or null. Expired ones and ones the
-  // provider has closed meanwhile are dropped on the way.
+  // The most recently parked live connection of `key`, or null. Expired ones, and ones the
+  // provider has closed or sent bytes on meanwhile, are dropped on the way.
   std::shared_ptr<UpstreamConnection> take(const Key& key, Clock::time_point now);
   // Parks a connection for reuse until now + ttl; beyond `max_idle` in this pool the oldest goes.
   void put(const Key& key, std::shared_ptr<UpstreamConnection> conn, Clock::time_point now,
            Duration ttl, std::size_t max_idle);
   // Closes the oldest idle connection to `provider` (to make room under pool.max_connections).
   bool evict_one(const ProviderConnections* provider);
-  // Closes connections whose time is up; returns how many.
+  // Closes connections whose time is up, closed by the provider or holding bytes sent unasked;
+  // returns how many.
   std::size_t sweep(Clock::time_point now);
   std::size_t idle() const { return idle_; }
   // Queues held, emptied ones included until the next sweep().

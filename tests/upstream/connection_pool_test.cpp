@@ -90,6 +90,27 @@ TEST_F(ConnectionPoolTest, ConnectionsClosedByTheProviderAreNotHandedOut) {
   EXPECT_EQ(pool.idle(), 0u);
 }
 
+TEST_F(ConnectionPoolTest, ConnectionsHoldingBytesSentUnaskedAreClosed) {
+  // A provider that writes on an idle connection (a second answer, stray bytes): what it sent
+  // would be read as the next request's answer, so the connection is closed instead.
+  const auto now = Clock::now();
+  pool.put(k("k"), make(), now, 60s, 8);
+  asio::write(peers.back(), asio::buffer(std::string_view("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")));
+  ASSERT_TRUE(readable(5s));
+  EXPECT_EQ(pool.take(k("k"), now + ConnectionPool::kProbeAfter + 1ms), nullptr);
+  EXPECT_EQ(pool.idle(), 0u);
+  EXPECT_EQ(state->open.load(), 0u);
+
+  // The sweep closes one too; a quiet one stays.
+  pool.put(k("k"), make(), now, 60s, 8);
+  pool.put(k("k"), make(), now, 60s, 8);
+  asio::write(peers.back(), asio::buffer(std::string_view("x")));
+  ASSERT_TRUE(readable(5s));
+  EXPECT_EQ(pool.sweep(now + 1s), 1u);
+  EXPECT_EQ(pool.idle(), 1u);
+  EXPECT_NE(pool.take(k("k"), now + ConnectionPool::kProbeAfter + 1ms), nullptr);
+}
+
 TEST_F(ConnectionPoolTest, EvictsTheOldestIdleConnectionOfAProvider) {
   const auto now = Clock::now();
   auto other = std::make_shared<ProviderConnections>();
