@@ -2,14 +2,34 @@
 
 namespace corral::upstream {
 
+ConnectionPool::Idle ConnectionPool::IdleQueue::take_newest() noexcept {
+  Idle idle = std::move(slots.back());
+  slots.pop_back();
+  if (slots.size() == head) {
+    slots.clear();
+    head = 0;
+  }
+  return idle;
+}
+
+void ConnectionPool::IdleQueue::drop_oldest() noexcept {
+  slots[head++] = Idle{};
+  if (head == slots.size()) {
+    slots.clear();
+    head = 0;
+  } else if (head * 2 >= slots.size()) {
+    slots.erase(slots.begin(), slots.begin() + static_cast<std::ptrdiff_t>(head));
+    head = 0;
+  }
+}
+
 std::shared_ptr<UpstreamConnection> ConnectionPool::take(const Key& key, Clock::time_point now) {
   auto it = pools_.find(key);
   if (it == pools_.end()) return nullptr;
   auto& q = it->second;
   std::shared_ptr<UpstreamConnection> found;
   while (!q.empty() && !found) {
-    Idle idle = std::move(q.back());
-    q.pop_back();
+    Idle idle = q.take_newest();
     --idle_;
     // A connection parked moments ago is taken as is (a reuse that fails before any answer is
     // retried on a new one); one idle for longer is first checked: closed by the provider, or
@@ -30,41 +50,42 @@ void ConnectionPool::put(const Key& key, std::shared_ptr<UpstreamConnection> con
   if (it == pools_.end())
     it = pools_
              .try_emplace(
-                 StoredKey{std::string(key.tenant), std::string(key.model), key.tls, std::string(key.host), key.hash})
+                 StoredKey{key.hash, key.tls, std::string(key.tenant), std::string(key.model), std::string(key.host)})
              .first;
   auto& q = it->second;
   while (q.size() >= max_idle) {
-    q.pop_front();
+    q.drop_oldest();
     --idle_;
   }
-  q.push_back(Idle{std::move(conn), now, now + ttl});
+  q.push(Idle{std::move(conn), now, now + ttl, now + kSweepProbeEvery});
   ++idle_;
 }
 
 bool ConnectionPool::evict_one(const ProviderConnections* provider) {
-  std::deque<Idle>* oldest_q = nullptr;
+  IdleQueue* oldest_q = nullptr;
   for (auto& [k, q] : pools_)
-    if (!q.empty() && q.front().conn->provider() == provider &&
-        (!oldest_q || q.front().parked < oldest_q->front().parked))
+    if (!q.empty() && q.oldest().conn->provider() == provider &&
+        (!oldest_q || q.oldest().parked < oldest_q->oldest().parked))
       oldest_q = &q;
   if (!oldest_q) return false;
-  oldest_q->pop_front();
+  oldest_q->drop_oldest();
   --idle_;
   return true;
 }
 
 std::size_t ConnectionPool::sweep(Clock::time_point now) {
   std::size_t closed = 0;
-  for (auto& [key, q] : pools_)
-    for (auto e = q.begin(); e != q.end();) {
-      if (e->expires <= now || !e->conn->stream().quiet()) {
-        e = q.erase(e);
-        --idle_;
-        ++closed;
-      } else {
-        ++e;
-      }
-    }
+  for (auto& [key, q] : pools_) {
+    if (q.empty()) continue;
+    const auto n = q.remove_if([&](Idle& e) {
+      if (e.expires <= now) return true;
+      if (now < e.next_probe) return false;
+      e.next_probe = now + kSweepProbeEvery;
+      return !e.conn->stream().quiet();
+    });
+    idle_ -= n;
+    closed += n;
+  }
   boost::unordered::erase_if(pools_, [](const auto& entry) { return entry.second.empty(); });
   return closed;
 }

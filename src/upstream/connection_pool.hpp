@@ -4,12 +4,12 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "corral/flat_map.hpp"
 #include "upstream/upstream_connection.hpp"
@@ -21,6 +21,9 @@ class ConnectionPool {
   using Clock = std::chrono::steady_clock;
   // Idle longer than this, a connection is checked before reuse (for a close, or bytes sent unasked).
   static constexpr Duration kProbeAfter = std::chrono::seconds(1);
+  // The sweep checks an idle connection the same way once per this long (a system call each: with a
+  // thousand tenants' connections, checking each every second cost a request a tenth of a call).
+  static constexpr Duration kSweepProbeEvery = std::chrono::seconds(5);
 
   // A pool's name: tenant, model and the provider's origin (scheme and Host), as views of the
   // configuration the request holds, and their hash, computed once (a request looks its pool up
@@ -49,8 +52,8 @@ class ConnectionPool {
            Duration ttl, std::size_t max_idle);
   // Closes the oldest idle connection to `provider` (to make room under pool.max_connections).
   bool evict_one(const ProviderConnections* provider);
-  // Closes connections whose time is up, closed by the provider or holding bytes sent unasked;
-  // returns how many.
+  // Closes connections whose time is up, and those closed by the provider or holding bytes sent
+  // unasked (each checked once per kSweepProbeEvery); returns how many.
   std::size_t sweep(Clock::time_point now);
   std::size_t idle() const { return idle_; }
   // Queues held, emptied ones included until the next sweep().
@@ -62,12 +65,37 @@ class ConnectionPool {
   struct Idle {
     std::shared_ptr<UpstreamConnection> conn;
     Clock::time_point parked, expires;
+    Clock::time_point next_probe;  // by the sweep
   };
-  struct StoredKey {  // a Key's own copy, held by the map
-    std::string tenant, model;
-    bool tls = false;
-    std::string host;
+  // One pool's idle connections, oldest first, in one array (a deque allocated a 512-byte block
+  // and a map for every pool, the thousands a thousand tenants hold included, and a take went
+  // through both). Taken newest first; the oldest go first when the pool is full. Slots before
+  // `head` are the oldest ones gone; they are dropped once they are half the array.
+  struct IdleQueue {
+    std::vector<Idle> slots;
+    std::size_t head = 0;
+
+    bool empty() const noexcept { return head == slots.size(); }
+    std::size_t size() const noexcept { return slots.size() - head; }
+    Idle& oldest() noexcept { return slots[head]; }
+    Idle take_newest() noexcept;
+    void drop_oldest() noexcept;
+    void push(Idle idle) { slots.push_back(std::move(idle)); }
+    // Removes those `done` says to, and the gone slots; returns how many it removed.
+    template <class F>
+    std::size_t remove_if(F done) {
+      slots.erase(slots.begin(), slots.begin() + static_cast<std::ptrdiff_t>(head));
+      head = 0;
+      return std::erase_if(slots, done);
+    }
+    auto begin() const noexcept { return slots.begin() + static_cast<std::ptrdiff_t>(head); }
+    auto end() const noexcept { return slots.end(); }
+  };
+  struct StoredKey {  // a Key's own copy, held by the map (the hash first: compared first)
     std::size_t hash = 0;
+    bool tls = false;
+    std::string tenant, model;
+    std::string host;
   };
   struct KeyHash {
     using is_transparent = void;
@@ -82,7 +110,7 @@ class ConnectionPool {
              std::string_view(a.model) == b.model && std::string_view(a.host) == b.host;
     }
   };
-  FlatMap<StoredKey, std::deque<Idle>, KeyHash, KeyEq> pools_;  // back = most recent
+  FlatMap<StoredKey, IdleQueue, KeyHash, KeyEq> pools_;
   std::size_t idle_ = 0;
 };
 

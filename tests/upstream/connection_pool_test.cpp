@@ -65,6 +65,39 @@ TEST_F(ConnectionPoolTest, IdleBoundsAndExpiry) {
   EXPECT_EQ(state->open.load(), 0u);
 }
 
+TEST_F(ConnectionPoolTest, AFullPoolDropsItsOldestAndHandsOutItsNewest) {
+  const auto now = Clock::now();
+  std::vector<UpstreamConnection*> parked;
+  for (int i = 0; i < 10; ++i) {
+    auto c = make();
+    parked.push_back(c.get());
+    pool.put(k("k"), std::move(c), now + std::chrono::seconds(i), 60s, 4);
+  }
+  EXPECT_EQ(pool.idle(), 4u);
+  EXPECT_EQ(state->open.load(), 4u);
+  EXPECT_TRUE(pool.evict_one(state.get()));  // the oldest left: the seventh
+  std::vector<std::shared_ptr<UpstreamConnection>> taken;
+  for (int i = 9; i >= 7; --i) {
+    taken.push_back(pool.take(k("k"), now + 10s));
+    EXPECT_EQ(taken.back().get(), parked[i]);
+  }
+  EXPECT_EQ(pool.take(k("k"), now + 10s), nullptr);
+  EXPECT_EQ(state->open.load(), 3u);  // the three taken
+  taken.clear();
+
+  // Taken and put back in turn, the pool keeps its order.
+  for (int i = 0; i < 3; ++i) pool.put(k("k"), make(), now, 60s, 4);
+  auto newest = make();
+  auto* p = newest.get();
+  pool.put(k("k"), std::move(newest), now, 60s, 4);
+  auto again = pool.take(k("k"), now);
+  EXPECT_EQ(again.get(), p);
+  pool.put(k("k"), std::move(again), now, 60s, 4);
+  EXPECT_EQ(pool.idle(), 4u);
+  EXPECT_EQ(pool.sweep(now + 61s), 4u);
+  EXPECT_EQ(pool.idle(), 0u);
+}
+
 TEST_F(ConnectionPoolTest, AnEmptiedQueueWaitsForItsConnectionUntilTheSweep) {
   const auto now = Clock::now();
   pool.put(k("k"), make(), now, 60s, 8);
@@ -106,7 +139,8 @@ TEST_F(ConnectionPoolTest, ConnectionsHoldingBytesSentUnaskedAreClosed) {
   pool.put(k("k"), make(), now, 60s, 8);
   asio::write(peers.back(), asio::buffer(std::string_view("x")));
   ASSERT_TRUE(readable(5s));
-  EXPECT_EQ(pool.sweep(now + 1s), 1u);
+  EXPECT_EQ(pool.sweep(now + 1s), 0u);  // not yet checked
+  EXPECT_EQ(pool.sweep(now + ConnectionPool::kSweepProbeEvery), 1u);
   EXPECT_EQ(pool.idle(), 1u);
   EXPECT_NE(pool.take(k("k"), now + ConnectionPool::kProbeAfter + 1ms), nullptr);
 }
