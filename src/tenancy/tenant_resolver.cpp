@@ -66,9 +66,7 @@ std::uint64_t mix(std::uint64_t h) noexcept {
 
 }  // namespace
 
-std::size_t KeyDigestMemo::set_of(std::string_view key) const noexcept {
-  const std::size_t sets = slots_.size() / ways_;
-  if (sets == 1) return 0;
+KeyDigestMemo::Place KeyDigestMemo::place_of(std::string_view key) const noexcept {
   // Eight bytes at a time, each mixed in whole; the time depends on the length alone.
   std::uint64_t h = seed_ ^ key.size();
   std::size_t i = 0;
@@ -79,43 +77,46 @@ std::size_t KeyDigestMemo::set_of(std::string_view key) const noexcept {
   }
   std::uint64_t w = 0;
   if (i < key.size()) std::memcpy(&w, key.data() + i, key.size() - i);  // (no key: its data may be null)
-  return (static_cast<std::size_t>(mix(h ^ w)) & (sets - 1)) * ways_;
+  h = mix(h ^ w);
+  const std::size_t sets = slots_.size() / ways_;
+  return {(static_cast<std::size_t>(h) & (sets - 1)) * ways_, h};
 }
 
-bool KeyDigestMemo::Slot::holds(std::string_view k) const noexcept {
-  return set && k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
+bool KeyDigestMemo::Slot::holds(std::string_view k, std::uint64_t t) const noexcept {
+  return set && tag == t && k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
 }
 
-std::size_t KeyDigestMemo::find(std::size_t set, std::string_view key) const noexcept {
-  std::size_t found = std::string_view::npos;
-  for (std::size_t w = 0; w < ways_; ++w)  // both looked at, whichever holds it
-    if (slots_[set + w].holds(key)) found = set + w;
-  return found;
+std::size_t KeyDigestMemo::find(Place p, std::string_view key) const noexcept {
+  for (std::size_t w = 0; w < ways_; ++w)
+    if (slots_[p.set + w].holds(key, p.tag)) return p.set + w;
+  return std::string_view::npos;
 }
 
 bool KeyDigestMemo::holds(std::string_view key) const noexcept {
-  return find(set_of(key), key) != std::string_view::npos;
+  return find(place_of(key), key) != std::string_view::npos;
 }
 
 const Sha256& KeyDigestMemo::digest(std::string_view key) {
-  const auto set = set_of(key);
-  auto at = find(set, key);
+  const auto p = place_of(key);
+  const auto set = p.set;
+  auto at = find(p, key);
   if (at == std::string_view::npos) {
     at = set;  // the slot not used last (an empty one first)
     for (std::size_t w = 0; w < ways_; ++w)
       if (!slots_[set + w].set) {
         at = set + w;
         break;
-      } else if (!slots_[set + w].recent) {
+      } else if (w != slots_[set].recent_way) {
         at = set + w;
       }
     auto& s = slots_[at];
     s.digest = sha256(key);
+    s.tag = p.tag;
     s.set = key.size() <= kMaxKey;
     if (s.set) s.key.assign(key);
     else std::string().swap(s.key);
   }
-  for (std::size_t w = 0; w < ways_; ++w) slots_[set + w].recent = set + w == at;
+  slots_[set].recent_way = static_cast<std::uint8_t>(at - set);
   return slots_[at].digest;
 }
 

@@ -33,9 +33,11 @@ struct Resolution {
 // thread keeps one (Worker::keys) with kThreadSlots slots in sets of two, a key's set chosen by a
 // hash keyed with a random seed (so that nobody can choose keys that take one another's set), a
 // new key taking the set's slot used less lately. Two ways keep a thread's memo holding nearly
-// every key of a thousand tenants (one way would lose a third of them to keys sharing a slot). The
-// keys in the set are compared in constant time: the comparison must not tell one client how much
-// of another's key it guessed; the time tells only whether this very key was presented lately.
+// every key of a thousand tenants (one way would lose a third of them to keys sharing a slot). Each
+// slot holds the keyed hash of its key (its tag) beside the digest: a key is compared, in constant
+// time, only with a slot whose tag is its own, so that a lookup reads one key, not both, and no
+// comparison tells one client how much of another's key it guessed (a tag is the hash of the whole
+// key); the time tells only whether this very key was presented lately.
 // Keys longer than kMaxKey are not kept: a memo holds at most slots × kMaxKey bytes of keys (1 MiB
 // for a thread's).
 class KeyDigestMemo {
@@ -48,17 +50,22 @@ class KeyDigestMemo {
   std::size_t slots() const noexcept { return slots_.size(); }
 
  private:
-  struct Slot {
-    std::string key;
-    Sha256 digest{};
+  struct Slot {  // what a hit reads first (tag, digest) on the slot's first cache line
+    std::uint64_t tag = 0;
     bool set = false;
-    bool recent = false;  // of the two in its set, the one used last
-    bool holds(std::string_view k) const noexcept;  // in constant time for keys of one length
+    std::uint8_t recent_way = 0;  // in a set's first slot: the way used last
+    Sha256 digest{};
+    std::string key;
+    // The key compared in constant time for keys of one length, when the tags are equal.
+    bool holds(std::string_view k, std::uint64_t t) const noexcept;
   };
-  // The first slot of the key's set.
-  std::size_t set_of(std::string_view key) const noexcept;
-  // The slot in the key's set that holds it (looked at both, whichever holds it), or npos.
-  std::size_t find(std::size_t set, std::string_view key) const noexcept;
+  struct Place {
+    std::size_t set;    // the first slot of the key's set
+    std::uint64_t tag;  // the key's keyed hash
+  };
+  Place place_of(std::string_view key) const noexcept;
+  // The slot in the key's set that holds it, or npos.
+  std::size_t find(Place p, std::string_view key) const noexcept;
 
   std::vector<Slot> slots_;
   std::size_t ways_;

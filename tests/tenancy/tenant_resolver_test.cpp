@@ -120,6 +120,23 @@ TEST(KeyDigestMemo, HoldsTheLastKeyUpToItsBound) {
   EXPECT_FALSE(memo.holds(longest));
 }
 
+// Two ways in one set: a new key takes the slot not used last, and a key is found in either way.
+TEST(KeyDigestMemo, ANewKeyTakesTheWayNotUsedLast) {
+  KeyDigestMemo memo(2);
+  EXPECT_EQ(memo.digest("alpha"), sha256("alpha"));
+  EXPECT_EQ(memo.digest("beta"), sha256("beta"));
+  EXPECT_EQ(memo.digest("alpha"), sha256("alpha"));  // alpha used last
+  EXPECT_EQ(memo.digest("gamma"), sha256("gamma"));  // takes beta's slot
+  EXPECT_TRUE(memo.holds("alpha"));
+  EXPECT_TRUE(memo.holds("gamma"));
+  EXPECT_FALSE(memo.holds("beta"));
+  EXPECT_EQ(memo.digest("gamma"), sha256("gamma"));
+  EXPECT_EQ(memo.digest("delta"), sha256("delta"));  // gamma used last: takes alpha's
+  EXPECT_FALSE(memo.holds("alpha"));
+  EXPECT_TRUE(memo.holds("gamma"));
+  EXPECT_TRUE(memo.holds("delta"));
+}
+
 // A thread's memo keeps many keys, each in the slot its hash chooses, always with the right digest;
 // a key one byte off a kept one is not held.
 TEST(KeyDigestMemo, AThreadsMemoKeepsManyKeysEachInItsSlot) {
