@@ -123,6 +123,7 @@ struct Session {
   Stats& stats;
   std::mutex& faults_mu;
   Faults& faults_live;
+  bool stray_after = false;  // the answer given asked for bytes sent unasked after it
 
   // Returns false when the connection must end.
   awaitable<bool> answer(Request& req) {
@@ -157,6 +158,9 @@ struct Session {
 
     const std::string fault(header(req, "x-mock-fault").empty() ? std::string_view(injected.fault)
                                                                  : header(req, "x-mock-fault"));
+    // After the answer, while the connection is idle, an answer nobody asked for (as a server that
+    // answers an idle connection's timeout with a 408), the connection left open.
+    stray_after = fault == "stray-after-answer";
     if (fault == "stall") {  // never answer: wait until the client gives up
       co_await read_until_closed(stream);
       co_return false;
@@ -283,6 +287,13 @@ struct Session {
       if (ec) break;
       auto req = parser.release();
       if (!co_await answer(req)) break;
+      if (stray_after) {
+        co_await pause(200);
+        static constexpr std::string_view kStray = "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n";
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kStray), use_nothrow);
+        if (wec) break;
+        stats.stray_answer();
+      }
     }
     stream.close();
   }
@@ -366,6 +377,7 @@ std::string Stats::to_json() const {
               {"headers_seen", headers_seen_},
               {"streams_completed", streams_completed_.load()},
               {"streams_aborted", streams_aborted_.load()},
+              {"stray_answers", stray_answers_.load()},
               {"active_streams", active_streams_.load()},
               {"in_flight", in_flight_.load()},
               {"max_in_flight", max_in_flight_.load()},
@@ -382,7 +394,7 @@ void Stats::reset() {
   by_model_.clear();
   headers_seen_.clear();
   requests_ = 0;
-  connections_ = streams_completed_ = streams_aborted_ = 0;
+  connections_ = streams_completed_ = streams_aborted_ = stray_answers_ = 0;
   max_in_flight_ = in_flight_.load();
   max_retries_in_flight_ = retries_in_flight_.load();
   retries_ = 0;
