@@ -289,7 +289,8 @@ struct Session {
       if (!co_await answer(req)) break;
       if (stray_after) {
         co_await pause(200);
-        static constexpr std::string_view kStray = "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n";
+        static constexpr std::string_view kStray =
+            "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n";
         auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kStray), use_nothrow);
         if (wec) break;
         stats.stray_answer();

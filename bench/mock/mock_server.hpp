@@ -74,7 +74,8 @@ class Stats {
   std::vector<std::pair<std::string, std::string>> last_headers_;
   std::size_t last_header_count_ = 0;
   std::string lower_;  // a header's name in lower case, while it is counted
-  std::atomic<std::uint64_t> connections_{0}, streams_completed_{0}, streams_aborted_{0}, stray_answers_{0};
+  std::atomic<std::uint64_t> connections_{0}, streams_completed_{0}, streams_aborted_{0},
+      stray_answers_{0};
   std::atomic<std::int64_t> active_streams_{0};
   std::atomic<std::int64_t> in_flight_{0}, max_in_flight_{0};
   std::atomic<std::int64_t> retries_in_flight_{0}, max_retries_in_flight_{0};

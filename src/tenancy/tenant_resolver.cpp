@@ -83,7 +83,8 @@ KeyDigestMemo::Place KeyDigestMemo::place_of(std::string_view key) const noexcep
 }
 
 bool KeyDigestMemo::Slot::holds(std::string_view k, std::uint64_t t) const noexcept {
-  return set && tag == t && k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
+  return set && tag == t && k.size() == key.size() &&
+         CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
 }
 
 std::size_t KeyDigestMemo::find(Place p, std::string_view key) const noexcept {

@@ -49,8 +49,8 @@ void ConnectionPool::put(const Key& key, std::shared_ptr<UpstreamConnection> con
   auto it = pools_.find(key);
   if (it == pools_.end())
     it = pools_
-             .try_emplace(
-                 StoredKey{key.hash, key.tls, std::string(key.tenant), std::string(key.model), std::string(key.host)})
+             .try_emplace(StoredKey{key.hash, key.tls, std::string(key.tenant),
+                                    std::string(key.model), std::string(key.host)})
              .first;
   auto& q = it->second;
   while (q.size() >= max_idle) {

@@ -19,7 +19,8 @@ namespace corral::upstream {
 class ConnectionPool {
  public:
   using Clock = std::chrono::steady_clock;
-  // Idle longer than this, a connection is checked before reuse (for a close, or bytes sent unasked).
+  // Idle longer than this, a connection is checked before reuse (for a close, or bytes sent
+  // unasked).
   static constexpr Duration kProbeAfter = std::chrono::seconds(1);
   // The sweep checks an idle connection the same way once per this long (a system call each: with a
   // thousand tenants' connections, checking each every second cost a request a tenth of a call).

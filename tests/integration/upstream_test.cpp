@@ -46,22 +46,27 @@ TEST(UpstreamFailures, SlowProviderIs504AndResetIs502) {
 
 // A provider that writes on an idle kept-alive connection (here a 408, as servers answer an idle
 // timeout): the next request must not take those bytes for its answer. Idle over a second, the
-// connection is checked before reuse, found holding them, and closed; the request goes on a new one.
+// connection is checked before reuse, found holding them, and closed; the request goes on a new
+// one.
 TEST(UpstreamFailures, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer) {
   Mock mock;
   Corral corral(admin_config() + base_config(), mock.port);
-  const auto first = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})", {{"x-mock-fault", "stray-after-answer"}});
+  const auto first = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})",
+                          {{"x-mock-fault", "stray-after-answer"}});
   ASSERT_EQ(first.result_int(), 200);
   const auto answered = Clock::now();
-  ASSERT_TRUE(eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s)) << mock.stats().dump();
-  // The check is made on connections idle longer than a second (upstream::ConnectionPool::kProbeAfter).
+  ASSERT_TRUE(eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s))
+      << mock.stats().dump();
+  // The check is made on connections idle longer than a second
+  // (upstream::ConnectionPool::kProbeAfter).
   std::this_thread::sleep_until(answered + 1200ms);
   const auto second = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
   EXPECT_EQ(second.result_int(), 200) << second.body();
   EXPECT_THAT(second.body(), HasSubstr("chat.completion"));
   EXPECT_EQ(mock.chats(), 2u);
   const auto m = scrape(corral.admin_port);
-  EXPECT_EQ(m.at(R"(corral_upstream_connects_total{provider="mock"})"), 2);  // the second on a new connection
+  EXPECT_EQ(m.at(R"(corral_upstream_connects_total{provider="mock"})"),
+            2);  // the second on a new connection
 }
 
 TEST(UpstreamFailures, ClientDisconnectMidStreamCancelsTheUpstream) {

@@ -128,7 +128,8 @@ TEST_F(ConnectionPoolTest, ConnectionsHoldingBytesSentUnaskedAreClosed) {
   // would be read as the next request's answer, so the connection is closed instead.
   const auto now = Clock::now();
   pool.put(k("k"), make(), now, 60s, 8);
-  asio::write(peers.back(), asio::buffer(std::string_view("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")));
+  asio::write(peers.back(),
+              asio::buffer(std::string_view("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")));
   ASSERT_TRUE(readable(5s));
   EXPECT_EQ(pool.take(k("k"), now + ConnectionPool::kProbeAfter + 1ms), nullptr);
   EXPECT_EQ(pool.idle(), 0u);
