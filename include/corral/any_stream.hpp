@@ -73,13 +73,17 @@ class AnyStream {
   void close() noexcept;
   // True when the peer has closed (or reset) the connection, without consuming data.
   // Pending data counts as "not closed".
-  bool peer_closed() noexcept;
+  bool peer_closed() noexcept { return waiting() == Waiting::close; }
   // True when the connection is open with nothing waiting to be read: no bytes, no close. An idle
   // upstream connection that is not quiet cannot carry a request: bytes the provider sent unasked
   // would be read as the next request's answer.
-  bool quiet() noexcept;
+  bool quiet() noexcept { return waiting() == Waiting::nothing; }
 
  private:
+  enum class Waiting { nothing, bytes, close, unknown };
+  // What a read would find now, looked at without consuming it (one receive call, not waiting).
+  Waiting waiting() noexcept;
+
   std::variant<tcp::socket, TlsStream> s_;
   EdgeReadState edge_;  // (a pending read points here: the stream is not moved while one is)
   bool reply_ = false;

@@ -23,22 +23,15 @@ std::span<asio::const_buffer> AnyStream::write_now(std::span<asio::const_buffer>
   return ec ? parts : drop_written(parts, n);
 }
 
-bool AnyStream::peer_closed() noexcept {
+AnyStream::Waiting AnyStream::waiting() noexcept {
   auto& s = socket();
-  if (!s.is_open()) return true;
+  if (!s.is_open()) return Waiting::close;
   char byte;
   const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n > 0) return false;                                     // data waiting: still there
-  if (n == 0) return true;                                     // orderly close
-  return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // reset or other error
-}
-
-bool AnyStream::quiet() noexcept {
-  auto& s = socket();
-  if (!s.is_open()) return false;
-  char byte;
-  const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  if (n > 0) return Waiting::bytes;
+  if (n == 0) return Waiting::close;  // orderly close
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return Waiting::nothing;
+  return errno == EINTR ? Waiting::unknown : Waiting::close;  // reset or other error
 }
 
 }  // namespace corral
