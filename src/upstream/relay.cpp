@@ -122,6 +122,16 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
       auto [rec, n] = co_await conn->stream().async_read_some(space, use_nothrow);
       if (!took_read(*parser, conn->buffer(), n, rec, ec)) break;
     }
+    // A 408 on a reused connection is the provider's answer to the connection's idle time, sent
+    // before this request (or just as it arrived), not an answer to it: RFC 9110 lets the request
+    // be repeated, once, on a fresh connection. (A connection idle over kProbeAfter had such bytes
+    // looked for before it was taken; this covers a shorter wait.)
+    if (!ec && attempt == 0 && out.reused_connection && parser->status() == 408) {
+      cancelled.connection = nullptr;
+      conn->abort();
+      conn.reset();
+      continue;
+    }
     if (!ec) break;
     if (cancelled.gone) {
       out.client_gone = true;

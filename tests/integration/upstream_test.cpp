@@ -69,6 +69,29 @@ TEST(UpstreamFailures, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer)
             2);  // the second on a new connection
 }
 
+// The same provider, the next request sent as soon as the 408 went out: idle under a second, the
+// connection is reused unchecked, and the 408 is read where the answer is. A 408 on a reused
+// connection answers its idle time, not the request, which is sent again on a new connection.
+TEST(UpstreamFailures, A408OnAReusedConnectionIsRetriedOnANewOne) {
+  Mock mock;
+  Corral corral(admin_config() + base_config(), mock.port);
+  const auto first = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})",
+                          {{"x-mock-fault", "stray-after-answer"}});
+  ASSERT_EQ(first.result_int(), 200);
+  // Sent as soon as the 408 went out, about 200 ms after the answer: well under the second after
+  // which the pool would look at the connection first (a host stalled past it would have the
+  // pool's check close the connection instead, with the same answer to the client).
+  ASSERT_TRUE(eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s))
+      << mock.stats().dump();
+  const auto second = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
+  EXPECT_EQ(second.result_int(), 200) << second.body();
+  EXPECT_THAT(second.body(), HasSubstr("chat.completion"));
+  const auto m = scrape(corral.admin_port);
+  EXPECT_EQ(m.at(R"(corral_upstream_connects_total{provider="mock"})"), 2);
+  // One answer each, the retry's included: the 408 was not counted as the request's answer.
+  EXPECT_EQ(m.at(R"(corral_requests_total{tenant="acme",model="gpt-4.1",status="200"})"), 2);
+}
+
 TEST(UpstreamFailures, ClientDisconnectMidStreamCancelsTheUpstream) {
   Mock mock;
   Corral corral(base_config(), mock.port);
