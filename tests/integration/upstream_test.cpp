@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/ssl.hpp>
@@ -44,52 +45,57 @@ TEST(UpstreamFailures, SlowProviderIs504AndResetIs502) {
   EXPECT_EQ(chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})").result_int(), 200);
 }
 
-// A provider that writes on an idle kept-alive connection (here a 408, as servers answer an idle
-// timeout): the next request must not take those bytes for its answer. Idle over a second, the
-// connection is checked before reuse, found holding them, and closed; the request goes on a new
-// one.
-TEST(UpstreamFailures, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer) {
-  Mock mock;
-  Corral corral(admin_config() + base_config(), mock.port);
+// The first request of a provider that writes on an idle kept-alive connection (corral-mock's
+// stray-after-answer: a 408, as servers answer an idle timeout, 200 ms after the answer): answered,
+// then the 408 sent. Returns when the answer came, or nothing (with the failure recorded).
+std::optional<Clock::time_point> answered_then_408_sent(const Corral& corral, const Mock& mock) {
   const auto first = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})",
                           {{"x-mock-fault", "stray-after-answer"}});
-  ASSERT_EQ(first.result_int(), 200);
+  EXPECT_EQ(first.result_int(), 200);
+  if (first.result_int() != 200) return std::nullopt;
   const auto answered = Clock::now();
-  ASSERT_TRUE(eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s))
-      << mock.stats().dump();
-  // The check is made on connections idle longer than a second
-  // (upstream::ConnectionPool::kProbeAfter).
-  std::this_thread::sleep_until(answered + 1200ms);
-  const auto second = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
-  EXPECT_EQ(second.result_int(), 200) << second.body();
-  EXPECT_THAT(second.body(), HasSubstr("chat.completion"));
-  EXPECT_EQ(mock.chats(), 2u);
-  const auto m = scrape(corral.admin_port);
-  EXPECT_EQ(m.at(R"(corral_upstream_connects_total{provider="mock"})"),
-            2);  // the second on a new connection
+  const bool sent = eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s);
+  EXPECT_TRUE(sent) << mock.stats().dump();
+  if (!sent) return std::nullopt;
+  return answered;
 }
 
-// The same provider, the next request sent as soon as the 408 went out: idle under a second, the
-// connection is reused unchecked, and the 408 is read where the answer is. A 408 on a reused
-// connection answers its idle time, not the request, which is sent again on a new connection.
-TEST(UpstreamFailures, A408OnAReusedConnectionIsRetriedOnANewOne) {
-  Mock mock;
-  Corral corral(admin_config() + base_config(), mock.port);
-  const auto first = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})",
-                          {{"x-mock-fault", "stray-after-answer"}});
-  ASSERT_EQ(first.result_int(), 200);
-  // Sent as soon as the 408 went out, about 200 ms after the answer: well under the second after
-  // which the pool would look at the connection first (a host stalled past it would have the
-  // pool's check close the connection instead, with the same answer to the client).
-  ASSERT_TRUE(eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s))
-      << mock.stats().dump();
-  const auto second = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
+// The next request got the provider's answer to it, on a new connection: the 408 was not taken
+// for its answer, nor counted as one.
+void expect_answered_on_a_new_connection(const Corral& corral, const Response& second) {
   EXPECT_EQ(second.result_int(), 200) << second.body();
   EXPECT_THAT(second.body(), HasSubstr("chat.completion"));
   const auto m = scrape(corral.admin_port);
   EXPECT_EQ(m.at(R"(corral_upstream_connects_total{provider="mock"})"), 2);
-  // One answer each, the retry's included: the 408 was not counted as the request's answer.
   EXPECT_EQ(m.at(R"(corral_requests_total{tenant="acme",model="gpt-4.1",status="200"})"), 2);
+}
+
+// Idle over a second, the connection is checked before reuse, found holding the 408, and closed;
+// the request goes on a new one.
+TEST(UpstreamFailures, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer) {
+  Mock mock;
+  Corral corral(admin_config() + base_config(), mock.port);
+  const auto answered = answered_then_408_sent(corral, mock);
+  ASSERT_TRUE(answered);
+  // The check is made on connections idle longer than a second
+  // (upstream::ConnectionPool::kProbeAfter).
+  std::this_thread::sleep_until(*answered + 1200ms);
+  expect_answered_on_a_new_connection(corral,
+                                      chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})"));
+  EXPECT_EQ(mock.chats(), 2u);  // the request was not sent on the connection holding the 408
+}
+
+// The next request sent as soon as the 408 went out (about 200 ms after the answer): idle under a
+// second, the connection is reused unchecked, and the 408 is read where the answer is. A 408 on a
+// reused connection answers its idle time, not the request, which is sent again on a new
+// connection. (A host stalled past the second would have the pool's check close the connection
+// instead, with the same answer to the client.)
+TEST(UpstreamFailures, A408OnAReusedConnectionIsRetriedOnANewOne) {
+  Mock mock;
+  Corral corral(admin_config() + base_config(), mock.port);
+  ASSERT_TRUE(answered_then_408_sent(corral, mock));
+  expect_answered_on_a_new_connection(corral,
+                                      chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})"));
 }
 
 TEST(UpstreamFailures, ClientDisconnectMidStreamCancelsTheUpstream) {
