@@ -40,9 +40,15 @@ class ScratchBlock {
 };
 constexpr std::size_t kMaxUpstreamHead = 64 * 1024;
 
-bool retryable_on_reused(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+// A kept-alive connection the provider gave up just as it was reused: closed or reset under the
+// request, or a 408, the provider's answer to the connection's idle time sent before the request
+// (or just as it arrived), not an answer to it. Nothing of the request was answered, and RFC 9110
+// (15.5.9) lets a request a 408 answered be repeated. (A connection idle over kProbeAfter had
+// such bytes looked for before it was taken; this covers a shorter wait.)
+bool gone_stale(const error_code& ec, const AnswerParser& parser, bool timed_out) {
+  if (!ec) return parser.status() == 408;
+  return !timed_out && (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                        ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
 }
 
 // Makes room under pool.max_connections: true when a new connection may be opened.
@@ -122,25 +128,16 @@ awaitable<RelayResult> relay(ConnectionPool& pool, DnsCache& dns, UpstreamCall& 
       auto [rec, n] = co_await conn->stream().async_read_some(space, use_nothrow);
       if (!took_read(*parser, conn->buffer(), n, rec, ec)) break;
     }
-    // A 408 on a reused connection is the provider's answer to the connection's idle time, sent
-    // before this request (or just as it arrived), not an answer to it: RFC 9110 lets the request
-    // be repeated, once, on a fresh connection. (A connection idle over kProbeAfter had such bytes
-    // looked for before it was taken; this covers a shorter wait.)
-    if (!ec && attempt == 0 && out.reused_connection && parser->status() == 408) {
-      cancelled.connection = nullptr;
-      conn->abort();
-      conn.reset();
-      continue;
-    }
-    if (!ec) break;
+    const bool stale =
+        attempt == 0 && out.reused_connection && gone_stale(ec, *parser, conn->timed_out());
+    if (!ec && !stale) break;
     if (cancelled.gone) {
       out.client_gone = true;
       co_return out;
     }
-    // A kept-alive connection the provider closed just as it was reused: try once more on a
-    // fresh one (nothing of this request was answered).
-    if (attempt == 0 && out.reused_connection && !conn->timed_out() && retryable_on_reused(ec)) {
+    if (stale) {  // once more, on a fresh connection
       cancelled.connection = nullptr;
+      conn->abort();
       conn.reset();
       continue;
     }
