@@ -77,7 +77,15 @@ class AnyStream {
   // True when the connection is open with nothing waiting to be read: no bytes, no close. An idle
   // upstream connection that is not quiet cannot carry a request: bytes the provider sent unasked
   // would be read as the next request's answer.
-  bool quiet() noexcept { return waiting() == Waiting::nothing; }
+  // (Found quiet, the socket counts as emptied by a read: see arrivals().)
+  bool quiet() noexcept;
+
+  // What reached the socket since a read last found it empty, as the reactor has seen it, without
+  // a system call: nothing; something (bytes, a close or an error; or an edge a read had already
+  // taken the bytes of); or unknown (TLS, a last read that filled its buffer, another Asio). An
+  // edge the reactor has not yet taken from epoll is not seen.
+  enum class Arrivals { none, some, unknown };
+  Arrivals arrivals() noexcept;
 
  private:
   enum class Waiting { nothing, bytes, close, unknown };

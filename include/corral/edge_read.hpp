@@ -128,6 +128,14 @@ class Op : public ad::reactor_op {
   ad::handler_work<Handler, IoExecutor> work_;
 };
 
+// Asio's own note that a socket may hold something to read (its flag to try a read at once): set
+// by each readable edge, hang-up or error the reactor takes from epoll, cleared when a read it
+// performs empties the socket. Reached in the reactor's state for the socket (any_stream.cpp).
+bool reactor_may_read(tcp::socket& socket) noexcept;
+// A read or a look made outside the reactor found the socket empty: the note is cleared as the
+// reactor's own read would clear it (what arrives later raises an edge that sets it again).
+void reactor_found_empty(tcp::socket& socket) noexcept;
+
 // Per-operation cancellation (a connected slot): the reactor completes the op as aborted.
 class Cancellation {
  public:
@@ -167,12 +175,12 @@ void start(tcp::socket& socket, const Buffers& buffers, EdgeReadState& state, bo
     return;
   }
   if (state.last_short && !reply) {
-    // The probe: what arrived since the last read (or an end of stream queued behind it). Bytes
-    // that arrived raised an edge that marked the socket readable again, so the reactor's own
-    // attempt is left to the next read.
+    // The probe: what arrived since the last read (or an end of stream queued behind it). A probe
+    // that empties the socket leaves it as a read of the reactor's would (the next read probes
+    // again); one that fills its buffer leaves the next attempt to the reactor.
     const bool done = Operation::do_perform(p.p) != ad::reactor_op::not_done;
-    state.last_short = !done;  // nothing here: as the last read left it, and queued untried below
     if (done) {
+      if (state.last_short) reactor_found_empty(socket);
       reactor.post_immediate_completion(p.p, continuation);
       p.v = p.p = nullptr;
       return;

@@ -23,6 +23,25 @@ void ConnectionPool::IdleQueue::drop_oldest() noexcept {
   }
 }
 
+namespace {
+
+// Whether a parked connection can carry a request: open, with nothing waiting to be read (bytes
+// the provider sent unasked would be read as the next answer; nginx closes such a connection too).
+// `check_unknown`: where the reactor cannot tell, check with a system call.
+bool usable(AnyStream& s, bool check_unknown) {
+  switch (s.arrivals()) {
+    case AnyStream::Arrivals::none:
+      return true;
+    case AnyStream::Arrivals::some:
+      return s.quiet();
+    case AnyStream::Arrivals::unknown:
+      break;
+  }
+  return !check_unknown || s.quiet();
+}
+
+}  // namespace
+
 std::shared_ptr<UpstreamConnection> ConnectionPool::take(const Key& key, Clock::time_point now) {
   auto it = pools_.find(key);
   if (it == pools_.end()) return nullptr;
@@ -31,10 +50,9 @@ std::shared_ptr<UpstreamConnection> ConnectionPool::take(const Key& key, Clock::
   while (!q.empty() && !found) {
     Idle idle = q.take_newest();
     --idle_;
-    // A connection parked moments ago is taken as is (a reuse that fails before any answer is
-    // retried on a new one); one idle for longer is first checked: closed by the provider, or
-    // holding bytes it sent unasked (as nginx does, such a connection is closed, not read).
-    if (idle.expires > now && (now - idle.parked < kProbeAfter || idle.conn->stream().quiet()))
+    // Where the reactor cannot tell, one parked moments ago is taken as is (a reuse that fails
+    // before any answer is retried on a new one), one idle for longer checked.
+    if (idle.expires > now && usable(idle.conn->stream(), now - idle.parked >= kProbeAfter))
       found = std::move(idle.conn);
   }
   // An emptied queue stays for the connection's return (most requests put back the one they took):
@@ -79,9 +97,9 @@ std::size_t ConnectionPool::sweep(Clock::time_point now) {
     if (q.empty()) continue;
     const auto n = q.remove_if([&](Idle& e) {
       if (e.expires <= now) return true;
-      if (now < e.next_probe) return false;
-      e.next_probe = now + kSweepProbeEvery;
-      return !e.conn->stream().quiet();
+      const bool check = now >= e.next_probe;
+      if (check) e.next_probe = now + kSweepProbeEvery;
+      return !usable(e.conn->stream(), check);
     });
     idle_ -= n;
     closed += n;

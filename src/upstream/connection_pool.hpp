@@ -19,11 +19,13 @@ namespace corral::upstream {
 class ConnectionPool {
  public:
   using Clock = std::chrono::steady_clock;
-  // Idle longer than this, a connection is checked before reuse (for a close, or bytes sent
-  // unasked).
+  // An idle connection is checked for a close, or bytes sent unasked, with a system call when the
+  // reactor has seen something arrive on it since its answer was read (AnyStream::arrivals()), and
+  // is taken as is when it has seen nothing. Where the reactor cannot tell (TLS), one idle longer
+  // than kProbeAfter is checked before reuse, and the sweep checks one once per kSweepProbeEvery (a
+  // system call each: with a thousand tenants' connections, checking each every second cost a
+  // request a tenth of a call).
   static constexpr Duration kProbeAfter = std::chrono::seconds(1);
-  // The sweep checks an idle connection the same way once per this long (a system call each: with a
-  // thousand tenants' connections, checking each every second cost a request a tenth of a call).
   static constexpr Duration kSweepProbeEvery = std::chrono::seconds(5);
 
   // A pool's name: tenant, model and the provider's origin (scheme and Host), as views of the
@@ -54,7 +56,7 @@ class ConnectionPool {
   // Closes the oldest idle connection to `provider` (to make room under pool.max_connections).
   bool evict_one(const ProviderConnections* provider);
   // Closes connections whose time is up, and those closed by the provider or holding bytes sent
-  // unasked (each checked once per kSweepProbeEvery); returns how many.
+  // unasked; returns how many.
   std::size_t sweep(Clock::time_point now);
   std::size_t idle() const { return idle_; }
   // Queues held, emptied ones included until the next sweep().

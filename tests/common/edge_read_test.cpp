@@ -215,5 +215,46 @@ TEST(EdgeRead, StreamsOnTwoContextsEachReadThroughTheirOwnReactor) {
   }
 }
 
+// Runs the pair's context until the stream's arrivals are `want` or two seconds went by: the
+// reactor takes an edge from epoll when it next runs.
+bool arrivals_become(Pair& p, AnyStream::Arrivals want) {
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  p.io.restart();
+  const auto busy = asio::make_work_guard(p.io);  // (a context out of work does not poll)
+  while (p.stream->arrivals() != want && std::chrono::steady_clock::now() < deadline)
+    p.io.run_one_for(10ms);
+  return p.stream->arrivals() == want;
+}
+
+TEST(EdgeRead, TheReactorTellsWhatArrivedAfterAReadEmptiedTheSocket) {
+  if (!CORRAL_EDGE_READ) GTEST_SKIP() << "reads through Asio's own operations here";
+  using A = AnyStream::Arrivals;
+  Pair p;
+  std::array<char, 8> buf{};
+  ReadResult r;
+  EXPECT_EQ(p.stream->arrivals(), A::unknown);  // no read has found it empty yet
+  EXPECT_EQ(sent_and_read(p, buf, r, "answer"), "answer");
+  EXPECT_EQ(p.stream->arrivals(), A::none);
+
+  // Bytes sent unasked: seen once the reactor has taken their edge, and still there to be found.
+  asio::write(p.peer, asio::buffer(std::string("stray")));
+  ASSERT_TRUE(arrivals_become(p, A::some));
+  EXPECT_FALSE(p.stream->quiet());
+  EXPECT_EQ(sent_and_read(p, buf, r, ""), "stray");  // read: empty again
+  EXPECT_EQ(p.stream->arrivals(), A::none);
+
+  // A read that fills its buffer cannot tell whether more is waiting.
+  EXPECT_EQ(sent_and_read(p, buf, r, "12345678"), "12345678");
+  EXPECT_EQ(p.stream->arrivals(), A::unknown);
+  // Found quiet by a look, the socket counts as emptied.
+  EXPECT_TRUE(p.stream->quiet());
+  EXPECT_EQ(p.stream->arrivals(), A::none);
+
+  // A close is an arrival too.
+  p.peer.shutdown(tcp::socket::shutdown_send);
+  ASSERT_TRUE(arrivals_become(p, A::some));
+  EXPECT_FALSE(p.stream->quiet());
+}
+
 }  // namespace
 }  // namespace corral

@@ -4,6 +4,8 @@
 
 #include <poll.h>
 
+#include <array>
+
 namespace corral::upstream {
 namespace {
 
@@ -23,6 +25,31 @@ class ConnectionPoolTest : public ::testing::Test {
     peers.push_back(std::move(server));
     client_fds.push_back(client.native_handle());
     return std::make_shared<UpstreamConnection>(AnyStream(std::move(client)), state);
+  }
+  // A new connection whose stream has read what the peer sent and found the socket empty, as
+  // after an answer read to its end; `stream` points at its stream.
+  std::shared_ptr<UpstreamConnection> emptied(AnyStream*& stream) {
+    auto conn = make();
+    stream = &conn->stream();
+    asio::write(peers.back(), asio::buffer(std::string_view("answer")));
+    std::array<char, 64> buf{};
+    bool done = false;
+    stream->async_read_some(asio::buffer(buf), [&done](error_code, std::size_t) { done = true; });
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    io.restart();
+    while (!done && std::chrono::steady_clock::now() < deadline) io.run_one_for(10ms);
+    EXPECT_TRUE(done);
+    return conn;
+  }
+  // Runs the context until the reactor has seen something arrive on `stream`, or 5 s went by.
+  bool arrival_seen(AnyStream& stream) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    io.restart();
+    const auto busy = asio::make_work_guard(io);  // (a context out of work does not poll)
+    while (stream.arrivals() != AnyStream::Arrivals::some &&
+           std::chrono::steady_clock::now() < deadline)
+      io.run_one_for(10ms);
+    return stream.arrivals() == AnyStream::Arrivals::some;
   }
   // Blocks until the client side of the newest connection has something to read (the peer's
   // close arriving), or `timeout` passes.
@@ -144,6 +171,31 @@ TEST_F(ConnectionPoolTest, ConnectionsHoldingBytesSentUnaskedAreClosed) {
   EXPECT_EQ(pool.sweep(now + ConnectionPool::kSweepProbeEvery), 1u);
   EXPECT_EQ(pool.idle(), 1u);
   EXPECT_NE(pool.take(k("k"), now + ConnectionPool::kProbeAfter + 1ms), nullptr);
+}
+
+TEST_F(ConnectionPoolTest, BytesSentUnaskedAreSeenAtOnceWhereTheReactorCanTell) {
+  if (!CORRAL_EDGE_READ) GTEST_SKIP() << "reads through Asio's own operations here";
+  // Parked a moment ago, so not checked by time: the reactor saw the bytes come.
+  const auto now = Clock::now();
+  AnyStream* stream = nullptr;
+  pool.put(k("k"), emptied(stream), now, 60s, 8);
+  asio::write(peers.back(), asio::buffer(std::string_view("HTTP/1.1 408 Request Timeout\r\n\r\n")));
+  ASSERT_TRUE(arrival_seen(*stream));
+  EXPECT_EQ(pool.take(k("k"), now + 1ms), nullptr);
+  EXPECT_EQ(pool.idle(), 0u);
+  EXPECT_EQ(state->open.load(), 0u);
+
+  // One on which nothing came is taken, however long it was idle; the sweep closes one holding
+  // bytes without waiting for its turn to be checked.
+  AnyStream *quiet = nullptr, *noisy = nullptr;
+  pool.put(k("k"), emptied(quiet), now, 60s, 8);
+  pool.put(k("k"), emptied(noisy), now, 60s, 8);
+  asio::write(peers.back(), asio::buffer(std::string_view("x")));
+  ASSERT_TRUE(arrival_seen(*noisy));
+  EXPECT_EQ(quiet->arrivals(), AnyStream::Arrivals::none);
+  EXPECT_EQ(pool.sweep(now + 1ms), 1u);
+  EXPECT_EQ(pool.idle(), 1u);
+  EXPECT_EQ(&pool.take(k("k"), now + 30s)->stream(), quiet);
 }
 
 TEST_F(ConnectionPoolTest, EvictsTheOldestIdleConnectionOfAProvider) {
