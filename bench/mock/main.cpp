@@ -27,7 +27,9 @@ a chat completion calls a tool when the request has tools and asks for one), POS
 Per-request headers: x-mock-latency-ms, x-mock-latency-spread-ms, x-mock-status, x-mock-chunks, x-mock-chunk-delay-ms,
 x-mock-cached-tokens (of the prompt, reported as read from the cache),
 x-mock-fault (reset|stall|close-mid-stream|close-before-content|error-event|error-event-mid-stream|
-stray-after-answer: 200 ms after the answer, a 408 nobody asked for on the idle connection), x-mock-completion-tokens,
+stray-after-answer: 200 ms after the answer, a 408 nobody asked for on the idle connection; junk-after-answer:
+the same with bytes that are no answer; 408-on-reuse: the next request on the connection answered with a 408 and
+a close), x-mock-completion-tokens,
 x-mock-fail-times (the first N requests carrying it get a 500, or x-mock-fail-status), x-mock-retry-after-ms,
 x-mock-retry-after (on injected failures). GET /mock/stats: counters (a request whose x-request-id was seen
 before counts as a retry); GET /mock/last: the last API request; GET /mock/reset: counters to zero;

@@ -123,7 +123,11 @@ struct Session {
   Stats& stats;
   std::mutex& faults_mu;
   Faults& faults_live;
-  bool stray_after = false;  // the answer given asked for bytes sent unasked after it
+  // What the answer given asked for on its connection after it: bytes sent unasked while it is
+  // idle (a 408, as servers answer an idle timeout, or bytes that are no answer at all), or the
+  // next request on it answered with a 408 and a close (an idle timeout that fired as it came).
+  enum class After { nothing, stray_408, stray_junk, timeout_on_reuse };
+  After after = After::nothing;
 
   // Returns false when the connection must end.
   awaitable<bool> answer(Request& req) {
@@ -158,9 +162,10 @@ struct Session {
 
     const std::string fault(header(req, "x-mock-fault").empty() ? std::string_view(injected.fault)
                                                                  : header(req, "x-mock-fault"));
-    // After the answer, while the connection is idle, an answer nobody asked for (as a server that
-    // answers an idle connection's timeout with a 408), the connection left open.
-    stray_after = fault == "stray-after-answer";
+    after = fault == "stray-after-answer"  ? After::stray_408
+            : fault == "junk-after-answer" ? After::stray_junk
+            : fault == "408-on-reuse"      ? After::timeout_on_reuse
+                                           : After::nothing;
     if (fault == "stall") {  // never answer: wait until the client gives up
       co_await read_until_closed(stream);
       co_return false;
@@ -285,13 +290,22 @@ struct Session {
       parser.body_limit(64 << 20);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_nothrow);
       if (ec) break;
+      static constexpr std::string_view k408 =
+          "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n";
+      static constexpr std::string_view k408Close =
+          "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+      if (std::exchange(after, After::nothing) ==
+          After::timeout_on_reuse) {  // this request is not answered
+        co_await asio::async_write(stream, asio::buffer(k408Close), use_nothrow);
+        stats.stray_answer();
+        break;
+      }
       auto req = parser.release();
       if (!co_await answer(req)) break;
-      if (stray_after) {
+      if (after == After::stray_408 || after == After::stray_junk) {
         co_await pause(200);
-        static constexpr std::string_view kStray =
-            "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n";
-        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kStray), use_nothrow);
+        const auto stray = after == After::stray_408 ? k408 : std::string_view("junk\r\n");
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(stray), use_nothrow);
         if (wec) break;
         stats.stray_answer();
       }

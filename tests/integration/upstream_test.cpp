@@ -45,23 +45,30 @@ TEST(UpstreamFailures, SlowProviderIs504AndResetIs502) {
   EXPECT_EQ(chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})").result_int(), 200);
 }
 
-// The first request of a provider that writes on an idle kept-alive connection (corral-mock's
-// stray-after-answer: a 408, as servers answer an idle timeout, 200 ms after the answer): answered,
-// then the 408 sent. Returns when the answer came, or nothing (with the failure recorded).
-std::optional<Clock::time_point> answered_then_408_sent(const Corral& corral, const Mock& mock) {
-  const auto first = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})",
-                          {{"x-mock-fault", "stray-after-answer"}});
-  EXPECT_EQ(first.result_int(), 200);
-  if (first.result_int() != 200) return std::nullopt;
-  const auto answered = Clock::now();
-  const bool sent = eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s);
-  EXPECT_TRUE(sent) << mock.stats().dump();
-  if (!sent) return std::nullopt;
-  return answered;
+// corral with one I/O thread, so that a client's requests, on whatever connections, share one
+// pool of provider connections.
+std::string one_worker(std::string config) {
+  const auto at = config.find("threads: 2");
+  if (at != std::string::npos) config.replace(at, 10, "threads: 1");
+  return config;
 }
 
-// The next request got the provider's answer to it, on a new connection: the 408 was not taken
-// for its answer, nor counted as one.
+// The first request of a provider that writes on an idle kept-alive connection (corral-mock's
+// `fault`: stray-after-answer, a 408 as servers answer an idle timeout, or junk-after-answer,
+// bytes that are no answer, 200 ms after the answer): answered, then the bytes sent. Returns
+// whether both happened (a failure is recorded).
+bool answered_then_stray_sent(const Corral& corral, const Mock& mock, const std::string& fault) {
+  const auto first =
+      chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})", {{"x-mock-fault", fault}});
+  EXPECT_EQ(first.result_int(), 200);
+  if (first.result_int() != 200) return false;
+  const bool sent = eventually([&] { return mock.stats()["stray_answers"].get<int>() == 1; }, 5s);
+  EXPECT_TRUE(sent) << mock.stats().dump();
+  return sent;
+}
+
+// The next request got the provider's answer to it, on a new connection: what the provider sent
+// on the old one was not taken for its answer, nor counted as one.
 void expect_answered_on_a_new_connection(const Corral& corral, const Response& second) {
   EXPECT_EQ(second.result_int(), 200) << second.body();
   EXPECT_THAT(second.body(), HasSubstr("chat.completion"));
@@ -70,32 +77,34 @@ void expect_answered_on_a_new_connection(const Corral& corral, const Response& s
   EXPECT_EQ(m.at(R"(corral_requests_total{tenant="acme",model="gpt-4.1",status="200"})"), 2);
 }
 
-// Idle over a second, the connection is checked before reuse, found holding the 408, and closed;
-// the request goes on a new one.
+// The bytes reached corral's idle connection before the next request was sent: seen as they came,
+// they close it, however short its idle time, and the request goes on a new one.
 TEST(UpstreamFailures, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer) {
-  Mock mock;
-  Corral corral(admin_config() + base_config(), mock.port);
-  const auto answered = answered_then_408_sent(corral, mock);
-  ASSERT_TRUE(answered);
-  // The check is made on connections idle longer than a second
-  // (upstream::ConnectionPool::kProbeAfter).
-  std::this_thread::sleep_until(*answered + 1200ms);
-  expect_answered_on_a_new_connection(corral,
-                                      chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})"));
-  EXPECT_EQ(mock.chats(), 2u);  // the request was not sent on the connection holding the 408
+  for (const std::string fault : {"stray-after-answer", "junk-after-answer"}) {
+    SCOPED_TRACE(fault);
+    Mock mock;
+    Corral corral(one_worker(admin_config() + base_config()), mock.port);
+    ASSERT_TRUE(answered_then_stray_sent(corral, mock, fault));
+    expect_answered_on_a_new_connection(corral,
+                                        chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})"));
+    EXPECT_EQ(mock.chats(), 2u);  // not sent on the connection holding the bytes
+  }
 }
 
-// The next request sent as soon as the 408 went out (about 200 ms after the answer): idle under a
-// second, the connection is reused unchecked, and the 408 is read where the answer is. A 408 on a
-// reused connection answers its idle time, not the request, which is sent again on a new
-// connection. (A host stalled past the second would have the pool's check close the connection
-// instead, with the same answer to the client.)
+// A provider whose idle timeout fires as a reused connection's request arrives answers it with a
+// 408 (corral-mock's 408-on-reuse). The 408 answers the connection's idle time, not the request,
+// which is sent again on a new connection.
 TEST(UpstreamFailures, A408OnAReusedConnectionIsRetriedOnANewOne) {
   Mock mock;
-  Corral corral(admin_config() + base_config(), mock.port);
-  ASSERT_TRUE(answered_then_408_sent(corral, mock));
+  Corral corral(one_worker(admin_config() + base_config()), mock.port);
+  ASSERT_EQ(
+      chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})", {{"x-mock-fault", "408-on-reuse"}})
+          .result_int(),
+      200);
   expect_answered_on_a_new_connection(corral,
                                       chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})"));
+  EXPECT_EQ(mock.stats()["stray_answers"].get<int>(), 1);  // the 408 was sent
+  EXPECT_EQ(mock.chats(), 2u);
 }
 
 TEST(UpstreamFailures, ClientDisconnectMidStreamCancelsTheUpstream) {
