@@ -15,34 +15,34 @@ namespace corral {
 class AnyStream {
  public:
   using executor_type = asio::any_io_executor;
-  using TlsStream = ssl::stream<tcp::socket>;
+  using TlsStream = ssl::stream<EdgeSocket>;
 
-  explicit AnyStream(tcp::socket socket) : s_(std::move(socket)) {}
+  explicit AnyStream(tcp::socket socket) : s_(std::in_place_type<EdgeSocket>, std::move(socket)) {}
   AnyStream(tcp::socket socket, ssl::context& tls) : s_(std::in_place_type<TlsStream>, std::move(socket), tls) {}
 
   executor_type get_executor() { return socket().get_executor(); }
   bool is_tls() const { return std::holds_alternative<TlsStream>(s_); }
   TlsStream* tls() { return std::get_if<TlsStream>(&s_); }
 
-  tcp::socket& socket() {
-    if (auto* t = std::get_if<TlsStream>(&s_)) return t->next_layer();
-    return std::get<tcp::socket>(s_);
-  }
+  tcp::socket& socket() { return edge().socket(); }
 
   // The next read awaits the peer's reply to what was just written (the client's next request
-  // after an answer, the provider's answer after a request): on plain TCP it is queued for the
-  // reactor without first trying a receive the kernel would answer with EAGAIN (edge_read.hpp).
-  void expect_reply() noexcept { reply_ = true; }
+  // after an answer, the provider's answer after a request): its receive is queued for the
+  // reactor without first trying one the kernel would answer with EAGAIN (edge_read.hpp). Over
+  // TLS, so is the first receive of the TLS read, unless the TLS layers hold bytes it returns
+  // or decrypts first.
+  void expect_reply() noexcept {
+    if (auto* plain = std::get_if<EdgeSocket>(&s_))
+      plain->expect_reply();
+    else
+      tls_expect_reply();
+  }
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::size_t)>(
         [this](auto handler, const MutableBuffers& b) {
-          const bool reply = std::exchange(reply_, false);
-          if (auto* plain = std::get_if<tcp::socket>(&s_))
-            async_edge_read(*plain, b, edge_, reply, std::move(handler));
-          else
-            std::get<TlsStream>(s_).async_read_some(b, std::move(handler));
+          std::visit([&](auto& s) { s.async_read_some(b, std::move(handler)); }, s_);
         },
         token, buffers);
   }
@@ -74,16 +74,17 @@ class AnyStream {
   // True when the peer has closed (or reset) the connection, without consuming data.
   // Pending data counts as "not closed".
   bool peer_closed() noexcept { return waiting() == Waiting::close; }
-  // True when the connection is open with nothing waiting to be read: no bytes, no close. An idle
-  // upstream connection that is not quiet cannot carry a request: bytes the provider sent unasked
-  // would be read as the next request's answer.
+  // True when the connection is open with nothing waiting to be read: no bytes, no close (over
+  // TLS, none held by the TLS layers either). An idle upstream connection that is not quiet cannot
+  // carry a request: bytes the provider sent unasked would be read as the next request's answer.
   // (Found quiet, the socket counts as emptied by a read: see arrivals().)
   bool quiet() noexcept;
 
   // What reached the socket since a read last found it empty, as the reactor has seen it, without
   // a system call: nothing; something (bytes, a close or an error; or an edge a read had already
-  // taken the bytes of); or unknown (TLS, a last read that filled its buffer, another Asio). An
-  // edge the reactor has not yet taken from epoll is not seen.
+  // taken the bytes of; over TLS, also bytes a read took from the socket that the TLS layers still
+  // hold); or unknown (a last read that filled its buffer, a closed socket, another Asio). An edge
+  // the reactor has not yet taken from epoll is not seen.
   enum class Arrivals { none, some, unknown };
   Arrivals arrivals() noexcept;
 
@@ -91,10 +92,14 @@ class AnyStream {
   enum class Waiting { nothing, bytes, close, unknown };
   // What a read would find now, looked at without consuming it (one receive call, not waiting).
   Waiting waiting() noexcept;
+  // The socket under either stream, and the state its reads keep.
+  EdgeSocket& edge() {
+    if (auto* t = std::get_if<TlsStream>(&s_)) return t->next_layer();
+    return std::get<EdgeSocket>(s_);
+  }
+  void tls_expect_reply() noexcept;
 
-  std::variant<tcp::socket, TlsStream> s_;
-  EdgeReadState edge_;  // (a pending read points here: the stream is not moved while one is)
-  bool reply_ = false;
+  std::variant<EdgeSocket, TlsStream> s_;
 };
 
 // `parts` less their first `n` bytes: the buffers still to write (the first one shortened in place).

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <boost/asio/version.hpp>
+#include <utility>
 
 #include "corral/asio.hpp"
 
@@ -212,5 +213,44 @@ auto async_edge_read(tcp::socket& socket, const MutableBuffers& buffers, EdgeRea
       },
       token, buffers);
 }
+
+// A TCP socket read by the edge read, with the state its reads keep: the stream of a plain
+// connection and the one under TLS (Asio's TLS stream reads and writes its next layer through the
+// same calls as a socket's).
+class EdgeSocket {
+ public:
+  using executor_type = tcp::socket::executor_type;
+  using lowest_layer_type = tcp::socket::lowest_layer_type;
+
+  explicit EdgeSocket(tcp::socket socket) : s_(std::move(socket)) {}
+
+  executor_type get_executor() { return s_.get_executor(); }
+  lowest_layer_type& lowest_layer() { return s_.lowest_layer(); }
+  const lowest_layer_type& lowest_layer() const { return s_.lowest_layer(); }
+  tcp::socket& socket() { return s_; }
+  EdgeReadState& state() { return edge_; }
+
+  // The next read awaits the peer's reply to what was just written (see above).
+  void expect_reply() noexcept { reply_ = true; }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& b) {
+          async_edge_read(s_, b, edge_, std::exchange(reply_, false), std::move(handler));
+        },
+        token, buffers);
+  }
+
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return s_.async_write_some(buffers, std::forward<Token>(token));
+  }
+
+ private:
+  tcp::socket s_;
+  EdgeReadState edge_;  // (a pending read points here: the socket is not moved while one is)
+  bool reply_ = false;
+};
 
 }  // namespace corral

@@ -1,15 +1,38 @@
 #include "corral/any_stream.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 namespace corral {
-
-#if CORRAL_EDGE_READ
-namespace edge_read_detail {
 namespace {
 
-// The reactor's state for a socket keeps its flags and their lock private; a pointer to a private
-// member may be named in an explicit instantiation, and is handed out from there.
+// A pointer to a private member may be named in an explicit instantiation, and is handed out
+// from there: how the reactor's and the TLS stream's private state below is reached.
+template <class Tag, typename Tag::type M>
+struct Expose {
+  friend typename Tag::type member(Tag) { return M; }
+};
+
+// The TLS stream's state: the ciphertext it read from the socket and has not yet given OpenSSL.
+struct TlsCore {
+  using type = ssl::detail::stream_core AnyStream::TlsStream::*;
+  friend type member(TlsCore);
+};
+template struct Expose<TlsCore, &AnyStream::TlsStream::core_>;
+
+// Bytes a TLS read would return, or decrypt, before it reads the socket again: ciphertext Asio
+// holds for OpenSSL, records OpenSSL has not read yet, and what it decrypted and has not returned.
+bool tls_holds_input(AnyStream::TlsStream& t) noexcept {
+  SSL* s = t.native_handle();
+  return (t.*member(TlsCore{})).input_.size() != 0 || BIO_ctrl_pending(SSL_get_rbio(s)) != 0 ||
+         SSL_has_pending(s) != 0;
+}
+
+#if CORRAL_EDGE_READ
+
+namespace ad = edge_read_detail::ad;
+// The reactor's state for a socket keeps its flags and their lock private.
 using Descriptor = ad::epoll_reactor::descriptor_state;
 struct SpeculativeFlags {
   using type = bool (Descriptor::*)[ad::epoll_reactor::max_ops];
@@ -18,10 +41,6 @@ struct SpeculativeFlags {
 struct DescriptorLock {
   using type = ad::conditionally_enabled_mutex Descriptor::*;
   friend type member(DescriptorLock);
-};
-template <class Tag, typename Tag::type M>
-struct Expose {
-  friend typename Tag::type member(Tag) { return M; }
 };
 template struct Expose<SpeculativeFlags, &Descriptor::try_speculative_>;
 template struct Expose<DescriptorLock, &Descriptor::mutex_>;
@@ -33,7 +52,12 @@ ad::conditionally_enabled_mutex& lock_of(Descriptor& d) {
   return d.*member(DescriptorLock{});
 }
 
+#endif
+
 }  // namespace
+
+#if CORRAL_EDGE_READ
+namespace edge_read_detail {
 
 bool reactor_may_read(tcp::socket& socket) noexcept {
   auto* d = SocketAccess::implementation(socket).reactor_data_;
@@ -52,22 +76,29 @@ void reactor_found_empty(tcp::socket& socket) noexcept {
 }  // namespace edge_read_detail
 #endif
 
+void AnyStream::tls_expect_reply() noexcept {
+  auto& tls = std::get<TlsStream>(s_);
+  if (!tls_holds_input(tls)) tls.next_layer().expect_reply();
+}
+
 bool AnyStream::quiet() noexcept {
+  auto* tls = std::get_if<TlsStream>(&s_);
+  if (tls && tls_holds_input(*tls)) return false;
   if (waiting() != Waiting::nothing) return false;
 #if CORRAL_EDGE_READ
-  if (auto* plain = std::get_if<tcp::socket>(&s_)) {
-    edge_.last_short = true;
-    edge_read_detail::reactor_found_empty(*plain);
-  }
+  edge().state().last_short = true;
+  edge_read_detail::reactor_found_empty(socket());
 #endif
   return true;
 }
 
 AnyStream::Arrivals AnyStream::arrivals() noexcept {
 #if CORRAL_EDGE_READ
-  auto* plain = std::get_if<tcp::socket>(&s_);
-  if (!plain || !edge_.last_short || !plain->is_open()) return Arrivals::unknown;
-  return edge_read_detail::reactor_may_read(*plain) ? Arrivals::some : Arrivals::none;
+  if (!edge().state().last_short || !socket().is_open()) return Arrivals::unknown;
+  // Over TLS, bytes its reads took from the socket that the TLS layers still hold have arrived too.
+  auto* tls = std::get_if<TlsStream>(&s_);
+  if (tls && tls_holds_input(*tls)) return Arrivals::some;
+  return edge_read_detail::reactor_may_read(socket()) ? Arrivals::some : Arrivals::none;
 #else
   return Arrivals::unknown;
 #endif
@@ -81,8 +112,9 @@ void AnyStream::close() noexcept {
 
 std::span<asio::const_buffer> AnyStream::write_now(std::span<asio::const_buffer> parts, error_code& ec) {
   ec = {};
-  auto* plain = std::get_if<tcp::socket>(&s_);
-  if (!plain) return parts;
+  auto* edge = std::get_if<EdgeSocket>(&s_);
+  if (!edge) return parts;
+  auto* plain = &edge->socket();
   if (!plain->non_blocking()) {
     plain->non_blocking(true, ec);
     if (ec) return ec = {}, parts;  // then all of it awaited

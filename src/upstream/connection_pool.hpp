@@ -21,10 +21,10 @@ class ConnectionPool {
   using Clock = std::chrono::steady_clock;
   // An idle connection is checked for a close, or bytes sent unasked, with a system call when the
   // reactor has seen something arrive on it since its answer was read (AnyStream::arrivals()), and
-  // is taken as is when it has seen nothing. Where the reactor cannot tell (TLS), one idle longer
-  // than kProbeAfter is checked before reuse, and the sweep checks one once per kSweepProbeEvery (a
-  // system call each: with a thousand tenants' connections, checking each every second cost a
-  // request a tenth of a call).
+  // is taken as is when it has seen nothing. Where the reactor cannot tell (a last read that filled
+  // its buffer), one idle longer than kProbeAfter is checked before reuse, and the sweep checks one
+  // once per kSweepProbeEvery (a system call each: with a thousand tenants' connections, checking
+  // each every second cost a request a tenth of a call).
   static constexpr Duration kProbeAfter = std::chrono::seconds(1);
   static constexpr Duration kSweepProbeEvery = std::chrono::seconds(5);
 

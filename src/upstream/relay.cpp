@@ -44,8 +44,8 @@ constexpr std::size_t kMaxUpstreamHead = 64 * 1024;
 // request, or a 408, the provider's answer to the connection's idle time sent before the request
 // (or just as it arrived), not an answer to it. Nothing of the request was answered, and RFC 9110
 // (15.5.9) lets a request a 408 answered be repeated. (The pool closes a connection on which such
-// bytes were seen to arrive, or, over TLS, were found once it was idle over kProbeAfter; this
-// covers bytes that came as it was reused, or over TLS within that wait.)
+// bytes were seen to arrive; this covers bytes that came as it was reused, which the reactor had
+// not yet taken from epoll.)
 bool gone_stale(const error_code& ec, const AnswerParser& parser, bool timed_out) {
   if (!ec) return parser.status() == 408;
   return !timed_out && (ec == http::error::end_of_stream || ec == asio::error::eof ||
