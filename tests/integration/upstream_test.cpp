@@ -177,6 +177,23 @@ TEST_F(TlsUpstream, VerifiedTlsToAnHttpsProvider) {
   EXPECT_LE(mock.stats()["connections"].get<int>() - before - 1, 2);
 }
 
+// Over TLS as over plain TCP: the bytes came as a record on the idle connection, and are seen as
+// they come, however short its idle time.
+TEST_F(TlsUpstream, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer) {
+  for (const std::string fault : {"stray-after-answer", "junk-after-answer"}) {
+    SCOPED_TRACE(fault);
+    Mock mock({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
+    auto config = one_worker(admin_config() +
+                             base_config("", "    tls: {ca_file: \"" + dir + "/cert.pem\"}\n"));
+    config.replace(config.find("http://127.0.0.1"), 4, "https");
+    Corral corral(config, mock.port);
+    ASSERT_TRUE(answered_then_stray_sent(corral, mock, fault));
+    expect_answered_on_a_new_connection(corral,
+                                        chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})"));
+    EXPECT_EQ(mock.chats(), 2u);
+  }
+}
+
 TEST_F(TlsUpstream, UntrustedCertificateIs502) {
   Mock mock({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
   auto config = base_config();
