@@ -78,10 +78,12 @@ struct TlsPair {
     return run_until([&] { return done == 2; }) && !failed;
   }
 
-  // Starts a read of up to `buf.size()` bytes on corral's side, as after a request: under way
-  // before `records` are sent, one TLS record each, in one segment. Returns what it read.
+  // Reads up to `buf.size()` bytes on corral's side, as a provider's answer is read after a
+  // request: the read awaits a reply, and is under way before `records` are sent, one TLS record
+  // each, in one segment. Returns what it read.
   template <std::size_t N>
   std::string reply(std::array<char, N>& buf, std::initializer_list<std::string> records) {
+    if (records.size() != 0) stream->expect_reply();
     bool done = false;
     std::size_t got = 0;
     error_code failed;
@@ -99,9 +101,9 @@ struct TlsPair {
     if (!run_until([&] { return done; }) || failed) return "(no read)";
     return std::string(buf.data(), got);
   }
-  // The next read, of what the TLS layers already hold.
+  // The next read, of what already came.
   template <std::size_t N>
-  std::string held(std::array<char, N>& buf) {
+  std::string next(std::array<char, N>& buf) {
     return reply(buf, {});
   }
 };
@@ -120,7 +122,7 @@ TEST(AnyStreamTls, TheReactorAndTheTlsLayersTellWhatArrivedSinceTheLastRead) {
   asio::write(*p.peer, asio::buffer(std::string("stray")));
   ASSERT_TRUE(p.run_until([&] { return p.stream->arrivals() == A::some; }));
   EXPECT_FALSE(p.stream->quiet());
-  EXPECT_EQ(p.held(buf), "stray");
+  EXPECT_EQ(p.next(buf), "stray");
   EXPECT_EQ(p.reply(buf, {"answer"}), "answer");
   EXPECT_EQ(p.stream->arrivals(), A::none);
 
@@ -129,7 +131,7 @@ TEST(AnyStreamTls, TheReactorAndTheTlsLayersTellWhatArrivedSinceTheLastRead) {
   EXPECT_EQ(p.reply(buf, {"first!", "second"}), "first!");
   EXPECT_EQ(p.stream->arrivals(), A::some);
   EXPECT_FALSE(p.stream->quiet());
-  EXPECT_EQ(p.held(buf), "second");
+  EXPECT_EQ(p.next(buf), "second");
   EXPECT_EQ(p.stream->arrivals(), A::none);
   EXPECT_TRUE(p.stream->quiet());
 
