@@ -160,14 +160,22 @@ class TlsUpstream : public ::testing::Test {
                             "/cert.pem >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
   }
+  // corral-mock's arguments to serve https with the fixture's certificate.
+  std::vector<std::string> mock_tls() const {
+    return {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"};
+  }
+  // base_config with its provider reached over https, trusting the fixture's certificate or not.
+  std::string https_provider(bool trusted) const {
+    auto config = base_config("", trusted ? "    tls: {ca_file: \"" + dir + "/cert.pem\"}\n" : "");
+    config.replace(config.find("http://127.0.0.1"), 4, "https");
+    return config;
+  }
   std::string dir;
 };
 
 TEST_F(TlsUpstream, VerifiedTlsToAnHttpsProvider) {
-  Mock mock({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
-  auto config = base_config("", "    tls: {ca_file: \"" + dir + "/cert.pem\"}\n");
-  config.replace(config.find("http://127.0.0.1"), 4, "https");
-  Corral corral(config, mock.port);
+  Mock mock(mock_tls());
+  Corral corral(https_provider(true), mock.port);
   const int before = mock.stats()["connections"].get<int>();
   for (int i = 0; i < 3; ++i) {
     auto res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
@@ -182,11 +190,8 @@ TEST_F(TlsUpstream, VerifiedTlsToAnHttpsProvider) {
 TEST_F(TlsUpstream, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer) {
   for (const std::string fault : {"stray-after-answer", "junk-after-answer"}) {
     SCOPED_TRACE(fault);
-    Mock mock({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
-    auto config = one_worker(admin_config() +
-                             base_config("", "    tls: {ca_file: \"" + dir + "/cert.pem\"}\n"));
-    config.replace(config.find("http://127.0.0.1"), 4, "https");
-    Corral corral(config, mock.port);
+    Mock mock(mock_tls());
+    Corral corral(one_worker(admin_config() + https_provider(true)), mock.port);
     ASSERT_TRUE(answered_then_stray_sent(corral, mock, fault));
     expect_answered_on_a_new_connection(corral,
                                         chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})"));
@@ -195,10 +200,8 @@ TEST_F(TlsUpstream, BytesSentUnaskedOnAnIdleConnectionAreNotTakenForAnAnswer) {
 }
 
 TEST_F(TlsUpstream, UntrustedCertificateIs502) {
-  Mock mock({"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"});
-  auto config = base_config();
-  config.replace(config.find("http://127.0.0.1"), 4, "https");
-  Corral corral(config, mock.port);
+  Mock mock(mock_tls());
+  Corral corral(https_provider(false), mock.port);
   auto res = chat(corral.port, "sk-acme", R"({"model":"gpt-4.1"})");
   EXPECT_EQ(res.result_int(), 502);
   EXPECT_THAT(corral.process->log(), HasSubstr("TLS handshake"));
