@@ -3,6 +3,7 @@
 // (server.tls) and upstream connections (http:// and https:// providers) alike.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <utility>
 #include <variant>
@@ -18,11 +19,15 @@ class AnyStream {
   using TlsStream = ssl::stream<EdgeSocket>;
 
   explicit AnyStream(tcp::socket socket) : s_(std::in_place_type<EdgeSocket>, std::move(socket)) {}
-  AnyStream(tcp::socket socket, ssl::context& tls) : s_(std::in_place_type<TlsStream>, std::move(socket), tls) {}
+  AnyStream(tcp::socket socket, ssl::context& tls)
+      : s_(std::in_place_type<TlsBox>, std::make_unique<TlsStream>(std::move(socket), tls)) {}
 
   executor_type get_executor() { return socket().get_executor(); }
-  bool is_tls() const { return std::holds_alternative<TlsStream>(s_); }
-  TlsStream* tls() { return std::get_if<TlsStream>(&s_); }
+  bool is_tls() const { return std::holds_alternative<TlsBox>(s_); }
+  TlsStream* tls() {
+    auto* box = std::get_if<TlsBox>(&s_);
+    return box ? box->get() : nullptr;
+  }
 
   tcp::socket& socket() { return edge().socket(); }
 
@@ -42,7 +47,7 @@ class AnyStream {
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::size_t)>(
         [this](auto handler, const MutableBuffers& b) {
-          std::visit([&](auto& s) { s.async_read_some(b, std::move(handler)); }, s_);
+          with_stream([&](auto& s) { s.async_read_some(b, std::move(handler)); });
         },
         token, buffers);
   }
@@ -51,7 +56,7 @@ class AnyStream {
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::size_t)>(
         [this](auto handler, const ConstBuffers& b) {
-          std::visit([&](auto& s) { s.async_write_some(b, std::move(handler)); }, s_);
+          with_stream([&](auto& s) { s.async_write_some(b, std::move(handler)); });
         },
         token, buffers);
   }
@@ -94,12 +99,24 @@ class AnyStream {
   Waiting waiting() noexcept;
   // The socket under either stream, and the state its reads keep.
   EdgeSocket& edge() {
-    if (auto* t = std::get_if<TlsStream>(&s_)) return t->next_layer();
+    if (auto* t = tls()) return t->next_layer();
     return std::get<EdgeSocket>(s_);
+  }
+  // `f` called with the stream in use: the plain socket, or the TLS stream over it.
+  template <class F>
+  void with_stream(F&& f) {
+    if (auto* t = tls())
+      f(*t);
+    else
+      f(std::get<EdgeSocket>(s_));
   }
   void tls_expect_reply() noexcept;
 
-  std::variant<EdgeSocket, TlsStream> s_;
+  // A TLS stream is held apart (its engine and buffers take some 350 bytes more): a plain
+  // connection's socket, read state and which of the two it is then share two cache lines, which
+  // is all a request touches of the stream, and a pooled connection that waits costs that less.
+  using TlsBox = std::unique_ptr<TlsStream>;
+  std::variant<EdgeSocket, TlsBox> s_;
 };
 
 // `parts` less their first `n` bytes: the buffers still to write (the first one shortened in place).

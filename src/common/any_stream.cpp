@@ -77,13 +77,13 @@ void reactor_found_empty(tcp::socket& socket) noexcept {
 #endif
 
 void AnyStream::tls_expect_reply() noexcept {
-  auto& tls = std::get<TlsStream>(s_);
-  if (!tls_holds_input(tls)) tls.next_layer().expect_reply();
+  auto& t = *tls();
+  if (!tls_holds_input(t)) t.next_layer().expect_reply();
 }
 
 bool AnyStream::quiet() noexcept {
-  auto* tls = std::get_if<TlsStream>(&s_);
-  if (tls && tls_holds_input(*tls)) return false;
+  auto* t = tls();
+  if (t && tls_holds_input(*t)) return false;
   if (waiting() != Waiting::nothing) return false;
 #if CORRAL_EDGE_READ
   edge().state().last_short = true;
@@ -96,8 +96,8 @@ AnyStream::Arrivals AnyStream::arrivals() noexcept {
 #if CORRAL_EDGE_READ
   if (!edge().state().last_short || !socket().is_open()) return Arrivals::unknown;
   // Over TLS, bytes its reads took from the socket that the TLS layers still hold have arrived too.
-  auto* tls = std::get_if<TlsStream>(&s_);
-  if (tls && tls_holds_input(*tls)) return Arrivals::some;
+  auto* t = tls();
+  if (t && tls_holds_input(*t)) return Arrivals::some;
   return edge_read_detail::reactor_may_read(socket()) ? Arrivals::some : Arrivals::none;
 #else
   return Arrivals::unknown;
