@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -20,13 +21,13 @@ class AnyStream {
 
   explicit AnyStream(tcp::socket socket) : s_(std::in_place_type<EdgeSocket>, std::move(socket)) {}
   AnyStream(tcp::socket socket, ssl::context& tls)
-      : s_(std::in_place_type<TlsBox>, std::make_unique<TlsStream>(std::move(socket), tls)) {}
+      : s_(std::in_place_type<TlsBox>, std::make_unique<TlsParts>(std::move(socket), tls)) {}
 
   executor_type get_executor() { return socket().get_executor(); }
   bool is_tls() const { return std::holds_alternative<TlsBox>(s_); }
   TlsStream* tls() {
     auto* box = std::get_if<TlsBox>(&s_);
-    return box ? box->get() : nullptr;
+    return box ? &(*box)->stream : nullptr;
   }
 
   tcp::socket& socket() { return edge().socket(); }
@@ -52,21 +53,30 @@ class AnyStream {
         token, buffers);
   }
 
+  // Over TLS, records write_now() made and the kernel did not take are written first.
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::size_t)>(
         [this](auto handler, const ConstBuffers& b) {
-          with_stream([&](auto& s) { s.async_write_some(b, std::move(handler)); });
+          if (auto* box = std::get_if<TlsBox>(&s_); box && !(*box)->unsent.empty())
+            asio::async_compose<decltype(handler), void(error_code, std::size_t)>(
+                UnsentFirst<ConstBuffers>{*this, b}, handler, socket());
+          else
+            with_stream([&](auto& s) { s.async_write_some(b, std::move(handler)); });
         },
         token, buffers);
   }
 
-  // Writes what the kernel takes at once, without waiting: plain TCP only (over TLS nothing is
-  // written here and its records are left to the awaited write). Returns what is left to write
+  // Writes what the kernel takes at once, without waiting. Returns what is left to write
   // (`parts` less what was written; empty when all of it went); `ec` is set for a failure only,
   // not for a full send buffer. An awaited write that completes at once still costs a turn of the
   // scheduler (its completion is posted, and the reactor is polled before it runs); a coroutine
   // that writes here first goes on without one, and awaits only what is left.
+  // Over TLS, the records made of what it takes are sent, and those the kernel does not take
+  // whole are kept for the next awaited write, which sends them first. When it took all of
+  // `parts` but kept records, what it returns is one empty buffer: the caller's awaited write of
+  // it sends them. (Nothing is written here while a handshake or a write of the TLS stream is
+  // under way: all of `parts` is left to the awaited write.)
   std::span<asio::const_buffer> write_now(std::span<asio::const_buffer> parts, error_code& ec);
 
   // Cancels pending operations; the connection stays open.
@@ -112,10 +122,49 @@ class AnyStream {
   }
   void tls_expect_reply() noexcept;
 
+  struct TlsParts {
+    TlsParts(tcp::socket socket, ssl::context& tls) : stream(std::move(socket), tls) {}
+    TlsStream stream;
+    std::string unsent;  // records write_now() made that the kernel did not take
+  };
+  std::span<asio::const_buffer> tls_write_now(TlsParts& tls, std::span<asio::const_buffer> parts,
+                                              error_code& ec);
+  // While held, the TLS stream's own operations wait to write (as they wait for one another).
+  void hold_tls_writes(bool held);
+
+  // An awaited write over TLS when write_now() kept records: they are sent, then `buffers`.
+  template <class ConstBuffers>
+  struct UnsentFirst {
+    AnyStream& s;
+    ConstBuffers buffers;
+    enum class Step { unsent, buffers, done } step = Step::unsent;
+
+    template <class Self>
+    void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
+      auto& tls = *std::get<TlsBox>(s.s_);
+      switch (step) {
+        case Step::unsent:  // (write_now() holds the TLS stream's writes back until they are sent)
+          step = Step::buffers;
+          asio::async_write(tls.stream.next_layer(), asio::buffer(tls.unsent), std::move(self));
+          return;
+        case Step::buffers:
+          s.hold_tls_writes(false);
+          tls.unsent.clear();
+          if (ec || asio::buffer_size(buffers) == 0) return self.complete(ec, 0);
+          step = Step::done;
+          tls.stream.async_write_some(buffers, std::move(self));
+          return;
+        case Step::done:
+          self.complete(ec, n);
+          return;
+      }
+    }
+  };
+
   // A TLS stream is held apart (its engine and buffers take some 350 bytes more): a plain
   // connection's socket, read state and which of the two it is then share two cache lines, which
   // is all a request touches of the stream, and a pooled connection that waits costs that less.
-  using TlsBox = std::unique_ptr<TlsStream>;
+  using TlsBox = std::unique_ptr<TlsParts>;
   std::variant<EdgeSocket, TlsBox> s_;
 };
 

@@ -110,18 +110,103 @@ void AnyStream::close() noexcept {
   socket().close(ignored);
 }
 
+namespace {
+
+// Puts the socket in non-blocking mode for sends made here; false if that failed.
+bool sends_without_waiting(tcp::socket& s) {
+  if (s.non_blocking()) return true;
+  error_code ec;
+  s.non_blocking(true, ec);
+  return !ec;
+}
+
+bool full(const error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+}  // namespace
+
 std::span<asio::const_buffer> AnyStream::write_now(std::span<asio::const_buffer> parts, error_code& ec) {
   ec = {};
-  auto* edge = std::get_if<EdgeSocket>(&s_);
-  if (!edge) return parts;
-  auto* plain = &edge->socket();
-  if (!plain->non_blocking()) {
-    plain->non_blocking(true, ec);
-    if (ec) return ec = {}, parts;  // then all of it awaited
-  }
-  const auto n = plain->send(parts, 0, ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  if (auto* box = std::get_if<TlsBox>(&s_)) return tls_write_now(**box, parts, ec);
+  auto& plain = std::get<EdgeSocket>(s_).socket();
+  if (!sends_without_waiting(plain)) return parts;  // then all of it awaited
+  const auto n = plain.send(parts, 0, ec);
+  if (full(ec)) ec = {};
   return ec ? parts : drop_written(parts, n);
+}
+
+std::span<asio::const_buffer> AnyStream::tls_write_now(TlsParts& tls,
+                                                       std::span<asio::const_buffer> parts,
+                                                       error_code& ec) {
+  using Engine = ssl::detail::engine;
+  auto& core = tls.stream.*member(TlsCore{});
+  auto& plain = tls.stream.next_layer().socket();
+  // Behind records kept from before, a handshake, or a write of the TLS stream's own (its reads
+  // write too, alerts and key updates), all of it is awaited.
+  if (!tls.unsent.empty() || !SSL_is_init_finished(tls.stream.native_handle()) ||
+      core.expiry(core.pending_write_) != core.neg_infin() || !sends_without_waiting(plain))
+    return parts;
+  const auto all = parts;
+  for (;;) {
+    // Records of as many parts as the engine takes whole (a part beyond a record's size is
+    // taken a record at a time; a full engine takes nothing), to go out in one send.
+    bool more = false;  // a part was taken in part: send, then go on
+    bool took = false;
+    while (!parts.empty()) {
+      if (parts[0].size() == 0) {
+        parts = parts.subspan(1);
+        continue;
+      }
+      std::size_t taken = 0;
+      const auto want = core.engine_.write(parts[0], ec, taken);
+      if (ec) return parts;
+      took = took || taken != 0;
+      const bool whole = taken == parts[0].size();
+      parts = drop_written(parts, taken);
+      if (whole) continue;
+      // Taking nothing, the engine wants input (a renegotiation: left to the awaited write) or
+      // has output to give first.
+      more = taken != 0 || want == Engine::want_output_and_retry;
+      break;
+    }
+    // The records made, and any output the engine held before them, in order; what the kernel
+    // does not take is kept, with all that follows it.
+    bool sent_some = false;
+    for (auto out = core.engine_.get_output(core.output_buffer_); out.size() != 0;
+         out = core.engine_.get_output(core.output_buffer_)) {
+      const auto* bytes = static_cast<const char*>(out.data());
+      if (!tls.unsent.empty()) {
+        tls.unsent.append(bytes, out.size());
+        continue;
+      }
+      error_code sent_ec;
+      const auto sent = plain.send(asio::buffer(out), 0, sent_ec);
+      if (sent_ec && !full(sent_ec)) {
+        ec = sent_ec;
+        return parts;
+      }
+      sent_some = true;
+      if (sent < out.size()) tls.unsent.assign(bytes + sent, out.size() - sent);
+    }
+    if (!tls.unsent.empty() || !more || !(took || sent_some)) break;
+  }
+  if (tls.unsent.empty()) return parts;
+  // The records kept go out before anything the TLS stream's own operations write (its reads'
+  // alerts and key updates come after them): those wait until the awaited write has sent them.
+  hold_tls_writes(true);
+  if (!parts.empty()) return parts;
+  // All of it taken: one empty buffer (at the end of the last), for the caller to await.
+  auto& last = all.back();
+  last = asio::const_buffer(static_cast<const char*>(last.data()) + last.size(), 0);
+  return all.last(1);
+}
+
+void AnyStream::hold_tls_writes(bool held) {
+  auto& core = tls()->*member(TlsCore{});
+  // (Asio's own operations mark a write under way the same way; setting the expiry releases
+  // those waiting.)
+  core.pending_write_.expires_at(held ? core.pos_infin() : core.neg_infin());
 }
 
 AnyStream::Waiting AnyStream::waiting() noexcept {

@@ -1,7 +1,8 @@
 // An idle TLS connection tells what reached it since its last read, as plain TCP does
 // (AnyStream::arrivals() and quiet(); plain TCP is covered with the edge read in
 // edge_read_test.cpp): from the reactor's flag for its socket and from what the TLS layers
-// already hold, without a system call.
+// already hold, without a system call. And write_now() sends TLS records at once, keeping those
+// the kernel did not take for the awaited write (plain TCP's is covered in asio_test.cpp).
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -14,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "corral/any_stream.hpp"
 
@@ -139,6 +142,82 @@ TEST(AnyStreamTls, TheReactorAndTheTlsLayersTellWhatArrivedSinceTheLastRead) {
   p.peer->next_layer().shutdown(tcp::socket::shutdown_send);
   ASSERT_TRUE(p.run_until([&] { return p.stream->arrivals() == A::some; }));
   EXPECT_FALSE(p.stream->quiet());
+}
+
+TEST(AnyStreamTls, WriteNowSendsTheRecordsOfWhatItTakesAtOnce) {
+  TlsPair p;
+  ASSERT_TRUE(p.handshake());
+  const std::string head = "POST /v1/chat/completions HTTP/1.1\r\n\r\n", body = "{}";
+  std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(body)};
+  error_code ec;
+  const auto rest = p.stream->write_now(parts, ec);
+  EXPECT_FALSE(ec);
+  EXPECT_TRUE(rest.empty());
+  // Sent without the context running: the provider reads it all.
+  std::string got(head.size() + body.size(), '\0');
+  asio::read(*p.peer, asio::buffer(got), ec);
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(got, head + body);
+}
+
+TEST(AnyStreamTls, RecordsTheKernelDidNotTakeAreSentFirstByTheAwaitedWrite) {
+  TlsPair p;
+  ASSERT_TRUE(p.handshake());
+  const int small = 16 * 1024;
+  setsockopt(p.stream->socket().native_handle(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  setsockopt(p.peer->next_layer().native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+
+  // Pieces of a kilobyte, each taken whole (one record), until the kernel takes no more: the last
+  // piece's record is kept, and what write_now returns is one empty buffer to await.
+  std::string sent;
+  std::vector<char> piece(1024);
+  std::span<asio::const_buffer> rest;
+  std::array<asio::const_buffer, 1> parts{};
+  error_code ec;
+  for (int i = 0; rest.empty() && i < 64 * 1024; ++i) {
+    std::fill(piece.begin(), piece.end(), static_cast<char>('a' + i % 26));
+    sent.append(piece.data(), piece.size());
+    parts[0] = asio::buffer(piece);
+    rest = p.stream->write_now(parts, ec);
+    ASSERT_FALSE(ec);
+  }
+  ASSERT_EQ(rest.size(), 1U);
+  EXPECT_EQ(rest[0].size(), 0U);
+  const std::string kept(piece.begin(), piece.end());
+
+  // Behind the records kept, another write_now writes nothing: all of it is left to await.
+  const std::string more(3000, 'z');
+  std::array<asio::const_buffer, 1> more_parts{asio::buffer(more)};
+  const auto more_rest = p.stream->write_now(more_parts, ec);
+  EXPECT_FALSE(ec);
+  ASSERT_EQ(more_rest.size(), 1U);
+  EXPECT_EQ(more_rest[0].size(), more.size());
+  sent += more;
+
+  // The provider reads everything, in order, while the two awaited writes run.
+  std::string got(sent.size(), '\0');
+  error_code read_ec;
+  std::thread provider([&] {
+    const timeval limit{5, 0};
+    setsockopt(p.peer->next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    asio::read(*p.peer, asio::buffer(got), read_ec);
+  });
+  int written = 0;
+  error_code write_ec;
+  asio::async_write(*p.stream, rest, [&](error_code e, std::size_t) {
+    if (e) write_ec = e;
+    asio::async_write(*p.stream, more_rest, [&](error_code e2, std::size_t n) {
+      if (e2) write_ec = e2;
+      written = static_cast<int>(n);
+    });
+  });
+  EXPECT_TRUE(p.run_until([&] { return written != 0 || write_ec; }));
+  provider.join();
+  EXPECT_FALSE(write_ec);
+  EXPECT_EQ(written, static_cast<int>(more.size()));
+  EXPECT_FALSE(read_ec);
+  EXPECT_TRUE(got == sent) << "the provider read other bytes than were written";
+  EXPECT_EQ(got.substr(got.size() - more.size() - kept.size(), kept.size()), kept);
 }
 
 }  // namespace
