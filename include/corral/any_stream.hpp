@@ -109,16 +109,16 @@ class AnyStream {
   Waiting waiting() noexcept;
   // The socket under either stream, and the state its reads keep.
   EdgeSocket& edge() {
-    if (auto* t = tls()) return t->next_layer();
-    return std::get<EdgeSocket>(s_);
+    if (auto* plain = std::get_if<EdgeSocket>(&s_)) return *plain;
+    return (*std::get_if<TlsBox>(&s_))->stream.next_layer();
   }
   // `f` called with the stream in use: the plain socket, or the TLS stream over it.
   template <class F>
   void with_stream(F&& f) {
-    if (auto* t = tls())
-      f(*t);
+    if (auto* plain = std::get_if<EdgeSocket>(&s_))
+      f(*plain);
     else
-      f(std::get<EdgeSocket>(s_));
+      f((*std::get_if<TlsBox>(&s_))->stream);
   }
   void tls_expect_reply() noexcept;
 
