@@ -194,13 +194,20 @@ TEST(AnyStreamTls, RecordsTheKernelDidNotTakeAreSentFirstByTheAwaitedWrite) {
   EXPECT_EQ(more_rest[0].size(), more.size());
   sent += more;
 
-  // The provider reads everything, in order, while the two awaited writes run.
+  // A read is under way meanwhile (as a client connection's is, watching for a disconnect): the
+  // provider reads everything, in order, while the two awaited writes run, then answers.
+  std::array<char, 4> answer{};
+  std::size_t answered = 0;
+  p.stream->async_read_some(asio::buffer(answer), [&](error_code e, std::size_t n) {
+    if (!e) answered = n;
+  });
   std::string got(sent.size(), '\0');
   error_code read_ec;
   std::thread provider([&] {
     const timeval limit{5, 0};
     setsockopt(p.peer->next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     asio::read(*p.peer, asio::buffer(got), read_ec);
+    if (!read_ec) asio::write(*p.peer, asio::buffer(std::string("pong")), read_ec);
   });
   int written = 0;
   error_code write_ec;
@@ -211,8 +218,9 @@ TEST(AnyStreamTls, RecordsTheKernelDidNotTakeAreSentFirstByTheAwaitedWrite) {
       written = static_cast<int>(n);
     });
   });
-  EXPECT_TRUE(p.run_until([&] { return written != 0 || write_ec; }));
+  EXPECT_TRUE(p.run_until([&] { return (written != 0 && answered != 0) || write_ec; }));
   provider.join();
+  EXPECT_EQ(std::string(answer.data(), answered), "pong");
   EXPECT_FALSE(write_ec);
   EXPECT_EQ(written, static_cast<int>(more.size()));
   EXPECT_FALSE(read_ec);
