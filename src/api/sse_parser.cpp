@@ -15,15 +15,17 @@ void SseParser::feed(std::string_view bytes, const std::function<void(const SseE
     last_cr_ = false;
     const auto end = api::bytes::line_end(bytes, i);
     if (end == std::string_view::npos) {
-      if (partial_.size() + (bytes.size() - i) > max_) {
-        skipping_ = true;
+      // A line too long: its event is skipped, and its bytes dropped until its end.
+      if (!discarding_ && partial_.size() + (bytes.size() - i) > max_) {
+        discarding_ = skipping_ = true;
         partial_.clear();
-      } else {
-        partial_.append(bytes.substr(i));
       }
+      if (!discarding_) partial_.append(bytes.substr(i));
       return;
     }
-    if (partial_.empty()) {
+    if (discarding_) {  // the end of a line too long, whose bytes were not kept
+      discarding_ = false;
+    } else if (partial_.empty()) {
       line(bytes.substr(i, end - i), on_event);
     } else {
       partial_.append(bytes.substr(i, end - i));
@@ -50,6 +52,7 @@ void SseParser::line(std::string_view l, const std::function<void(const SseEvent
     has_data_ = skipping_ = false;
     return;
   }
+  if (l.size() > max_) skipping_ = true;      // a line too long, come whole (as when in pieces)
   if (skipping_ || l.front() == ':') return;  // comment
   const auto colon = l.find(':');
   auto field = l.substr(0, colon);

@@ -17,7 +17,8 @@ struct SseEvent {
 
 class SseParser {
  public:
-  // `max_event_bytes` bounds memory: a longer event is skipped and counted in oversized().
+  // `max_event_bytes` bounds memory: an event whose data is longer, or with a line longer, is
+  // skipped and counted in oversized(), however its bytes were split.
   explicit SseParser(std::size_t max_event_bytes = 1 << 20) : max_(max_event_bytes) {}
 
   // Calls `on_event` for every event completed by `bytes`.
@@ -34,6 +35,7 @@ class SseParser {
   std::string partial_;  // an incomplete line
   std::string event_, data_;
   bool has_data_ = false, skipping_ = false, last_cr_ = false, done_ = false;
+  bool discarding_ = false;  // within a line too long: its bytes are dropped until its end
   std::size_t events_ = 0, oversized_ = 0;
 };
 
