@@ -15,20 +15,13 @@ void SseParser::feed(std::string_view bytes, const std::function<void(const SseE
     last_cr_ = false;
     const auto end = api::bytes::line_end(bytes, i);
     if (end == std::string_view::npos) {
-      // A line too long: its event is skipped, and its bytes dropped until its end.
-      if (!discarding_ && partial_.size() + (bytes.size() - i) > max_) {
-        discarding_ = skipping_ = true;
-        partial_.clear();
-      }
-      if (!discarding_) partial_.append(bytes.substr(i));
+      keep(bytes.substr(i));
       return;
     }
-    if (discarding_) {  // the end of a line too long, whose bytes were not kept
-      discarding_ = false;
-    } else if (partial_.empty()) {
+    if (partial_.empty()) {
       line(bytes.substr(i, end - i), on_event);
     } else {
-      partial_.append(bytes.substr(i, end - i));
+      keep(bytes.substr(i, end - i));
       std::string l = std::move(partial_);
       partial_.clear();
       line(l, on_event);
@@ -36,6 +29,11 @@ void SseParser::feed(std::string_view bytes, const std::function<void(const SseE
     last_cr_ = bytes[end] == '\r';
     i = end + 1;
   }
+}
+
+void SseParser::keep(std::string_view piece) {
+  // One byte past the bound is enough for line() to skip the line as too long.
+  partial_.append(piece.substr(0, max_ + 1 - partial_.size()));
 }
 
 void SseParser::line(std::string_view l, const std::function<void(const SseEvent&)>& on_event) {
@@ -52,7 +50,7 @@ void SseParser::line(std::string_view l, const std::function<void(const SseEvent
     has_data_ = skipping_ = false;
     return;
   }
-  if (l.size() > max_) skipping_ = true;      // a line too long, come whole (as when in pieces)
+  if (l.size() > max_) skipping_ = true;  // a line too long (one in pieces was cut past the bound)
   if (skipping_ || l.front() == ':') return;  // comment
   const auto colon = l.find(':');
   auto field = l.substr(0, colon);

@@ -30,12 +30,12 @@ class SseParser {
 
  private:
   void line(std::string_view l, const std::function<void(const SseEvent&)>& on_event);
+  void keep(std::string_view piece);  // onto partial_, up to max_ + 1 bytes
 
   std::size_t max_;
-  std::string partial_;  // an incomplete line
+  std::string partial_;  // an incomplete line, cut one byte past the bound
   std::string event_, data_;
   bool has_data_ = false, skipping_ = false, last_cr_ = false, done_ = false;
-  bool discarding_ = false;  // within a line too long: its bytes are dropped until its end
   std::size_t events_ = 0, oversized_ = 0;
 };
 
