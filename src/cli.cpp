@@ -5,7 +5,7 @@ namespace corral::cli {
 std::string version() { return std::string("corral ") + CORRAL_VERSION; }
 
 std::string usage() {
-  return R"(corral — a multi-tenant gateway for OpenAI-compatible LLM APIs
+  return R"(corral — a multi-tenant gateway for LLM APIs (OpenAI's and Anthropic's)
 
 Usage:
   corral [--config PATH] [--log-level LEVEL]   run in the foreground, logging to stderr

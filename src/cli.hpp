@@ -1,4 +1,4 @@
-// The command line of `corral` (spec/cli.md).
+// The command line of `corral` (docs/operations.md "Running").
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// corral-load: the load generator of corral's benchmarks (spec/cli.md).
+// corral-load: the load generator of corral's benchmarks (bench/README.md).
 #include <fstream>
 #include <iostream>
 

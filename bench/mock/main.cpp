@@ -1,4 +1,5 @@
-// corral-mock: an OpenAI-compatible provider for tests, demos and benchmarks (spec/cli.md).
+// corral-mock: an OpenAI- and Anthropic-compatible provider for tests, demos and benchmarks
+// (`corral-mock --help`, docs/anthropic.md).
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -9,7 +10,8 @@
 
 namespace {
 
-const char* kUsage = R"(corral-mock — an OpenAI-compatible provider for tests, demos and benchmarks
+const char* kUsage =
+    R"(corral-mock — an OpenAI- and Anthropic-compatible provider for tests, demos and benchmarks
 
 Usage: corral-mock --listen HOST:PORT [options]
   --listen HOST:PORT        address to serve (port 0: the system picks one; the chosen address is

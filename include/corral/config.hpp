@@ -1,6 +1,6 @@
-// The validated, immutable configuration snapshot (spec/config.md). Built once by the loader,
-// shared as std::shared_ptr<const Config>; a reload builds a new one and swaps the pointer.
-// Everything here is plain data: defaults are the spec's, one comment per field.
+// The validated, immutable configuration snapshot (docs/configuration.md). Built once by the
+// loader, shared as std::shared_ptr<const Config>; a reload builds a new one and swaps the pointer.
+// Everything here is plain data: defaults are the documented ones, one comment per field.
 #pragma once
 
 #include <cstdint>

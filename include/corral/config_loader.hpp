@@ -1,4 +1,4 @@
-// Loading and validating the YAML configuration (spec/config.md). Every problem found is
+// Loading and validating the YAML configuration (docs/configuration.md). Every problem found is
 // reported, each with the file position of the offending key or value; nothing is defaulted
 // silently. Used at start-up, by --check-config and by reloads.
 #pragma once

@@ -1,5 +1,5 @@
 // corral's errors on the data path: one enum, one category, and one mapping to the HTTP status
-// and OpenAI-shaped error body a client receives (spec/http.md "Errors").
+// and OpenAI-shaped error body a client receives (docs/http.md "Errors").
 #pragma once
 
 #include <string>

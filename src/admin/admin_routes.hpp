@@ -1,4 +1,4 @@
-// The admin API's answers (spec/http.md "Admin listener"), built from a configuration snapshot
+// The admin API's answers (docs/http.md "The admin listener"), built from a configuration snapshot
 // and the state kept across reloads. No I/O here: the admin server calls these and writes the
 // replies; what needs the I/O threads (metrics, readiness) is gathered first by admin/collect.
 #pragma once

@@ -1,4 +1,4 @@
-// The response headers of spec/http.md that tell a tenant where it stands: OpenAI's
+// The response headers of docs/http.md that tell a tenant where it stands: OpenAI's
 // x-ratelimit-* on every tenant response whose limit is set, and retry-after / retry-after-ms
 // on 429 and 503. Also the tenant's own usage report (GET /v1/corral/usage).
 #pragma once

@@ -1,8 +1,8 @@
-// Admission of one tenant's requests (rate_limits.* and budget.* of spec/config.md): requests and
-// tokens per minute as token buckets, concurrent requests as leases, and the monthly budget as a
-// reservation of each request's maximum cost. One TenantLimiter per tenant, shared by every I/O
-// thread and kept across reloads; each call holds its mutex for a few arithmetic operations and
-// never across I/O. Time is passed in, so it is tested with any clock.
+// Admission of one tenant's requests (rate_limits.* and budget.* of docs/configuration.md):
+// requests and tokens per minute as token buckets, concurrent requests as leases, and the monthly
+// budget as a reservation of each request's maximum cost. One TenantLimiter per tenant, shared by
+// every I/O thread and kept across reloads; each call holds its mutex for a few arithmetic
+// operations and never across I/O. Time is passed in, so it is tested with any clock.
 #pragma once
 
 #include <memory>

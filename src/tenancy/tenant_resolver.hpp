@@ -1,4 +1,4 @@
-// Who is calling (spec/http.md "Tenant resolution"): API key → tenant by SHA-256 digest,
+// Who is calling (docs/http.md "Tenant resolution"): API key → tenant by SHA-256 digest,
 // X-Tenant-ID delegation through acts_for, header-only tenants from tenant_header_from
 // addresses, and the tenant's allowed_cidrs checked against the client address after
 // trusted_proxies. Plain logic over a Config snapshot: no I/O.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command line contract of spec/cli.md, run against the built binary.
+# The command line contract of docs/operations.md ("Running"), run against the built binary.
 set -u
 corral=$1 src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -4,7 +4,9 @@
 set -u
 src=$1
 cd "$src" || exit 1
-outside='\.\./'"shared"   # spelled in two parts so this file does not match itself
+# The directory beside a checkout, and its contract's files by their names there (spelled in parts
+# so that this file does not match itself).
+outside='\.\./'"shared"'|(^|[^a-z/])'"spec"'/[a-z-]+\.md'
 if git rev-parse --git-dir >/dev/null 2>&1; then
   hits=$(git grep -nE "$outside" -- . 2>/dev/null)
 else
