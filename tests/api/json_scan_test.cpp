@@ -141,7 +141,8 @@ std::size_t container_end_by_bytes(std::string_view s, std::size_t i) {
 
 TEST(JsonScan, ContainersPassedOverEndWhereByteByByte) {
   // (The third: brackets rare, so that containers run over several blocks before they close.)
-  const std::string alphabets[] = {"\"\\{}[]a,:\xff", "\"{}[]a,:\xff", "\"\"{}[]aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+  const std::string alphabets[] = {"\"\\{}[]a,:\xff", "\"{}[]a,:\xff",
+                                   "\"\"{}[]aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
   std::uint64_t x = 88172645463325252ull;  // xorshift: the same cases in every run
   const auto next = [&] {
     x ^= x << 13;
