@@ -367,7 +367,9 @@ void ForwardStage::note_failure(Exchange& x, std::size_t i, const AttemptOutcome
 }
 
 // No attempt answered (or none could be made): the last provider's own answer, held back, goes to
-// the client unchanged; without one, corral's error.
+// the client unchanged; without one, corral's error. An answer held back and cut before it arrived
+// whole (a stream before its first content) is no answer: nothing of it has reached the client,
+// who gets corral's error for the cut, as for a whole answer cut short.
 awaitable<Verdict> ForwardStage::deliver_failure(Exchange& x, Clock::time_point relay_start) {
   auto& rec = *x.record;
   rec.upstream_called = x.attempts > 0;
@@ -376,11 +378,11 @@ awaitable<Verdict> ForwardStage::deliver_failure(Exchange& x, Clock::time_point 
     x.fail(Errc::upstream_unavailable, "No route of this model can take the request now; retry later.");
     co_return Verdict::stop;
   }
-  if (x.commit.holding()) {
+  if (x.commit.holding() && x.commit.ended()) {
     const auto ec = co_await x.commit.release();
     x.answered = true;
     x.upstream_status = x.commit.status();
-    x.complete = x.commit.ended() && !ec;
+    x.complete = !ec;
     x.relayed_bytes = x.tap.relayed_bytes();
     rec.status = x.upstream_status;
     rec.bytes_out = x.relayed_bytes;

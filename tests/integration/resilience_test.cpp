@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <future>
+#include <random>
+#include <set>
 #include <sstream>
 
 #include "api/sse_parser.hpp"
@@ -171,6 +173,20 @@ TEST_F(Resilience, AStreamIsRetriedOnlyBeforeItsFirstContent) {
   EXPECT_THAT(res.body(), HasSubstr("event: error"));
   EXPECT_EQ(res.body().find("[DONE]"), std::string::npos);
   EXPECT_EQ(b.chats(), 0u);
+}
+
+TEST_F(Resilience, AStreamCutBeforeItsFirstContentAndNotTriedAgainIsAnErrorNotHalfAStream) {
+  // A cut is not retryable here, so the first attempt is also the last, with its stream held back.
+  start("  gpt-4.1:\n    routes: [{provider: a}]\n    retry: {retry_on: [500]}\n");
+  a.configure({{"fault", "close-before-content"}});
+  auto res = chat(corral->port, "sk-acme", kStream);
+  EXPECT_EQ(res.result_int(), 502) << res.body();
+  EXPECT_EQ(json::parse(res.body())["error"]["code"], "upstream_error") << res.body();
+  EXPECT_EQ(attempts_of(res), 1);
+  EXPECT_EQ(res.body().find("chat.completion.chunk"), std::string::npos);
+  const auto line = chat_log_lines(1).back();
+  EXPECT_EQ(line["status"], 502);
+  EXPECT_EQ(line["cost_usd"], 0);
 }
 
 TEST_F(Resilience, TimeoutsAndTheRequestsOwnErrorsAreNotRetried) {
@@ -377,6 +393,148 @@ TEST_F(Resilience, SeveralAccountsActAsOnePool) {
   }
   EXPECT_GE(b.chats(), 15u);
   EXPECT_EQ(a.chats() + b.chats(), 20u);
+}
+
+// Many clients at once, streamed and whole, while provider a fails a third of its attempts at
+// random and some requests carry a fault both providers play (so every attempt fails). Each
+// answered request is charged once, for exactly the usage its client was shown, by the usage
+// report, the metrics and the access log alike; no failed request is charged anything. (A stream
+// cut on the last attempt goes out as it comes, cut, and is charged the estimate of what it
+// relayed: those are found by their request id in the access log.)
+TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFailedOneAtAll) {
+  const std::string no_breaker =
+      "    breaker: {consecutive_failures: 1000000, min_requests: 1000000}\n";
+  start(kFailover + "    price_per_mtok: {input: 2, output: 8}\n", no_breaker, no_breaker);
+  a.configure({{"fail_status", 503}, {"fail_rate", 0.3}});
+
+  struct Outcome {
+    bool faulted = false, streamed = false;
+    int status = 0;
+    std::int64_t prompt = 0, completion = 0;  // the usage the client was shown
+    bool usage_seen = false, cut = false;
+    int attempts = 0;
+    std::string request_id;
+  };
+  constexpr int kClients = 8, kEach = 30;
+  std::vector<std::future<std::vector<Outcome>>> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::mt19937 rng(1234 + c);
+      std::vector<Outcome> out;
+      for (int i = 0; i < kEach; ++i) {
+        Outcome o;
+        o.streamed = rng() % 2 == 0;
+        const unsigned draw = rng() % 100;
+        std::vector<Header> headers{{"x-mock-completion-tokens", std::to_string(1 + rng() % 300)},
+                                    {"x-mock-chunks", std::to_string(1 + rng() % 6)}};
+        if (draw < 12) {
+          headers.push_back({"x-mock-fault", "reset"});
+          o.faulted = true;
+        } else if (draw < 24) {
+          // A stream cut before its first content; a whole answer refused with a 500.
+          if (o.streamed)
+            headers.push_back({"x-mock-fault", "close-before-content"});
+          else
+            headers.push_back({"x-mock-status", "500"});
+          o.faulted = true;
+        }
+        const std::string text(1 + rng() % 400, 'a' + static_cast<char>(rng() % 26));
+        json body = {{"model", "gpt-4.1"}, {"messages", {{{"role", "user"}, {"content", text}}}}};
+        if (o.streamed)
+          body.update({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
+        const auto res = chat(corral->port, "sk-acme", body.dump(), headers);
+        o.status = res.result_int();
+        o.attempts = attempts_of(res);
+        o.request_id = std::string(res["x-request-id"]);
+        if (o.status == 200 && o.streamed) {
+          o.cut = res.body().find("event: error") != std::string::npos;
+          api::SseParser sse;
+          sse.feed(res.body(), [&](const api::SseEvent& e) {
+            if (e.data == "[DONE]") return;
+            const auto j = json::parse(e.data, nullptr, false);
+            if (j.is_object() && j.contains("usage") && j["usage"].is_object()) {
+              o.usage_seen = true;
+              o.prompt += j["usage"]["prompt_tokens"].get<std::int64_t>();
+              o.completion += j["usage"]["completion_tokens"].get<std::int64_t>();
+            }
+          });
+        } else if (o.status == 200) {
+          const auto j = json::parse(res.body());
+          o.usage_seen = j["usage"].is_object();
+          if (o.usage_seen) {
+            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
+            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
+          }
+        }
+        out.push_back(o);
+      }
+      return out;
+    }));
+  }
+  int answered = 0, failed = 0, recovered = 0;
+  std::int64_t prompt = 0, completion = 0;
+  std::set<std::string> cut;
+  for (auto& f : clients) {
+    for (const auto& o : f.get()) {
+      if (!o.faulted) {  // a's failures are always recovered by b
+        EXPECT_EQ(o.status, 200);
+        EXPECT_TRUE(o.usage_seen && !o.cut) << o.request_id;
+        recovered += o.attempts > 1;
+      } else if (o.status ==
+                 200) {  // a fault both play never turns into an answer, only into a cut
+        EXPECT_TRUE(o.streamed && o.cut && !o.usage_seen) << o.request_id;
+        EXPECT_EQ(o.attempts, 3) << o.request_id;
+        cut.insert(o.request_id);
+      }
+      if (o.status != 200) {
+        ++failed;
+        continue;
+      }
+      ++answered;
+      prompt += o.prompt;
+      completion += o.completion;
+    }
+  }
+  ASSERT_GT(answered, 0);
+  ASSERT_GT(failed, 0);
+  EXPECT_GT(recovered, 0);
+
+  // One access log line a request, failed ones charging nothing; the cut streams' estimates.
+  const auto lines = chat_log_lines(kClients * kEach);
+  EXPECT_EQ(lines.size(), static_cast<std::size_t>(kClients * kEach));
+  std::int64_t logged_prompt = 0, logged_completion = 0;
+  int logged_failed = 0;
+  for (const auto& l : lines) {
+    if (l["status"] != 200) {
+      ++logged_failed;
+      EXPECT_EQ(l["cost_usd"], 0) << l.dump();
+      EXPECT_EQ(l["prompt_tokens"], 0) << l.dump();
+      continue;
+    }
+    if (cut.contains(l["request_id"].get<std::string>())) {
+      EXPECT_GT(l["prompt_tokens"].get<std::int64_t>(), 0) << l.dump();
+      EXPECT_GT(l["completion_tokens"].get<std::int64_t>(), 0) << l.dump();
+      prompt += l["prompt_tokens"].get<std::int64_t>();
+      completion += l["completion_tokens"].get<std::int64_t>();
+    }
+    logged_prompt += l["prompt_tokens"].get<std::int64_t>();
+    logged_completion += l["completion_tokens"].get<std::int64_t>();
+  }
+  EXPECT_EQ(logged_failed, failed);
+  EXPECT_EQ(logged_prompt, prompt);
+  EXPECT_EQ(logged_completion, completion);
+
+  const auto report = settled_usage(corral->port, "sk-acme", answered);
+  const auto m = report["usage"]["by_model"]["gpt-4.1"];
+  EXPECT_EQ(m["requests"], answered);
+  EXPECT_EQ(m["prompt_tokens"], prompt);
+  EXPECT_EQ(m["completion_tokens"], completion);
+  const double cost = (static_cast<double>(prompt) * 2 + static_cast<double>(completion) * 8) / 1e6;
+  EXPECT_NEAR(m["cost_usd"].get<double>(), cost, 1e-9);
+
+  EXPECT_EQ(metric(R"(corral_tokens_total{tenant="acme",model="gpt-4.1",kind="prompt"})"), prompt);
+  EXPECT_EQ(metric(R"(corral_tokens_total{tenant="acme",model="gpt-4.1",kind="completion"})"),
+            completion);
 }
 
 TEST_F(Resilience, AReloadKeepsTheBreakerStateOfRoutesThatRemain) {
