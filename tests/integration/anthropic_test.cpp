@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <future>
+#include <random>
 
 #include "api/sse_parser.hpp"
 #include "integration/harness.hpp"
@@ -330,6 +331,126 @@ TEST_F(Anthropic, AnErrorEventBeforeContentFailsOverAndOneAfterContentReachesThe
   EXPECT_EQ(ev.back().first, "error");
   EXPECT_EQ(ev.back().second["type"], "error");
   EXPECT_EQ(ev.back().second["error"]["type"], "api_error");
+}
+
+// Both dialects at once on both kinds of provider, streamed and whole, while each model's first
+// route fails a third of its attempts and some requests carry a fault every provider plays (a
+// reset before any answer, so that every attempt fails). Each answered request is charged once,
+// for exactly the usage its client was shown in its own dialect; a failed one is charged nothing.
+TEST_F(Anthropic, UnderConcurrentFaultsBothDialectsAreChargedWhatTheirClientsWereShown) {
+  // Each model: a flaky first route, then a healthy one (the fixture's mocks, as accounts of their
+  // own whose breakers, like the flaky ones', never open: the faults every provider plays must not
+  // take the healthy routes out of rotation).
+  Mock oa_flaky, an_flaky;
+  const std::string no_breaker =
+      "    breaker: {consecutive_failures: 1000000, min_requests: 1000000}\n";
+  const auto url = [](const Mock& m) {
+    return "    base_url: \"http://127.0.0.1:" + std::to_string(m.port) + "/v1\"\n";
+  };
+  start("",
+        "  oa_flaky:\n" + url(oa_flaky) + no_breaker + "  oa_steady:\n" + url(oa) + no_breaker +
+            "  an_flaky:\n    api: anthropic\n" + url(an_flaky) + no_breaker +
+            "  an_steady:\n    api: anthropic\n" + url(an) + no_breaker,
+        "  gpt-mix:\n    routes: [{provider: oa_flaky, model: gpt-4.1}, {provider: oa_steady, "
+        "model: gpt-4.1, "
+        "priority: 1}]\n"
+        "  claude-mix:\n    routes: [{provider: an_flaky, model: claude-sonnet-4-5}, "
+        "{provider: an_steady, model: claude-sonnet-4-5, priority: 1}]\n");
+  oa_flaky.configure({{"fail_status", 503}, {"fail_rate", 0.3}});
+  an_flaky.configure({{"fail_status", 529}, {"fail_rate", 0.3}});
+
+  struct Outcome {
+    bool faulted = false, anthropic_client = false, streamed = false, usage_seen = false;
+    int status = 0, attempts = 0;
+    std::int64_t prompt = 0, completion = 0;  // the usage the client was shown
+  };
+  constexpr int kClients = 8, kEach = 25;
+  std::vector<std::future<std::vector<Outcome>>> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::mt19937 rng(4321 + c);
+      std::vector<Outcome> out;
+      for (int i = 0; i < kEach; ++i) {
+        Outcome o;
+        o.anthropic_client = rng() % 2 == 0;
+        o.streamed = rng() % 2 == 0;
+        const std::string model = rng() % 2 == 0 ? "gpt-mix" : "claude-mix";
+        std::vector<Header> headers{{"x-mock-completion-tokens", std::to_string(1 + rng() % 200)},
+                                    {"x-mock-chunks", std::to_string(1 + rng() % 5)}};
+        if (rng() % 100 < 15) {
+          headers.push_back({"x-mock-fault", "reset"});
+          o.faulted = true;
+        }
+        const std::string text(1 + rng() % 300, 'a' + static_cast<char>(rng() % 26));
+        json body = {{"model", model},
+                     {"max_tokens", 300},
+                     {"messages", json::array({{{"role", "user"}, {"content", text}}})}};
+        if (o.streamed) body["stream"] = true;
+        if (o.streamed && !o.anthropic_client) body["stream_options"] = {{"include_usage", true}};
+        const auto res = o.anthropic_client ? messages(corral->port, "sk-acme", body, headers)
+                                            : chat(corral->port, "sk-acme", body.dump(), headers);
+        o.status = res.result_int();
+        o.attempts = std::stoi(std::string(res["x-corral-attempts"]));
+        if (o.status != 200) {
+          out.push_back(o);
+          continue;
+        }
+        const auto take = [&](const json& u, const char* in, const char* outk) {
+          if (!u.is_object()) return;
+          o.usage_seen = true;
+          if (u.contains(in) && u[in].is_number()) o.prompt = u[in].get<std::int64_t>();
+          if (u.contains(outk) && u[outk].is_number()) o.completion = u[outk].get<std::int64_t>();
+        };
+        const char* in = o.anthropic_client ? "input_tokens" : "prompt_tokens";
+        const char* outk = o.anthropic_client ? "output_tokens" : "completion_tokens";
+        if (!o.streamed) {
+          take(json::parse(res.body())["usage"], in, outk);
+        } else {
+          for (const auto& [name, data] : events_of(res.body())) {
+            if (!data.is_object()) continue;
+            if (name == "message_start")
+              take(data["message"]["usage"], in, outk);
+            else if (data.contains("usage"))
+              take(data["usage"], in, outk);
+          }
+        }
+        out.push_back(o);
+      }
+      return out;
+    }));
+  }
+  int answered = 0, failed = 0, recovered = 0;
+  std::int64_t prompt = 0, completion = 0;
+  for (auto& f : clients) {
+    for (const auto& o : f.get()) {
+      // The first routes' failures are always recovered by the second; a fault both play never
+      // turns into an answer.
+      EXPECT_EQ(o.status == 200, !o.faulted) << "status " << o.status;
+      if (o.status != 200) {
+        ++failed;
+        continue;
+      }
+      EXPECT_TRUE(o.usage_seen) << (o.anthropic_client ? "messages" : "chat")
+                                << (o.streamed ? ", streamed" : "");
+      ++answered;
+      recovered += o.attempts > 1;
+      prompt += o.prompt;
+      completion += o.completion;
+    }
+  }
+  ASSERT_GT(answered, 0);
+  ASSERT_GT(failed, 0);
+  EXPECT_GT(recovered, 0);
+
+  const auto report = usage(answered);
+  const auto& by_model = report["usage"]["by_model"];
+  std::int64_t charged_prompt = 0, charged_completion = 0;
+  for (const auto& [name, m] : by_model.items()) {
+    charged_prompt += m["prompt_tokens"].get<std::int64_t>();
+    charged_completion += m["completion_tokens"].get<std::int64_t>();
+  }
+  EXPECT_EQ(charged_prompt, prompt) << by_model.dump();
+  EXPECT_EQ(charged_completion, completion) << by_model.dump();
 }
 
 TEST_F(Anthropic, ModelsOnlyAnthropicServesAreNotOfferedOnOpenAIOnlyRoutes) {
