@@ -10,6 +10,18 @@ LimitStatus bucket_status(TokenBucket& b, Time now) {
   return {true, b.per_minute(), std::max(0.0, std::floor(b.level(now))), b.time_to_full(now)};
 }
 
+// A reservation in nano-dollars, rounded up (it is an upper bound), at most a billion dollars.
+std::int64_t nano_of(double usd) {
+  constexpr double kMost = 1e18;
+  const double n = std::ceil(usd * 1e9);
+  if (!(n > 0)) return 0;  // also NaN
+  return static_cast<std::int64_t>(std::min(n, kMost));
+}
+
+double usd_of(std::int64_t nano) {
+  return static_cast<double>(nano) / 1e9;
+}
+
 }  // namespace
 
 void TenantLimiter::configure(const RateLimits& l, double budget_usd, Time now) {
@@ -64,12 +76,12 @@ TenantLimiter::Decision TenantLimiter::decide(const Ask& ask, Time now) {
   if (tokens_.limited() && tokens > 0 && tokens_.level(now) < tokens)
     return refusal(Errc::rate_limit_tokens, tokens_.time_until(tokens, now), tokens_.per_minute(), tokens,
                    tokens_.capacity());
-  if (budget_usd_ > 0 && spent_usd_ + reserved_usd_ + ask.max_cost_usd > budget_usd_)
+  if (budget_usd_ > 0 && spent_usd_ + usd_of(reserved_nano_) + ask.max_cost_usd > budget_usd_)
     return refusal(Errc::insufficient_quota, std::chrono::hours(1), budget_usd_);
   ++in_flight_;
   requests_.try_take(1.0, now);
   if (tokens > 0) tokens_.adjust(-tokens, now);
-  reserved_usd_ += ask.max_cost_usd;
+  reserved_nano_ += nano_of(ask.max_cost_usd);
   return {};
 }
 
@@ -81,7 +93,7 @@ void TenantLimiter::finish(const Ask& reserved, const std::string& model, const 
     const double actual = static_cast<double>(used.prompt_tokens + used.completion_tokens);
     tokens_.adjust(reserved.tokens - actual, now);  // refund the unused part, or charge the excess
   }
-  reserved_usd_ = std::max(0.0, reserved_usd_ - reserved.max_cost_usd);
+  reserved_nano_ = std::max<std::int64_t>(0, reserved_nano_ - nano_of(reserved.max_cost_usd));
   roll_month(month_of_day(day));
   spent_usd_ += used_cost;
   if (record) ledger_.record(model, day, used, used_cost, cache_hit);
@@ -90,8 +102,13 @@ void TenantLimiter::finish(const Ask& reserved, const std::string& model, const 
 TenantLimiter::Status TenantLimiter::status(Time now, int month) {
   std::lock_guard lock(mu_);
   roll_month(month);
-  return {bucket_status(requests_, now), bucket_status(tokens_, now), concurrent_limit_, in_flight_,
-          budget_usd_, spent_usd_, reserved_usd_};
+  return {bucket_status(requests_, now),
+          bucket_status(tokens_, now),
+          concurrent_limit_,
+          in_flight_,
+          budget_usd_,
+          spent_usd_,
+          usd_of(reserved_nano_)};
 }
 
 void TenantLimiter::record(const std::string& model, int day, const Usage& used, double cost_usd, bool cache_hit) {

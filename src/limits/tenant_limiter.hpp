@@ -76,7 +76,10 @@ class TenantLimiter {
   mutable std::mutex mu_;
   TokenBucket requests_, tokens_;
   std::uint64_t concurrent_limit_ = 0, in_flight_ = 0;
-  double budget_usd_ = 0, spent_usd_ = 0, reserved_usd_ = 0;
+  double budget_usd_ = 0, spent_usd_ = 0;
+  // The budget's reservations in nano-dollars: integers, so that reservations given back in any
+  // order leave exactly nothing (sums of doubles leave a residue).
+  std::int64_t reserved_nano_ = 0;
   int month_ = 0;
   UsageLedger ledger_;
 };

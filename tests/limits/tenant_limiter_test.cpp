@@ -95,6 +95,22 @@ TEST(TenantLimiter, BudgetReservationHoldsUnderConcurrency) {
   EXPECT_EQ(lim.admit({0, 0.30}, t0, kMonth + 1).error, Errc::ok);  // a new month starts at zero
 }
 
+TEST(TenantLimiter, ReservationsGivenBackInAnyOrderLeaveExactlyNothing) {
+  Time t0{};
+  TenantLimiter lim;
+  lim.configure(limits(0, 0, 0), 100.0, t0);
+  // As doubles, 0.1 + 0.2 + 0.3 - 0.1 - 0.3 - 0.2 leaves about 1e-16.
+  for (double r : {0.1, 0.2, 0.3}) ASSERT_EQ(lim.admit({0, r}, t0, kMonth).error, Errc::ok);
+  EXPECT_DOUBLE_EQ(lim.status(t0, kMonth).reserved_usd, 0.6);
+  for (double r : {0.1, 0.3, 0.2}) lim.finish({0, r}, "m", Usage{}, 0, true, false, t0, kDay);
+  EXPECT_EQ(lim.status(t0, kMonth).reserved_usd, 0.0);
+  // A reservation is an upper bound: rounded up to the next nano-dollar, never down.
+  ASSERT_EQ(lim.admit({0, 1e-12}, t0, kMonth).error, Errc::ok);
+  EXPECT_EQ(lim.status(t0, kMonth).reserved_usd, 1e-9);
+  lim.finish({0, 1e-12}, "m", Usage{}, 0, true, false, t0, kDay);
+  EXPECT_EQ(lim.status(t0, kMonth).reserved_usd, 0.0);
+}
+
 TEST(TenantLimiter, ReconfigureKeepsLevelsAndLeases) {
   Time t0{};
   TenantLimiter lim;
