@@ -39,18 +39,20 @@ int attempts_of(const Response& r) {
 // come from the test. Tenant "acme" may use every model, "limited" only gpt-4.1.
 class Resilience : public ::testing::Test {
  protected:
-  void start(const std::string& models, const std::string& a_extra = {}, const std::string& b_extra = {},
-             const std::string& top = {}) {
+  void start(const std::string& models, const std::string& a_extra = {},
+             const std::string& b_extra = {}, const std::string& top = {},
+             const std::string& acme_extra = {}) {
     log_path = temp_dir() + "/access.log";
-    config_text = top + "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  access_log: \"" + log_path + "\"\n" +
-                  admin_config() +
+    config_text = top + "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  access_log: \"" +
+                  log_path + "\"\n" + admin_config() +
                   "providers:\n"
-                  "  a:\n    base_url: \"http://127.0.0.1:" + std::to_string(a.port) + "/v1\"\n    api_key: \"key-a\"\n" +
-                  a_extra +
-                  "  b:\n    base_url: \"http://127.0.0.1:" + std::to_string(b.port) + "/v1\"\n    api_key: \"key-b\"\n" +
-                  b_extra + "models:\n" + models +
-                  "tenants:\n  acme:\n    api_keys: [" + key_ref("sk-acme") + "]\n"
-                  "  limited:\n    api_keys: [" + key_ref("sk-limited") + "]\n    models: [gpt-4.1]\n";
+                  "  a:\n    base_url: \"http://127.0.0.1:" +
+                  std::to_string(a.port) + "/v1\"\n    api_key: \"key-a\"\n" + a_extra +
+                  "  b:\n    base_url: \"http://127.0.0.1:" + std::to_string(b.port) +
+                  "/v1\"\n    api_key: \"key-b\"\n" + b_extra + "models:\n" + models +
+                  "tenants:\n  acme:\n    api_keys: [" + key_ref("sk-acme") + "]\n" + acme_extra +
+                  "  limited:\n    api_keys: [" + key_ref("sk-limited") +
+                  "]\n    models: [gpt-4.1]\n";
     corral = std::make_unique<Corral>(config_text, a.port);
   }
   // GET /admin/providers: the route of `provider` (as JSON).
@@ -399,19 +401,22 @@ TEST_F(Resilience, SeveralAccountsActAsOnePool) {
 // random and some requests carry a fault both providers play (so every attempt fails). Each
 // answered request is charged once, for exactly the usage its client was shown, by the usage
 // report, the metrics and the access log alike; no failed request is charged anything. (A stream
-// cut on the last attempt goes out as it comes, cut, and is charged the estimate of what it
-// relayed: those are found by their request id in the access log.)
+// cut on the last attempt goes out as it comes, cut, and a stream whose client leaves after its
+// first content is cut at once; each is charged the estimate of what it relayed, found by its
+// request id in the access log.) Afterwards nothing is left held: no tenant's concurrency, no
+// provider's slot, no upstream request.
 TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFailedOneAtAll) {
   const std::string no_breaker =
       "    breaker: {consecutive_failures: 1000000, min_requests: 1000000}\n";
-  start(kFailover + "    price_per_mtok: {input: 2, output: 8}\n", no_breaker, no_breaker);
+  start(kFailover + "    price_per_mtok: {input: 2, output: 8}\n", no_breaker, no_breaker, {},
+        "    budget: {monthly_usd: 1000}\n");
   a.configure({{"fail_status", 503}, {"fail_rate", 0.3}});
 
   struct Outcome {
     bool faulted = false, streamed = false;
     int status = 0;
     std::int64_t prompt = 0, completion = 0;  // the usage the client was shown
-    bool usage_seen = false, cut = false;
+    bool usage_seen = false, cut = false, left = false;
     int attempts = 0;
     std::string request_id;
   };
@@ -442,6 +447,22 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
         json body = {{"model", "gpt-4.1"}, {"messages", {{{"role", "user"}, {"content", text}}}}};
         if (o.streamed)
           body.update({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
+        if (o.streamed && !o.faulted &&
+            draw < 36) {  // a client that leaves after the first content
+          RawClient raw(corral->port);
+          raw.send(raw_chat(
+              "sk-acme", body.dump(),
+              "x-mock-chunks: 6\r\nx-mock-chunk-delay-ms: 30\r\nx-mock-completion-tokens: 60\r\n"));
+          const auto got = raw.read_until("chat.completion.chunk", 10s);
+          raw.close();
+          const auto at = got.find("x-request-id: ");
+          EXPECT_NE(at, std::string::npos) << got;
+          if (at != std::string::npos)
+            o.request_id = got.substr(at + 14, got.find("\r\n", at) - at - 14);
+          o.left = true;
+          out.push_back(o);
+          continue;
+        }
         const auto res = chat(corral->port, "sk-acme", body.dump(), headers);
         o.status = res.result_int();
         o.attempts = attempts_of(res);
@@ -473,15 +494,19 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
   }
   int answered = 0, failed = 0, recovered = 0;
   std::int64_t prompt = 0, completion = 0;
-  std::set<std::string> cut;
+  std::set<std::string> cut, left;
   for (auto& f : clients) {
     for (const auto& o : f.get()) {
+      if (o.left) {
+        left.insert(o.request_id);
+        continue;
+      }
       if (!o.faulted) {  // a's failures are always recovered by b
         EXPECT_EQ(o.status, 200);
         EXPECT_TRUE(o.usage_seen && !o.cut) << o.request_id;
         recovered += o.attempts > 1;
-      } else if (o.status ==
-                 200) {  // a fault both play never turns into an answer, only into a cut
+      } else if (o.status == 200) {
+        // A fault both play never turns into an answer, only into a cut.
         EXPECT_TRUE(o.streamed && o.cut && !o.usage_seen) << o.request_id;
         EXPECT_EQ(o.attempts, 3) << o.request_id;
         cut.insert(o.request_id);
@@ -498,6 +523,7 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
   ASSERT_GT(answered, 0);
   ASSERT_GT(failed, 0);
   EXPECT_GT(recovered, 0);
+  ASSERT_FALSE(left.empty());
 
   // One access log line a request, failed ones charging nothing; the cut streams' estimates.
   const auto lines = chat_log_lines(kClients * kEach);
@@ -511,7 +537,9 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
       EXPECT_EQ(l["prompt_tokens"], 0) << l.dump();
       continue;
     }
-    if (cut.contains(l["request_id"].get<std::string>())) {
+    const auto id = l["request_id"].get<std::string>();
+    if (left.contains(id)) ++answered;
+    if (cut.contains(id) || left.contains(id)) {
       EXPECT_GT(l["prompt_tokens"].get<std::int64_t>(), 0) << l.dump();
       EXPECT_GT(l["completion_tokens"].get<std::int64_t>(), 0) << l.dump();
       prompt += l["prompt_tokens"].get<std::int64_t>();
@@ -531,10 +559,29 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
   EXPECT_EQ(m["completion_tokens"], completion);
   const double cost = (static_cast<double>(prompt) * 2 + static_cast<double>(completion) * 8) / 1e6;
   EXPECT_NEAR(m["cost_usd"].get<double>(), cost, 1e-9);
+  // Every reservation was replaced by its request's cost, or given back.
+  EXPECT_NEAR(report["budget"]["spent_usd"].get<double>(), cost, 1e-9) << report["budget"].dump();
+  EXPECT_EQ(report["budget"]["reserved_usd"], 0) << report["budget"].dump();
 
   EXPECT_EQ(metric(R"(corral_tokens_total{tenant="acme",model="gpt-4.1",kind="prompt"})"), prompt);
   EXPECT_EQ(metric(R"(corral_tokens_total{tenant="acme",model="gpt-4.1",kind="completion"})"),
             completion);
+
+  const auto admin = [&](const std::string& path) {
+    return json::parse(request(corral->admin_port, http::verb::get, path, {},
+                               {{"authorization", "Bearer admin-secret"}})
+                           .body());
+  };
+  json tenants, providers;
+  EXPECT_TRUE(eventually([&] {
+    tenants = admin("/admin/tenants")["data"];
+    providers = admin("/admin/providers")["providers"];
+    bool idle = a.stats()["in_flight"] == 0 && b.stats()["in_flight"] == 0;
+    for (const auto& t : tenants) idle = idle && t["in_flight"] == 0;
+    for (const auto& p : providers) idle = idle && p["in_flight"] == 0 && p["queued"] == 0;
+    return idle;
+  })) << tenants.dump()
+      << providers.dump() << a.stats().dump() << b.stats().dump();
 }
 
 TEST_F(Resilience, AReloadKeepsTheBreakerStateOfRoutesThatRemain) {
