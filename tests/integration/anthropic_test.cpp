@@ -356,8 +356,8 @@ TEST_F(Anthropic, UnderConcurrentFaultsBothDialectsAreChargedWhatTheirClientsWer
         "priority: 1}]\n"
         "  claude-mix:\n    routes: [{provider: an_flaky, model: claude-sonnet-4-5}, "
         "{provider: an_steady, model: claude-sonnet-4-5, priority: 1}]\n");
-  oa_flaky.configure({{"fail_status", 503}, {"fail_rate", 0.3}});
-  an_flaky.configure({{"fail_status", 529}, {"fail_rate", 0.3}});
+  oa_flaky.configure({{"fail_rate", 0.3}});  // a 500, retryable
+  an_flaky.configure({{"fail_rate", 0.3}});
 
   struct Outcome {
     bool faulted = false, anthropic_client = false, streamed = false, usage_seen = false;

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <random>
 
+#include "api/sse_parser.hpp"
 #include "integration/harness.hpp"
 
 namespace corral::testing {
@@ -177,6 +179,102 @@ TEST_F(ScaleOut, ABudgetIsOverspentByAtMostOneRequestAcrossInstances) {
     return b.is_object() && std::abs(b["spent_usd"].get<double>() - spent) < 1e-5;
   })) << usage_of(port(0), "sk-acme").dump();
   for (int i = 1; i < 3; ++i) EXPECT_NEAR(usage_of(port(i), "sk-acme")["budget"]["spent_usd"].get<double>(), spent, 1e-5);
+}
+
+// Two instances asked at once, streamed and whole, while the provider fails a third of its
+// attempts at random (retried on it) and some requests carry a reset every attempt meets. What
+// Redis holds afterwards, seen from either instance: each answered request once, with exactly the
+// usage its client was shown; nothing of a failed one; no reservation or concurrency left held.
+TEST_F(ScaleOut, UnderConcurrentFaultsRedisHoldsEachAnsweredRequestOnceAndNothingElse) {
+  start(2, config("    budget: {monthly_usd: 1000}\n    rate_limits: {concurrent_requests: 100}\n",
+                  "    breaker: {consecutive_failures: 1000000, min_requests: 1000000}\n"));
+  wait_for_each_other();
+  mock.configure({{"fail_rate", 0.3}});  // a 500, retryable
+  struct Outcome {
+    bool faulted = false, usage_seen = false;
+    int status = 0, attempts = 0;
+    std::int64_t prompt = 0, completion = 0;
+  };
+  constexpr int kClients = 6, kEach = 25;
+  std::vector<std::future<std::vector<Outcome>>> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::mt19937 rng(99 + c);
+      std::vector<Outcome> out;
+      for (int i = 0; i < kEach; ++i) {
+        Outcome o;
+        const bool streamed = rng() % 2 == 0;
+        std::vector<Header> headers{{"x-mock-completion-tokens", std::to_string(1 + rng() % 100)}};
+        if (rng() % 100 < 15) {
+          headers.push_back({"x-mock-fault", "reset"});
+          o.faulted = true;
+        }
+        json body = {
+            {"model", "gpt-4.1"},
+            {"max_tokens", 100},
+            {"messages", {{{"role", "user"}, {"content", std::string(1 + rng() % 200, 'q')}}}}};
+        if (streamed)
+          body.update({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
+        const auto res = chat(port(c), "sk-acme", body.dump(), headers);
+        o.status = res.result_int();
+        const auto attempts = res["x-corral-attempts"];
+        o.attempts = attempts.empty() ? 0 : std::stoi(std::string(attempts));
+        if (o.status == 200) {
+          // The whole answer, or the stream's event that carries the usage.
+          const auto take = [&](const json& j) {
+            if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return;
+            o.usage_seen = true;
+            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
+            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
+          };
+          if (streamed) {
+            api::SseParser sse;
+            sse.feed(res.body(),
+                     [&](const api::SseEvent& e) { take(json::parse(e.data, nullptr, false)); });
+          } else {
+            take(json::parse(res.body()));
+          }
+        }
+        out.push_back(o);
+      }
+      return out;
+    }));
+  int answered = 0, failed = 0, recovered = 0;
+  std::int64_t prompt = 0, completion = 0;
+  for (auto& f : clients)
+    for (const auto& o : f.get()) {
+      if (o.faulted) {
+        EXPECT_NE(o.status, 200);
+      }
+      if (o.status != 200) {
+        ++failed;
+        continue;
+      }
+      EXPECT_TRUE(o.usage_seen);
+      ++answered;
+      recovered += o.attempts > 1;
+      prompt += o.prompt;
+      completion += o.completion;
+    }
+  ASSERT_GT(answered, 0);
+  ASSERT_GT(failed, 0);
+  EXPECT_GT(recovered, 0);
+  const double cost =
+      (static_cast<double>(prompt) * 20 + static_cast<double>(completion) * 80) / 1e6;
+  for (int i = 0; i < 2; ++i) {
+    json u;
+    EXPECT_TRUE(eventually([&] {
+      u = usage_of(port(i), "sk-acme");
+      return u["usage"]["total"]["requests"] == answered && u["budget"]["reserved_usd"] == 0 &&
+             u["limits"]["concurrent_requests"]["in_flight"] == 0;
+    })) << "instance "
+        << i << ": " << u.dump() << " answered " << answered;
+    EXPECT_EQ(u["usage"]["total"]["prompt_tokens"], prompt);
+    EXPECT_EQ(u["usage"]["total"]["completion_tokens"], completion);
+    // Redis counts micro-dollars: each request's cost rounded to one.
+    EXPECT_NEAR(u["budget"]["spent_usd"].get<double>(), cost, 1e-6 * answered)
+        << u["budget"].dump();
+  }
 }
 
 TEST_F(ScaleOut, AProvidersConcurrencyIsTheAccountsNotEachInstances) {
