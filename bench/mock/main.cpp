@@ -38,7 +38,10 @@ before counts as a retry); GET /mock/last: the last API request; GET /mock/reset
 GET/POST /mock/config: this instance's injected failures as JSON (fail_status, fail_rate, fault,
 retry_after_ms, retry_after), changed while it runs.
 Injected failures for every request of this instance (one provider of several failing):
-  --fail-status N --fail-rate R --fault F --retry-after-ms N
+  --fail-status N           answer every request with status N
+  --fail-rate R             answer a share R (0 to 1) of requests, drawn at random, with a 500
+  --fault F                 play fault F (as x-mock-fault) on every request
+  --retry-after-ms N        send retry-after-ms: N (and retry-after in seconds) with injected failures
 )";
 
 }  // namespace
