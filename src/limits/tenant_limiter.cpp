@@ -1,6 +1,7 @@
 #include "limits/tenant_limiter.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace corral::limits {
 namespace {
@@ -81,7 +82,11 @@ TenantLimiter::Decision TenantLimiter::decide(const Ask& ask, Time now) {
   ++in_flight_;
   requests_.try_take(1.0, now);
   if (tokens > 0) tokens_.adjust(-tokens, now);
-  reserved_nano_ += nano_of(ask.max_cost_usd);
+  // Saturating: a request may ask for absurd output (max_tokens up to 2^63), and with no budget it
+  // is admitted all the same.
+  const std::int64_t n = nano_of(ask.max_cost_usd);
+  constexpr std::int64_t kMost = std::numeric_limits<std::int64_t>::max();
+  reserved_nano_ = reserved_nano_ > kMost - n ? kMost : reserved_nano_ + n;
   return {};
 }
 

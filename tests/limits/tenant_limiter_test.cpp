@@ -111,6 +111,20 @@ TEST(TenantLimiter, ReservationsGivenBackInAnyOrderLeaveExactlyNothing) {
   EXPECT_EQ(lim.status(t0, kMonth).reserved_usd, 0.0);
 }
 
+TEST(TenantLimiter, AbsurdReservationsWithoutABudgetSaturateAndAreGivenBack) {
+  Time t0{};
+  TenantLimiter lim;
+  lim.configure(limits(0, 0, 0), 0, t0);  // no budget: every request is admitted
+  // max_tokens near 2^63 at a dollar a token: each reservation is capped at a billion dollars,
+  // and twenty of them stay within the count (no overflow; UBSan would say).
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(lim.admit({0, 9e18}, t0, kMonth).error, Errc::ok);
+  const double held = lim.status(t0, kMonth).reserved_usd;
+  EXPECT_GT(held, 9.2e9);
+  EXPECT_LT(held, 9.3e9);
+  for (int i = 0; i < 20; ++i) lim.finish({0, 9e18}, "m", Usage{}, 0, true, false, t0, kDay);
+  EXPECT_EQ(lim.status(t0, kMonth).reserved_usd, 0.0);
+}
+
 TEST(TenantLimiter, ReconfigureKeepsLevelsAndLeases) {
   Time t0{};
   TenantLimiter lim;
