@@ -351,9 +351,8 @@ TEST_F(Anthropic, UnderConcurrentFaultsBothDialectsAreChargedWhatTheirClientsWer
         "  oa_flaky:\n" + url(oa_flaky) + no_breaker + "  oa_steady:\n" + url(oa) + no_breaker +
             "  an_flaky:\n    api: anthropic\n" + url(an_flaky) + no_breaker +
             "  an_steady:\n    api: anthropic\n" + url(an) + no_breaker,
-        "  gpt-mix:\n    routes: [{provider: oa_flaky, model: gpt-4.1}, {provider: oa_steady, "
-        "model: gpt-4.1, "
-        "priority: 1}]\n"
+        "  gpt-mix:\n    routes: [{provider: oa_flaky, model: gpt-4.1}, "
+        "{provider: oa_steady, model: gpt-4.1, priority: 1}]\n"
         "  claude-mix:\n    routes: [{provider: an_flaky, model: claude-sonnet-4-5}, "
         "{provider: an_steady, model: claude-sonnet-4-5, priority: 1}]\n");
   oa_flaky.configure({{"fail_rate", 0.3}});  // a 500, retryable
@@ -390,7 +389,8 @@ TEST_F(Anthropic, UnderConcurrentFaultsBothDialectsAreChargedWhatTheirClientsWer
         const auto res = o.anthropic_client ? messages(corral->port, "sk-acme", body, headers)
                                             : chat(corral->port, "sk-acme", body.dump(), headers);
         o.status = res.result_int();
-        o.attempts = std::stoi(std::string(res["x-corral-attempts"]));
+        const auto attempts = res["x-corral-attempts"];
+        o.attempts = attempts.empty() ? 0 : std::stoi(std::string(attempts));
         if (o.status != 200) {
           out.push_back(o);
           continue;
