@@ -1,5 +1,6 @@
 #include "limits/shared_limits.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -40,7 +41,26 @@ TenantKeys tenant_keys(std::string_view prefix, std::string_view tenant) {
   return k;
 }
 
-std::int64_t to_micro(double usd) { return static_cast<std::int64_t>(std::llround(usd * 1e6)); }
+std::int64_t to_micro(double usd) {
+  // At most 10^12 dollars either way (the largest budget): beyond a 64-bit count, llround's result
+  // is unspecified (glibc gives the most negative count), and a request that asks for absurd output
+  // would hold a negative reservation that the budget admits.
+  constexpr double kMost = 1e18;
+  const double micro = usd * 1e6;
+  if (std::isnan(micro)) return 0;
+  return std::llround(std::clamp(micro, -kMost, kMost));
+}
+
+namespace {
+
+// A request's reservation in micro-dollars, at most a billion dollars (as the local limiter's):
+// the scripts add it up with HINCRBY, and Lua writes a number of 10^17 or more with an exponent,
+// which HINCRBY refuses.
+std::int64_t reservation_micro(double usd) {
+  return std::clamp<std::int64_t>(to_micro(usd), 0, 1'000'000'000'000'000);
+}
+
+}  // namespace
 
 awaitable<SharedDecision> shared_admit(redis::RedisClient& redis, const TenantKeys& keys, const RateLimits& limits,
                                        double budget_usd, const TenantLimiter::Ask& ask, std::string_view instance,
@@ -49,10 +69,17 @@ awaitable<SharedDecision> shared_admit(redis::RedisClient& redis, const TenantKe
   const double burst = std::max(1.0, limits.burst_allowance);
   const double tokens = ask.charge_tokens ? ask.tokens : 0.0;
   const auto month_key = keys.month(month);
-  const std::string args[] = {std::string(instance), std::string(lease), num(static_cast<double>(instance_ttl.count())),
-                              num(rpm), num(rpm * burst), num(tpm), num(tpm * burst), num(tokens * 1000.0),
-                              num(static_cast<double>(limits.concurrent_requests)), num(to_micro(budget_usd)),
-                              num(to_micro(ask.max_cost_usd))};
+  const std::string args[] = {std::string(instance),
+                              std::string(lease),
+                              num(static_cast<double>(instance_ttl.count())),
+                              num(rpm),
+                              num(rpm * burst),
+                              num(tpm),
+                              num(tpm * burst),
+                              num(tokens * 1000.0),
+                              num(static_cast<double>(limits.concurrent_requests)),
+                              num(to_micro(budget_usd)),
+                              num(reservation_micro(ask.max_cost_usd))};
   std::vector<std::string_view> keys_v{keys.buckets, keys.leases, month_key};
   std::vector<std::string_view> args_v(std::begin(args), std::end(args));
   auto r = co_await redis::run(redis, scripts::admit(), std::move(keys_v), std::move(args_v), redis::Op::limit);

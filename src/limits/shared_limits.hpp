@@ -27,7 +27,7 @@ struct TenantKeys {
 };
 TenantKeys tenant_keys(std::string_view prefix, std::string_view tenant);
 
-// Micro-dollars, the unit money has in Redis.
+// Micro-dollars, the unit money has in Redis (rounded; at most 10^12 dollars either way).
 std::int64_t to_micro(double usd);
 
 struct SharedDecision {

@@ -3,6 +3,8 @@
 // a script again after NOSCRIPT, usage batches applied once, presence.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "integration/redis_loop.hpp"
 #include "limits/shared_limits.hpp"
 #include "limits/shared_scripts.hpp"
@@ -100,6 +102,38 @@ TEST_F(SharedScripts, TheBudgetCountsSpendAndReservationsAndASettlementCountsOnc
   EXPECT_DOUBLE_EQ(s.spent_usd, 0.1);
   EXPECT_DOUBLE_EQ(s.reserved_usd, 0.4);
   EXPECT_EQ(admit(r, 1.0, {0, 0.4}, "4").decision.error, Errc::ok);  // 0.1 + 0.4 + 0.4 <= 1
+}
+
+TEST_F(SharedScripts, ARequestThatCouldCostMoreThanAnyCountIsRefusedAndLowersNothing) {
+  // max_tokens near 2^63 at $8 a million output tokens: about $7e13, beyond a 64-bit count of
+  // micro-dollars. It must not wrap around into a negative reservation that the budget admits and
+  // that makes room for other requests.
+  RateLimits r;
+  EXPECT_EQ(admit(r, 1.0, {0, 7.4e13}, "1").decision.error, Errc::insufficient_quota);
+  EXPECT_EQ(status().reserved_usd, 0);
+  EXPECT_EQ(admit(r, 1.0, {0, 0.6}, "2").decision.error, Errc::ok);
+  EXPECT_EQ(admit(r, 1.0, {0, 0.6}, "3").decision.error, Errc::insufficient_quota);
+  // Without a budget it is admitted, and its reservation, held at the largest count, is given back.
+  limits::TenantKeys other = limits::tenant_keys("corral", "other");
+  ASSERT_EQ(l.run(limits::shared_admit(*c, other, r, 0, {0, 7.4e13}, "inst-a", "9", 15s, kMonth))
+                .decision.error,
+            Errc::ok);
+  const auto held = *l.run(limits::shared_status(*c, other, r, kMonth));
+  EXPECT_GT(held.reserved_usd, 0);
+  limits::Settlement s{other, "9", 0, 0, 0, limits::to_micro(0.5), kMonth};
+  ASSERT_TRUE(l.run(limits::shared_settle(*c, "inst-a", s)));
+  const auto after = *l.run(limits::shared_status(*c, other, r, kMonth));
+  EXPECT_EQ(after.reserved_usd, 0);
+  EXPECT_DOUBLE_EQ(after.spent_usd, 0.5);
+}
+
+TEST(SharedMoney, MicroDollarsAreRoundedAndBounded) {
+  EXPECT_EQ(limits::to_micro(0.0000015), 2);
+  EXPECT_EQ(limits::to_micro(1.25), 1'250'000);
+  EXPECT_EQ(limits::to_micro(7.4e13), limits::to_micro(1e300));  // the largest count, not a wrap
+  EXPECT_GT(limits::to_micro(7.4e13), 0);
+  EXPECT_EQ(limits::to_micro(std::numeric_limits<double>::quiet_NaN()), 0);
+  EXPECT_EQ(limits::to_micro(-1e300), -limits::to_micro(1e300));
 }
 
 TEST_F(SharedScripts, ADeadInstancesRequestsAreFreedAndItsLateSettlementStillCounts) {
