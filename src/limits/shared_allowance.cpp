@@ -7,7 +7,9 @@
 namespace corral::limits {
 namespace {
 
-std::string num(double v) { return std::to_string(static_cast<long long>(std::llround(v))); }
+std::string num(double v) {
+  return std::to_string(bounded_integer(v));
+}
 
 long long integer_at(const std::vector<redis::Reply>& a, std::size_t i) {
   if (i >= a.size()) return 0;

@@ -9,7 +9,9 @@
 namespace corral::limits {
 namespace {
 
-std::string num(double v) { return std::to_string(static_cast<long long>(std::llround(v))); }
+std::string num(double v) {
+  return std::to_string(bounded_integer(v));
+}
 std::string num(std::int64_t v) { return std::to_string(v); }
 
 long long integer_at(const std::vector<redis::Reply>& a, std::size_t i) {
@@ -41,14 +43,11 @@ TenantKeys tenant_keys(std::string_view prefix, std::string_view tenant) {
   return k;
 }
 
-std::int64_t to_micro(double usd) {
-  // At most 10^12 dollars either way (the largest budget): beyond a 64-bit count, llround's result
-  // is unspecified (glibc gives the most negative count), and a request that asks for absurd output
-  // would hold a negative reservation that the budget admits.
+std::int64_t bounded_integer(double v) {
+  // Beyond a 64-bit count, llround's result is unspecified (glibc gives the most negative one).
   constexpr double kMost = 1e18;
-  const double micro = usd * 1e6;
-  if (std::isnan(micro)) return 0;
-  return std::llround(std::clamp(micro, -kMost, kMost));
+  if (std::isnan(v)) return 0;
+  return std::llround(std::clamp(v, -kMost, kMost));
 }
 
 namespace {

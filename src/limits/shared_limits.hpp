@@ -27,8 +27,13 @@ struct TenantKeys {
 };
 TenantKeys tenant_keys(std::string_view prefix, std::string_view tenant);
 
+// `v` rounded to an integer for the scripts, at most 10^18 either way (NaN as 0): an absurd
+// request's estimate or cost must not wrap around a 64-bit count into a negative one.
+std::int64_t bounded_integer(double v);
 // Micro-dollars, the unit money has in Redis (rounded; at most 10^12 dollars either way).
-std::int64_t to_micro(double usd);
+inline std::int64_t to_micro(double usd) {
+  return bounded_integer(usd * 1e6);
+}
 
 struct SharedDecision {
   bool reached = false;  // Redis decided; otherwise it could not be asked (the caller falls back)

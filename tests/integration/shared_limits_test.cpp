@@ -127,6 +127,19 @@ TEST_F(SharedScripts, ARequestThatCouldCostMoreThanAnyCountIsRefusedAndLowersNot
   EXPECT_DOUBLE_EQ(after.spent_usd, 0.5);
 }
 
+TEST_F(SharedScripts, ARequestForMoreTokensThanAnyCountIsRefusedAndTakesNothing) {
+  // max_tokens 2^63 - 1: an estimate beyond a 64-bit count must not wrap into a negative one that
+  // the tokens per minute admit (and that would fill the bucket).
+  RateLimits r;
+  r.tokens_per_minute = 1000;
+  const double before = status(r).tokens.remaining;
+  auto d = admit(r, 0, {9.3e18, 0}, "1");
+  EXPECT_EQ(d.decision.error, Errc::rate_limit_tokens);
+  EXPECT_EQ(status(r).tokens.remaining, before);
+  EXPECT_EQ(admit(r, 0, {900, 0}, "2").decision.error, Errc::ok);
+  EXPECT_EQ(admit(r, 0, {900, 0}, "3").decision.error, Errc::rate_limit_tokens);
+}
+
 TEST(SharedMoney, MicroDollarsAreRoundedAndBounded) {
   EXPECT_EQ(limits::to_micro(0.0000015), 2);
   EXPECT_EQ(limits::to_micro(1.25), 1'250'000);
