@@ -4,8 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <fstream>
 #include <future>
+#include <map>
+#include <random>
+#include <set>
 
+#include "api/sse_parser.hpp"
 #include "integration/harness.hpp"
 
 namespace corral::testing {
@@ -15,20 +21,36 @@ using nlohmann::json;
 
 const std::string kBody = R"({"model":"gpt-4.1","temperature":0,"messages":[{"role":"user","content":"hello"}]})";
 
+// What a test adds to the config: top-level sections (`extra`), the tenants' cache TTL, and keys
+// of the redis, server and provider sections.
+struct CacheSetup {
+  std::string extra;
+  std::string ttl = "1h";
+  std::string redis_extra, server_extra, provider_extra;
+};
+
 // Tenants acme and other cache everything; det only deterministic requests.
-std::string cache_config(const std::string& redis_url, const std::string& extra = {},
-                         const std::string& ttl = "1h", const std::string& redis_extra = {}) {
+std::string cache_config(const std::string& redis_url, const CacheSetup& s = {}) {
   // Stampedes of 500 connections come from one address: no per-client cap here.
-  std::string c = "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  max_connections_per_client: 0\n";
+  std::string c =
+      "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  max_connections_per_client: 0\n" +
+      s.server_extra;
   if (!redis_url.empty())
-    c += "redis:\n  url: \"" + redis_url + "\"\n  command_timeout: 100ms\n  connect_timeout: 500ms\n" + redis_extra;
-  c += "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n"
+    c += "redis:\n  url: \"" + redis_url +
+         "\"\n  command_timeout: 100ms\n  connect_timeout: 500ms\n" + s.redis_extra;
+  c += "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n" +
+       s.provider_extra +
        "models:\n  gpt-4.1:\n    routes: [{provider: mock}]\n"
        "tenants:\n"
-       "  acme:\n    api_keys: [" + key_ref("sk-acme") + "]\n    cache: {mode: always, ttl: " + ttl + "}\n"
-       "  other:\n    api_keys: [" + key_ref("sk-other") + "]\n    cache: {mode: always, ttl: " + ttl + "}\n"
-       "  det:\n    api_keys: [" + key_ref("sk-det") + "]\n    cache: {mode: deterministic}\n";
-  return c + extra;
+       "  acme:\n    api_keys: [" +
+       key_ref("sk-acme") + "]\n    cache: {mode: always, ttl: " + s.ttl +
+       "}\n"
+       "  other:\n    api_keys: [" +
+       key_ref("sk-other") + "]\n    cache: {mode: always, ttl: " + s.ttl +
+       "}\n"
+       "  det:\n    api_keys: [" +
+       key_ref("sk-det") + "]\n    cache: {mode: deterministic}\n";
+  return c + s.extra;
 }
 
 int upstream_requests(const Mock& mock) { return mock.stats()["by_path"].value("/v1/chat/completions", 0); }
@@ -41,8 +63,8 @@ class Cache : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "redis") redis = std::make_unique<RedisServer>();
   }
   std::string url() const { return redis ? redis->url() : std::string(); }
-  std::unique_ptr<Corral> start(const Mock& mock, const std::string& extra = {}, const std::string& ttl = "1h") {
-    auto c = std::make_unique<Corral>(cache_config(url(), extra, ttl), mock.port);
+  std::unique_ptr<Corral> start(const Mock& mock, const CacheSetup& setup = {}) {
+    auto c = std::make_unique<Corral>(cache_config(url(), setup), mock.port);
     if (redis) {  // every I/O thread has its connection before the test begins
       EXPECT_TRUE(eventually([&] { return redis_clients() >= 2; }));
     }
@@ -150,7 +172,8 @@ TEST_P(Cache, AStreamedAnswerIsReplayedAsTheSameSse) {
 
 TEST_P(Cache, ErrorsAreNeverCached) {
   Mock mock;
-  auto corral = start(mock, "retry:\n  max_attempts: 1\n");  // each error once, as the provider gave it
+  auto corral = start(
+      mock, {.extra = "retry:\n  max_attempts: 1\n"});  // each error once, as the provider gave it
   for (int i = 0; i < 2; ++i) {
     auto r = chat(corral->port, "sk-acme", kBody, {{"x-mock-status", "500"}});
     EXPECT_EQ(r.result_int(), 500);
@@ -161,7 +184,7 @@ TEST_P(Cache, ErrorsAreNeverCached) {
 
 TEST_P(Cache, AnswersLargerThanTheEntryLimitAreNotKept) {
   Mock mock;
-  auto corral = start(mock, "cache:\n  max_entry_bytes: 600\n");
+  auto corral = start(mock, {.extra = "cache:\n  max_entry_bytes: 600\n"});
   auto big = [&] { return chat(corral->port, "sk-acme", kBody, {{"x-mock-completion-tokens", "400"}}); };
   EXPECT_EQ(cache_header(big()), "miss");
   EXPECT_EQ(cache_header(big()), "miss");
@@ -172,7 +195,7 @@ TEST_P(Cache, AnswersLargerThanTheEntryLimitAreNotKept) {
 
 TEST_P(Cache, EntriesExpireAfterTheTenantsTtl) {
   Mock mock;
-  auto corral = start(mock, {}, "1s");
+  auto corral = start(mock, {.ttl = "1s"});
   ASSERT_EQ(cache_header(chat(corral->port, "sk-acme", kBody)), "miss");
   ASSERT_EQ(cache_header(chat(corral->port, "sk-acme", kBody, {{"cache-control", "no-store"}})), "hit");
   if (redis) {
@@ -204,7 +227,8 @@ TEST_P(Cache, AStampedeReachesTheProviderOnce) {
 
 TEST_P(Cache, WhenTheFirstOfAStampedeFailsTheOthersStillGetAnswers) {
   Mock mock;
-  auto corral = start(mock, "retry:\n  max_attempts: 1\n");  // the leader's failure is not retried
+  auto corral =
+      start(mock, {.extra = "retry:\n  max_attempts: 1\n"});  // the leader's failure is not retried
   auto answers = concurrent_chats(corral->port, "sk-acme", kBody, 50,
                                   {{"x-mock-latency-ms", "200"}, {"x-mock-fail-times", "1"}});
   int ok = 0, failed = 0;
@@ -217,12 +241,232 @@ TEST_P(Cache, WhenTheFirstOfAStampedeFailsTheOthersStillGetAnswers) {
   EXPECT_EQ(upstream_requests(mock), 2);
 }
 
+// The usage a client was shown: the whole answer's, or the stream's usage chunk's.
+std::optional<std::pair<std::int64_t, std::int64_t>> shown_usage(const std::string& body,
+                                                                 bool streamed) {
+  std::optional<std::pair<std::int64_t, std::int64_t>> shown;
+  const auto take = [&](const json& j) {
+    if (j.is_object() && j.contains("usage") && j["usage"].is_object())
+      shown = {j["usage"]["prompt_tokens"].get<std::int64_t>(),
+               j["usage"]["completion_tokens"].get<std::int64_t>()};
+  };
+  if (!streamed) {
+    take(json::parse(body, nullptr, false));
+    return shown;
+  }
+  api::SseParser sse;
+  sse.feed(body, [&](const api::SseEvent& e) {
+    if (e.data != "[DONE]") take(json::parse(e.data, nullptr, false));
+  });
+  return shown;
+}
+
+// Many clients at once ask the same few questions (two tenants, whole and streamed), while the
+// provider fails a third of its attempts at random, some requests carry a fault the provider plays
+// on every attempt (so a request that leads a flight with it fails, and the next one waiting
+// leads), and some clients leave a stream after its first content (so its flight is handed on).
+// Each question is answered by the provider once, and every hit is that answer, byte for byte,
+// never another tenant's; a hit never fails; the tenant is charged only for the answer that
+// reached the provider's client, and the cache keeps nothing half done.
+TEST_P(Cache, UnderConcurrentFaultsEachQuestionIsAnsweredOnceAndEveryHitIsThatAnswer) {
+  Mock mock;
+  const auto log_path = temp_dir() + "/access.log";
+  auto corral = start(
+      mock,
+      {.extra = "retry:\n  max_attempts: 3\n",
+       .server_extra = "  access_log: \"" + log_path + "\"\n",
+       .provider_extra = "    breaker: {consecutive_failures: 1000000, min_requests: 1000000}\n"});
+  mock.configure({{"fail_rate", 0.3}});  // a 500, tried again
+
+  constexpr int kQuestions = 3, kKeys = 2 * kQuestions * 2, kClients = 8, kEach = 30;
+  const std::vector<std::string> keys{"sk-acme", "sk-other"};
+  struct Outcome {
+    int tenant = 0, question = 0;
+    bool streamed = false, faulted = false, left = false;
+    int status = 0;
+    std::string cache, body, request_id;
+  };
+  // A question's key (tenant, question, whether it is streamed) as a number, and back.
+  const auto key_of = [](const Outcome& o) {
+    return (o.tenant * kQuestions + o.question) * 2 + o.streamed;
+  };
+  const auto of_key = [](int key) {
+    return Outcome{.tenant = key / (kQuestions * 2),
+                   .question = key / 2 % kQuestions,
+                   .streamed = key % 2 == 1};
+  };
+  const auto ask = [&](Outcome o, const std::vector<Header>& extra = {}) {
+    json body = {
+        {"model", "gpt-4.1"},
+        {"temperature", 0},
+        {"messages", {{{"role", "user"}, {"content", "question " + std::to_string(o.question)}}}}};
+    if (o.streamed) body.update({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
+    // The same shape for every request of a question.
+    const std::string tokens = std::to_string(20 + 15 * o.question);
+    if (o.left) {  // leaves after the first content
+      RawClient raw(corral->port);
+      raw.send(raw_chat(
+          keys[o.tenant], body.dump(),
+          "x-mock-chunks: 4\r\nx-mock-chunk-delay-ms: 30\r\nx-mock-completion-tokens: " + tokens +
+              "\r\n"));
+      const auto got = raw.read_until("chat.completion.chunk", 10s);
+      raw.close();
+      const auto at = got.find("x-request-id: ");
+      EXPECT_NE(at, std::string::npos) << got;
+      if (at != std::string::npos)
+        o.request_id = got.substr(at + 14, got.find("\r\n", at) - at - 14);
+      return o;
+    }
+    std::vector<Header> headers{{"x-mock-chunks", "4"}, {"x-mock-completion-tokens", tokens}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    if (o.faulted) headers.push_back({"x-mock-fault", "reset"});
+    const auto res = chat(corral->port, keys[o.tenant], body.dump(), headers);
+    o.status = res.result_int();
+    o.cache = cache_header(res);
+    o.body = res.body();
+    o.request_id = std::string(res["x-request-id"]);
+    return o;
+  };
+
+  // Each question's flight is first led by a request with a fault, which fails (three attempts,
+  // 200 ms each) with the others waiting: the lead is handed on.
+  std::vector<std::future<Outcome>> leads;
+  for (int key = 0; key < kKeys; ++key) {
+    leads.push_back(std::async(std::launch::async, [&, key] {
+      auto o = of_key(key);
+      o.faulted = true;
+      return ask(o, {{"x-mock-latency-ms", "200"}});
+    }));
+  }
+  ASSERT_TRUE(eventually([&] { return mock.stats()["in_flight"] == kKeys; }));
+  std::vector<std::future<std::vector<Outcome>>> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::mt19937 rng(4321 + c);
+      std::vector<Outcome> out;
+      for (int i = 0; i < kEach; ++i) {
+        auto o = of_key(static_cast<int>(rng() % kKeys));
+        const unsigned draw = rng() % 100;
+        o.faulted = draw < 15;
+        o.left = !o.faulted && o.streamed && draw < 27;
+        out.push_back(ask(o, {{"x-mock-latency-ms", "40"}}));
+      }
+      return out;
+    }));
+  }
+  std::vector<Outcome> outcomes;
+  for (auto& f : leads) {
+    outcomes.push_back(f.get());
+    EXPECT_EQ(outcomes.back().status, 502);
+    EXPECT_EQ(outcomes.back().cache, "miss");
+  }
+  for (auto& f : clients) std::ranges::move(f.get(), std::back_inserter(outcomes));
+  std::map<int, std::string> answer;  // key -> the one body its 200s carry
+  std::map<int, int> answered_misses;
+  std::array<std::int64_t, 2> prompt{}, completion{};
+  std::array<int, 2> answered{}, hits{}, misses{};
+  std::set<std::string> left;
+  int failed = 0, faulted_hits = 0;
+  for (const auto& o : outcomes) {
+    if (o.left) {
+      left.insert(o.request_id);
+      continue;
+    }
+    EXPECT_TRUE(o.cache == "hit" || o.cache == "miss") << o.cache;
+    (o.cache == "hit" ? hits : misses)[o.tenant] += 1;
+    if (o.status != 200) {
+      // Only a request that went to the provider itself fails: with its fault, or after three 500s.
+      ++failed;
+      EXPECT_EQ(o.cache, "miss") << o.request_id;
+      EXPECT_EQ(o.status, o.faulted ? 502 : 500) << o.request_id << " " << o.body;
+      continue;
+    }
+    ++answered[o.tenant];
+    EXPECT_EQ(o.body.find("event: error"), std::string::npos) << o.body;
+    const auto [it, first] = answer.try_emplace(key_of(o), o.body);
+    EXPECT_EQ(o.body, it->second) << "question " << key_of(o)
+                                  << (first ? "" : ": a hit differs from the answer");
+    if (o.faulted) {
+      EXPECT_EQ(o.cache, "hit") << o.request_id;  // its fault never reached the provider
+      ++faulted_hits;
+    }
+    if (o.cache == "miss") {
+      ++answered_misses[key_of(o)];
+      const auto shown = shown_usage(o.body, o.streamed);
+      EXPECT_TRUE(shown) << o.body;
+      if (shown) {
+        prompt[o.tenant] += shown->first;
+        completion[o.tenant] += shown->second;
+      }
+    }
+  }
+  ASSERT_FALSE(left.empty());
+  EXPECT_GE(failed, kKeys);
+  EXPECT_GT(faulted_hits, 0);
+  EXPECT_EQ(answer.size(), static_cast<std::size_t>(kKeys));
+  for (const auto& [key, n] : answered_misses)
+    EXPECT_EQ(n, 1) << "question " << key << " answered twice";
+  for (const auto& [key, body] : answer) {
+    EXPECT_TRUE(answered_misses.contains(key))
+        << "question " << key << ": hits without a miss that answered";
+    if (key < kQuestions * 2) {  // never another tenant's answer to the same question
+      auto other = answer.find(key + kQuestions * 2);
+      if (other != answer.end()) {
+        EXPECT_NE(body, other->second) << "question " << key;
+      }
+    }
+  }
+
+  // The clients that left: charged what reached them when they led, nothing when they hit.
+  std::vector<json> lines;
+  ASSERT_TRUE(eventually([&] {
+    lines.clear();
+    std::ifstream in(log_path);
+    for (std::string l; std::getline(in, l);) {
+      auto j = json::parse(l);
+      if (j["path"] == "/v1/chat/completions") lines.push_back(std::move(j));
+    }
+    return lines.size() == outcomes.size();
+  }));
+  for (const auto& l : lines) {
+    const int t = l["tenant"] == "acme" ? 0 : 1;
+    if (l["cache"] == "hit") {
+      EXPECT_EQ(l["prompt_tokens"], 0) << l.dump();
+      EXPECT_EQ(l["cost_usd"], 0) << l.dump();
+    }
+    if (!left.contains(l["request_id"].get<std::string>())) continue;
+    ++answered[t];
+    (l["cache"] == "hit" ? hits : misses)[t] += 1;
+    prompt[t] += l["prompt_tokens"].get<std::int64_t>();
+    completion[t] += l["completion_tokens"].get<std::int64_t>();
+  }
+  for (int t = 0; t < 2; ++t) {
+    const auto report = settled_usage(corral->port, keys[t], answered[t]);
+    const auto m = report["usage"]["by_model"]["gpt-4.1"];
+    EXPECT_EQ(m["prompt_tokens"], prompt[t]) << keys[t];
+    EXPECT_EQ(m["completion_tokens"], completion[t]) << keys[t];
+    EXPECT_EQ(report["cache"]["hits"], hits[t]) << keys[t];
+    EXPECT_EQ(report["cache"]["misses"], misses[t]) << keys[t];
+    EXPECT_EQ(report["cache"]["errors"], 0) << keys[t];
+  }
+
+  // Every question answered is kept, and nothing else: no lock left, and only whole answers.
+  if (redis) {
+    EXPECT_EQ(stored_keys("*:resp:*").size(), answer.size());
+  }
+  for (const auto& [key, body] : answer) {
+    const auto r = ask(of_key(key), {{"cache-control", "no-store"}});
+    EXPECT_EQ(r.cache, "hit") << "question " << key;
+    EXPECT_EQ(r.body, body) << "question " << key;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Cache, ::testing::Values("memory", "redis"),
                          [](const auto& info) { return info.param; });
 
 TEST(MemoryCache, IsBoundedInBytes) {
   Mock mock;
-  Corral corral(cache_config("", "cache:\n  memory_bytes: 4KiB\n"), mock.port);
+  Corral corral(cache_config("", {.extra = "cache:\n  memory_bytes: 4KiB\n"}), mock.port);
   auto body = [](int i) {
     return R"({"model":"gpt-4.1","temperature":0,"messages":[{"role":"user","content":"q)" + std::to_string(i) + R"("}]})";
   };
@@ -261,7 +505,7 @@ TEST(RedisCache, KilledOrStalledRedisMeansMissesWithinTheCommandTimeoutThenHitsA
 TEST(RedisCache, FailClosedAnswers503WhileRedisIsDown) {
   Mock mock;
   RedisServer redis;
-  Corral corral(cache_config(redis.url(), {}, "1h", "  on_failure: closed\n"), mock.port);
+  Corral corral(cache_config(redis.url(), {.redis_extra = "  on_failure: closed\n"}), mock.port);
   ASSERT_TRUE(eventually([&] { return cache_header(chat(corral.port, "sk-acme", kBody)) == "hit"; }));
   redis.kill();
   auto r = chat(corral.port, "sk-acme", kBody);
