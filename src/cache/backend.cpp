@@ -1,5 +1,10 @@
 #include "cache/backend.hpp"
 
+#include <fmt/format.h>
+
+#include "corral/random.hpp"
+#include "redis/script.hpp"
+
 namespace corral::cache {
 
 awaitable<Lookup> MemoryBackend::get(const std::string& key) {
@@ -30,19 +35,28 @@ awaitable<bool> RedisBackend::put(const std::string& key, AnswerPtr answer, Dura
   co_return r.ok();
 }
 
-awaitable<bool> RedisBackend::lock(const std::string& key, Duration ttl) {
+awaitable<bool> RedisBackend::lock(const std::string& key, const std::string& token, Duration ttl) {
   const auto ms = std::to_string(std::max<long long>(1, ttl.count()));
   const auto lock_key = key + ":fill";
-  std::vector<std::string_view> args{"SET", lock_key, "1", "NX", "PX", ms};
+  std::vector<std::string_view> args{"SET", lock_key, token, "NX", "PX", ms};
   auto r = co_await client_->command(std::move(args));
   if (!r.ok()) co_return true;  // cannot tell: fill it ourselves
   co_return r.reply.type == redis::Reply::Type::status;  // OK; nil when another instance holds it
 }
 
-awaitable<void> RedisBackend::unlock(const std::string& key) {
+awaitable<void> RedisBackend::unlock(const std::string& key, const std::string& token) {
+  // Compared and deleted in one step: a lock that outlived its time to live may have been taken
+  // by another instance, whose fill it still guards.
+  static const redis::Script release(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+      "return 0\n");
   const auto lock_key = key + ":fill";
-  std::vector<std::string_view> args{"DEL", lock_key};
-  co_await client_->command(std::move(args));
+  std::vector<std::string_view> keys{lock_key}, args{token};  // (built before co_await, as above)
+  co_await redis::run(*client_, release, std::move(keys), std::move(args), redis::Op::del);
+}
+
+std::string new_lock_token() {
+  return fmt::format("{:016x}{:016x}", random_u64(), random_u64());
 }
 
 nlohmann::json counters_json(const TenantCounters& c) {

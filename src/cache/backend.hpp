@@ -29,10 +29,11 @@ class Backend {
   virtual awaitable<Lookup> get(const std::string& key) = 0;
   // Stores with a time to live; false when the backend failed.
   virtual awaitable<bool> put(const std::string& key, AnswerPtr answer, Duration ttl) = 0;
-  // Cross-instance fill lock: true when this instance should fill `key` (or the backend cannot
-  // tell); false when another instance holds it.
-  virtual awaitable<bool> lock(const std::string& key, Duration ttl) = 0;
-  virtual awaitable<void> unlock(const std::string& key) = 0;
+  // Cross-instance fill lock, held under `token` (unique to the holder) for at most `ttl`: true
+  // when this request should fill `key` (or the backend cannot tell); false when another holds it.
+  virtual awaitable<bool> lock(const std::string& key, const std::string& token, Duration ttl) = 0;
+  // Frees the lock if `token` still holds it: one that expired and was taken since is left alone.
+  virtual awaitable<void> unlock(const std::string& key, const std::string& token) = 0;
   virtual bool shared() const = 0;  // other instances see it (locks mean something)
 };
 
@@ -41,8 +42,10 @@ class MemoryBackend final : public Backend {
   explicit MemoryBackend(std::shared_ptr<MemoryStore> store) : store_(std::move(store)) {}
   awaitable<Lookup> get(const std::string& key) override;
   awaitable<bool> put(const std::string& key, AnswerPtr answer, Duration ttl) override;
-  awaitable<bool> lock(const std::string&, Duration) override { co_return true; }
-  awaitable<void> unlock(const std::string&) override { co_return; }
+  awaitable<bool> lock(const std::string&, const std::string&, Duration) override {
+    co_return true;
+  }
+  awaitable<void> unlock(const std::string&, const std::string&) override { co_return; }
   bool shared() const override { return false; }
 
  private:
@@ -54,14 +57,17 @@ class RedisBackend final : public Backend {
   explicit RedisBackend(std::shared_ptr<redis::RedisClient> client) : client_(std::move(client)) {}
   awaitable<Lookup> get(const std::string& key) override;
   awaitable<bool> put(const std::string& key, AnswerPtr answer, Duration ttl) override;
-  awaitable<bool> lock(const std::string& key, Duration ttl) override;
-  awaitable<void> unlock(const std::string& key) override;
+  awaitable<bool> lock(const std::string& key, const std::string& token, Duration ttl) override;
+  awaitable<void> unlock(const std::string& key, const std::string& token) override;
   bool shared() const override { return true; }
   redis::RedisClient& client() { return *client_; }
 
  private:
   std::shared_ptr<redis::RedisClient> client_;
 };
+
+// A fill lock's token: 128 random bits, so that no two holders (of any instance) share one.
+std::string new_lock_token();
 
 // Per-tenant cache counters (kept as counters, never by scanning keys), shared by all threads.
 struct TenantCounters {

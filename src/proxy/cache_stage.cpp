@@ -121,10 +121,9 @@ awaitable<cache::AnswerPtr> CacheStage::join_flight(Exchange& x, bool lead) {
 awaitable<cache::AnswerPtr> CacheStage::wait_for_other_instance(Exchange& x, cache::Backend& backend) {
   const auto& key = x.cache_plan.key;
   const auto fill_wait = x.config().cache.fill_wait;
-  if (co_await backend.lock(key, fill_wait)) {
-    x.fill_locked = true;
-    co_return nullptr;
-  }
+  x.fill_token = cache::new_lock_token();
+  if (co_await backend.lock(key, x.fill_token, fill_wait)) co_return nullptr;
+  x.fill_token.clear();
   asio::steady_timer poll(worker_.io.get_executor());
   const auto until = std::chrono::steady_clock::now() + fill_wait;
   while (std::chrono::steady_clock::now() < until) {
@@ -146,25 +145,31 @@ awaitable<void> CacheStage::on_complete(Exchange& x) {
   const auto& plan = x.cache_plan;
   if (complete_at_once(x)) co_return;
   auto& backend = worker_.cache.backend(x.snap->config);
+  cache::AnswerPtr shared;
   if (x.captured) {
     auto answer = std::make_shared<cache::CachedAnswer>();
     answer->stored_unix_ms = cache::unix_ms(std::chrono::system_clock::now());
     answer->content_type = std::move(x.captured_content_type);
     answer->body = std::move(x.captured_body);
-    cache::AnswerPtr shared = std::move(answer);
+    shared = std::move(answer);
     // Stored first, then shared: a request that arrives meanwhile joins the flight, one that
     // arrives after it ended finds the stored answer.
     if (plan.store && !(co_await backend.put(plan.key, shared, x.tenant->cache_ttl))) {
       x.tenant_state->cache->errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("request {}: answer not stored: cache backend failed", x.request_id);
     }
-    if (x.flight) x.flight.succeed(shared);
+  }
+  // The fill lock is freed before the flight ends, however it ends: a request that then finds no
+  // flight (or is handed its lead) finds no lock of this instance's either, and need not wait
+  // for it to expire.
+  if (!x.fill_token.empty()) co_await backend.unlock(plan.key, x.fill_token);
+  x.fill_token.clear();
+  if (shared && x.flight) {
+    x.flight.succeed(std::move(shared));
   } else if (x.flight && x.upstream_status == 200 && x.complete && !x.gone()) {
     x.flight.release();  // a good answer too large to keep: the waiters go upstream themselves
   }
   x.flight = cache::FlightLead();  // otherwise the lead ends unsettled: the next waiter tries again
-  if (x.fill_locked) co_await backend.unlock(plan.key);
-  x.fill_locked = false;
 }
 
 }  // namespace corral::proxy

@@ -31,7 +31,7 @@ class CacheStage final : public Stage {
   // request leads (x.flight) or must go on alone. Without `lead`, only an existing flight is
   // joined (the request still leads when the leader fails and hands the lead on).
   awaitable<cache::AnswerPtr> join_flight(Exchange& x, bool lead);
-  // The leader of a shared backend: takes the cross-instance fill lock (x.fill_locked), or waits
+  // The leader of a shared backend: takes the cross-instance fill lock (x.fill_token), or waits
   // briefly for the instance that holds it to store the answer.
   awaitable<cache::AnswerPtr> wait_for_other_instance(Exchange& x, cache::Backend& backend);
 

@@ -20,7 +20,7 @@ void Exchange::reset() {
   strip_usage_chunk = false;
   cache_plan = {};
   flight = cache::FlightLead();
-  fill_locked = false;
+  fill_token.clear();
   lease = limits::Lease();
   shared.reset();
   allowance = nullptr;

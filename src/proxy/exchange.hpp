@@ -82,7 +82,7 @@ struct Exchange {
   // cache and admission
   cache::Plan cache_plan;
   cache::FlightLead flight;   // this request fills the key for identical ones
-  bool fill_locked = false;   // and holds the cross-instance fill lock
+  std::string fill_token;  // and holds the cross-instance fill lock under this token (empty: not)
   limits::Lease lease;        // the tenant's admission, held until the answer is settled
   std::optional<limits::Settlement> shared;  // or its admission through Redis (redis.shared_limits)
   limits::SharedAllowance* allowance = nullptr;  // or from a batch taken from Redis (redis.lease)

@@ -170,24 +170,32 @@ TEST_P(Cache, AStreamedAnswerIsReplayedAsTheSameSse) {
   EXPECT_EQ(upstream_requests(mock), 1);
 }
 
+// A request that follows one whose answer was not kept (an error; one too large) goes to the
+// provider at once: it does not wait out the first one's fill lock (Redis), which was freed before
+// the first one's flight ended.
 TEST_P(Cache, ErrorsAreNeverCached) {
   Mock mock;
-  auto corral = start(
-      mock, {.extra = "retry:\n  max_attempts: 1\n"});  // each error once, as the provider gave it
-  for (int i = 0; i < 2; ++i) {
+  // Each error once, as the provider gave it.
+  auto corral = start(mock, {.extra = "retry:\n  max_attempts: 1\ncache:\n  fill_wait: 5s\n"});
+  for (int i = 0; i < 3; ++i) {
+    const auto t0 = Clock::now();
     auto r = chat(corral->port, "sk-acme", kBody, {{"x-mock-status", "500"}});
     EXPECT_EQ(r.result_int(), 500);
     EXPECT_EQ(cache_header(r), "miss");
+    EXPECT_LT(Clock::now() - t0, 4s);
   }
-  EXPECT_EQ(upstream_requests(mock), 2);
+  EXPECT_EQ(upstream_requests(mock), 3);
 }
 
 TEST_P(Cache, AnswersLargerThanTheEntryLimitAreNotKept) {
   Mock mock;
-  auto corral = start(mock, {.extra = "cache:\n  max_entry_bytes: 600\n"});
+  auto corral = start(mock, {.extra = "cache:\n  max_entry_bytes: 600\n  fill_wait: 5s\n"});
   auto big = [&] { return chat(corral->port, "sk-acme", kBody, {{"x-mock-completion-tokens", "400"}}); };
-  EXPECT_EQ(cache_header(big()), "miss");
-  EXPECT_EQ(cache_header(big()), "miss");
+  for (int i = 0; i < 3; ++i) {
+    const auto t0 = Clock::now();
+    EXPECT_EQ(cache_header(big()), "miss");
+    EXPECT_LT(Clock::now() - t0, 4s);  // (as above)
+  }
   auto small = R"({"model":"gpt-4.1","temperature":0,"messages":[{"role":"user","content":"hi"}]})";
   EXPECT_EQ(cache_header(chat(corral->port, "sk-acme", small, {{"x-mock-completion-tokens", "2"}})), "miss");
   EXPECT_EQ(cache_header(chat(corral->port, "sk-acme", small, {{"x-mock-completion-tokens", "2"}})), "hit");
@@ -500,6 +508,38 @@ TEST(RedisCache, KilledOrStalledRedisMeansMissesWithinTheCommandTimeoutThenHitsA
     EXPECT_TRUE(eventually([&] { return cache_header(chat(corral.port, "sk-acme", kBody)) == "hit"; }, 10s))
         << (stall ? "after SIGCONT" : "after restart");
   }
+}
+
+// The fill lock lives only `fill_wait`, and a fill may take longer. Instance one's fill outlives
+// its lock, which instance two then takes for a fill of its own; when one's fill fails, it must not
+// free two's lock, so that a third request (to one) waits for two's answer instead of asking the
+// provider again.
+TEST(RedisCache, AnInstanceFreesOnlyItsOwnFillLock) {
+  Mock mock;
+  RedisServer redis;
+  const auto config =
+      cache_config(redis.url(), {.extra = "retry:\n  max_attempts: 1\ncache:\n  fill_wait: 2s\n"});
+  Corral one(config, mock.port), two(config, mock.port);
+  const auto locks = [&] { return redis.keys("*:fill").size(); };
+  auto failing = std::async(std::launch::async, [&] {
+    return chat(one.port, "sk-acme", kBody,
+                {{"x-mock-latency-ms", "2500"}, {"x-mock-status", "500"}});
+  });
+  ASSERT_TRUE(eventually([&] { return locks() == 1; }));  // one fills
+  ASSERT_TRUE(
+      eventually([&] { return locks() == 0; }));  // its lock expired (2 s), its fill goes on
+  auto answering = std::async(std::launch::async, [&] {
+    return chat(two.port, "sk-acme", kBody, {{"x-mock-latency-ms", "1500"}});
+  });
+  ASSERT_TRUE(eventually([&] { return locks() == 1; }));  // two fills
+  ASSERT_EQ(failing.get().result_int(), 500);             // one's fill failed (at 2.5 s)
+  const auto third = chat(one.port, "sk-acme", kBody);
+  const auto answered = answering.get();
+  ASSERT_EQ(answered.result_int(), 200);
+  EXPECT_EQ(cache_header(answered), "miss");
+  EXPECT_EQ(cache_header(third), "hit");  // waited for two's answer (at 3.5 s)
+  EXPECT_EQ(third.body(), answered.body());
+  EXPECT_EQ(upstream_requests(mock), 2);
 }
 
 TEST(RedisCache, FailClosedAnswers503WhileRedisIsDown) {
