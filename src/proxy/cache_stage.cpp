@@ -122,21 +122,25 @@ awaitable<cache::AnswerPtr> CacheStage::wait_for_other_instance(Exchange& x, cac
   const auto& key = x.cache_plan.key;
   const auto fill_wait = x.config().cache.fill_wait;
   x.fill_token = cache::new_lock_token();
-  if (co_await backend.lock(key, x.fill_token, fill_wait)) co_return nullptr;
-  x.fill_token.clear();
   asio::steady_timer poll(worker_.io.get_executor());
   const auto until = std::chrono::steady_clock::now() + fill_wait;
-  while (std::chrono::steady_clock::now() < until) {
+  // The lock is tried again after each look that finds no answer: when the instance that holds it
+  // gives up (its fill failed, or its answer could not be kept), this one fills at once.
+  for (;;) {
+    if (co_await backend.lock(key, x.fill_token, fill_wait)) co_return nullptr;  // this one fills
+    if (std::chrono::steady_clock::now() >= until) break;
     poll.expires_after(kFillPoll);
     co_await poll.async_wait(use_nothrow);
     auto found = co_await backend.get(key);
     if (found.result == cache::Lookup::Result::hit) {
+      x.fill_token.clear();
       x.flight.succeed(found.answer);  // this process's waiters get it too
       co_return found.answer;
     }
     if (found.result == cache::Lookup::Result::error) break;
   }
-  co_return nullptr;  // not filled in time: go upstream
+  x.fill_token.clear();
+  co_return nullptr;  // not filled in time: go upstream (without the lock)
 }
 
 bool CacheStage::complete_at_once(Exchange& x) { return !x.cache_plan.store && !x.flight; }

@@ -32,7 +32,7 @@ class CacheStage final : public Stage {
   // joined (the request still leads when the leader fails and hands the lead on).
   awaitable<cache::AnswerPtr> join_flight(Exchange& x, bool lead);
   // The leader of a shared backend: takes the cross-instance fill lock (x.fill_token), or waits
-  // briefly for the instance that holds it to store the answer.
+  // briefly for the instance that holds it to store the answer (or to free it, and then takes it).
   awaitable<cache::AnswerPtr> wait_for_other_instance(Exchange& x, cache::Backend& backend);
 
   Worker& worker_;

@@ -542,6 +542,31 @@ TEST(RedisCache, AnInstanceFreesOnlyItsOwnFillLock) {
   EXPECT_EQ(upstream_requests(mock), 2);
 }
 
+// An instance waiting for another's fill takes the lock when that fill gives up (here, fails),
+// and asks the provider at once, instead of waiting out `fill_wait`.
+TEST(RedisCache, WhenAnotherInstancesFillFailsTheWaitingOneFillsAtOnce) {
+  Mock mock;
+  RedisServer redis;
+  const auto config =
+      cache_config(redis.url(), {.extra = "retry:\n  max_attempts: 1\ncache:\n  fill_wait: 10s\n"});
+  Corral one(config, mock.port), two(config, mock.port);
+  auto failing = std::async(std::launch::async, [&] {
+    return chat(one.port, "sk-acme", kBody,
+                {{"x-mock-latency-ms", "500"}, {"x-mock-status", "500"}});
+  });
+  ASSERT_TRUE(eventually([&] { return redis.keys("*:fill").size() == 1; }));  // one fills
+  const auto t0 = Clock::now();
+  const auto answered = chat(two.port, "sk-acme", kBody);  // waits for one's fill
+  EXPECT_LT(Clock::now() - t0, 5s);
+  EXPECT_EQ(failing.get().result_int(), 500);
+  ASSERT_EQ(answered.result_int(), 200);
+  EXPECT_EQ(cache_header(answered), "miss");
+  EXPECT_EQ(upstream_requests(mock), 2);
+  const auto again = chat(one.port, "sk-acme", kBody);
+  EXPECT_EQ(cache_header(again), "hit");
+  EXPECT_EQ(again.body(), answered.body());
+}
+
 TEST(RedisCache, FailClosedAnswers503WhileRedisIsDown) {
   Mock mock;
   RedisServer redis;
