@@ -40,6 +40,7 @@ TenantKeys tenant_keys(std::string_view prefix, std::string_view tenant) {
   k.tag.append("{").append(prefix).append(":t:").append(tenant).append("}");
   k.buckets = k.tag + ":b";
   k.leases = k.tag + ":l";
+  k.cancelled = k.tag + ":c";
   return k;
 }
 
@@ -79,14 +80,17 @@ awaitable<SharedDecision> shared_admit(redis::RedisClient& redis, const TenantKe
                               num(static_cast<double>(limits.concurrent_requests)),
                               num(to_micro(budget_usd)),
                               num(reservation_micro(ask.max_cost_usd))};
-  std::vector<std::string_view> keys_v{keys.buckets, keys.leases, month_key};
+  std::vector<std::string_view> keys_v{keys.buckets, keys.leases, month_key, keys.cancelled};
   std::vector<std::string_view> args_v(std::begin(args), std::end(args));
   auto r = co_await redis::run(redis, scripts::admit(), std::move(keys_v), std::move(args_v), redis::Op::limit);
   SharedDecision out;
-  if (!r.ok() || r.reply.type != redis::Reply::Type::array || r.reply.elements.size() < 6) co_return out;
-  out.reached = true;
+  out.maybe_taken = r.status == redis::Status::timeout || r.status == redis::Status::disconnected;
+  if (!r.ok() || r.reply.type != redis::Reply::Type::array || r.reply.elements.size() < 6)
+    co_return out;
   const auto& a = r.reply.elements;
   const auto code = integer_at(a, 0);
+  if (code == 5) co_return out;  // (given up for lost before it ran: this reply reaches no one)
+  out.reached = true;
   const Duration wait(integer_at(a, 1));
   static constexpr Errc kRefusals[] = {Errc::ok, Errc::rate_limit_concurrency, Errc::rate_limit_requests,
                                        Errc::rate_limit_tokens, Errc::insufficient_quota};
@@ -104,10 +108,15 @@ awaitable<SharedDecision> shared_admit(redis::RedisClient& redis, const TenantKe
 
 awaitable<bool> shared_settle(redis::RedisClient& redis, std::string_view instance, const Settlement& s) {
   const auto month_key = s.keys.month(s.month);
-  const std::string args[] = {std::string(instance), s.lease, num(s.tokens_per_minute), num(s.tokens_capacity),
-                              num(s.tokens_back * 1000.0), num(s.cost_micro),
-                              num(static_cast<double>(kUsageTtl.count()))};
-  std::vector<std::string_view> keys_v{s.keys.buckets, s.keys.leases, month_key};
+  const std::string args[] = {std::string(instance),
+                              s.lease,
+                              num(s.tokens_per_minute),
+                              num(s.tokens_capacity),
+                              num(s.tokens_back * 1000.0),
+                              num(s.cost_micro),
+                              num(static_cast<double>(kUsageTtl.count())),
+                              s.cancel ? "1" : "0"};
+  std::vector<std::string_view> keys_v{s.keys.buckets, s.keys.leases, month_key, s.keys.cancelled};
   std::vector<std::string_view> args_v(std::begin(args), std::end(args));
   auto r = co_await redis::run(redis, scripts::settle(), std::move(keys_v), std::move(args_v), redis::Op::limit);
   co_return r.ok();

@@ -23,6 +23,7 @@ inline constexpr Duration kUsageTtl = std::chrono::hours(24 * 400);
 struct TenantKeys {
   std::string tag;               // {<prefix>:t:<tenant>}
   std::string buckets, leases;   // <tag>:b, <tag>:l
+  std::string cancelled;         // <tag>:c
   std::string month(int yyyymm) const { return tag + ":u:" + std::to_string(yyyymm); }
 };
 TenantKeys tenant_keys(std::string_view prefix, std::string_view tenant);
@@ -37,6 +38,10 @@ inline std::int64_t to_micro(double usd) {
 
 struct SharedDecision {
   bool reached = false;  // Redis decided; otherwise it could not be asked (the caller falls back)
+  // Not reached, but the script was sent and its reply never came (a timeout, a dropped
+  // connection): Redis may run it yet, or have run it. The caller gives the admission up with a
+  // settlement that cancels it (Settlement::cancel).
+  bool maybe_taken = false;
   TenantLimiter::Decision decision;
 };
 
@@ -53,6 +58,8 @@ struct Settlement {
   double tokens_back = 0;        // reserved minus used (negative: it used more than reserved)
   std::int64_t cost_micro = 0;   // what it cost
   int month = 0;
+  bool cancel = false;  // an admission whose reply never came: freed if Redis ran it, and
+                        // if it has not yet, it takes nothing when it does
 };
 // Frees the request's slot and reservation, corrects the tokens and adds the cost to the month's
 // spend. Done once however often it is called; false when Redis could not be told (call again).

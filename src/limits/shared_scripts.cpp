@@ -5,9 +5,14 @@
 // Keys of one tenant (one hash tag):
 //   {P:t:T}:b          buckets: rl/rt (requests level, last time), tl/tt (tokens)
 //   {P:t:T}:l          leases: cc (in flight), res (reserved micro-dollars), one field per admitted
-//                      request "<instance>|<lease>" = its reservation, "hb|<instance>" = the last time
-//                      the instance said it is alive, "x|<instance>|<lease>" = the reservation of a
-//                      request whose instance was taken for dead (settled without touching cc/res)
+//                      request "<instance>|<lease>" = its reservation, "hb|<instance>" = the last
+//                      time the instance said it is alive, "x|<instance>|<lease>" = the reservation
+//                      of a request whose instance was taken for dead (settled without touching
+//                      cc/res)
+//   {P:t:T}:c          admissions given up for lost: "<instance>|<lease>" = when (an admission
+//   whose
+//                      reply never came, cancelled before Redis ran it: when it runs, it takes
+//                      nothing)
 //   {P:t:T}:u:<yyyymm> the month: "<dd>|<model>|<r|p|c|k|h|m>" usage counters (m: micro-dollars),
 //                      "spent" (micro-dollars), "seq|<writer>" (the last usage batch applied)
 #include "limits/shared_scripts.hpp"
@@ -46,11 +51,12 @@ redis::Script script(std::string_view prelude, std::string_view body) {
 
 }  // namespace
 
-// KEYS: buckets, leases, month. ARGV: instance, lease, instance_ttl_ms, requests/min, requests
-// capacity, tokens/min, tokens capacity, tokens asked (thousandths), concurrency limit, budget
-// (micro-dollars), cost reserved (micro-dollars).
+// KEYS: buckets, leases, month, cancelled. ARGV: instance, lease, instance_ttl_ms, requests/min,
+// requests capacity, tokens/min, tokens capacity, tokens asked (thousandths), concurrency limit,
+// budget (micro-dollars), cost reserved (micro-dollars).
 // Reply: {code, wait_ms, requests level, requests reset ms, tokens level, tokens reset ms};
-// code 0 admitted, 1 concurrency, 2 requests, 3 tokens, 4 budget. A refusal changes nothing.
+// code 0 admitted, 1 concurrency, 2 requests, 3 tokens, 4 budget, 5 cancelled before it ran. A
+// refusal changes nothing.
 const redis::Script& admit() {
   static const redis::Script s = script(kPrelude, R"(
 local inst, lease, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -61,6 +67,7 @@ local rl, tl = level(KEYS[1], 'r', rrate, rcap), level(KEYS[1], 't', trate, tcap
 local function reply(code, w)
   return {code, w, rl, wait(rl, rcap, rrate), tl, wait(tl, tcap, trate)}
 end
+if redis.call('HDEL', KEYS[4], inst .. '|' .. lease) == 1 then return reply(5, 0) end
 -- Requests of an instance that stopped saying it is alive are freed before a refusal is decided.
 local function purge()
   local all = redis.call('HGETALL', KEYS[2])
@@ -123,9 +130,11 @@ return reply(0, 0)
   return s;
 }
 
-// KEYS: buckets, leases, month. ARGV: instance, lease, tokens/min, tokens capacity, tokens given
-// back (thousandths; negative: charged more), cost used (micro-dollars), month TTL ms.
-// Reply: 1 settled now, 0 settled before (a repeated call changes nothing).
+// KEYS: buckets, leases, month, cancelled. ARGV: instance, lease, tokens/min, tokens capacity,
+// tokens given back (thousandths; negative: charged more), cost used (micro-dollars), month TTL
+// ms, 1 when the admission is given up for lost (its reply never came: if Redis has not run it
+// yet, it takes nothing when it does; kept an hour).
+// Reply: 1 settled now, 0 settled before or not admitted (a repeated call changes nothing).
 const redis::Script& settle() {
   static const redis::Script s = script(kPrelude, R"(
 local field = ARGV[1] .. '|' .. ARGV[2]
@@ -135,6 +144,10 @@ if reserved then
   redis.call('HINCRBY', KEYS[2], 'cc', -1)
   give_back(reserved)
 elseif redis.call('HDEL', KEYS[2], 'x|' .. field) == 0 then
+  if ARGV[8] == '1' then
+    redis.call('HSET', KEYS[4], field, now)
+    redis.call('PEXPIRE', KEYS[4], 3600000)
+  end
   return 0
 end
 local trate, tcap, back = tonumber(ARGV[3]), tonumber(ARGV[4]) * 1000, tonumber(ARGV[5])

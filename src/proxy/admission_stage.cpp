@@ -93,12 +93,27 @@ awaitable<AdmissionStage::Shared> AdmissionStage::admit_shared(Exchange& x, cons
   auto lease = std::to_string(worker_.index) + "-" + std::to_string(++worker_.leases);
   const int month = limits::month_of_day(this_day());
   const auto r = co_await limits::shared_admit(*redis, keys, l, x.tenant->budget_monthly_usd, ask,
-                                               worker_.runtime.instance_id(), lease, cfg.redis->instance_ttl, month);
-  if (!r.reached) co_return Shared::unreachable;
-  if (!decided(x, r.decision)) co_return Shared::refused;
+                                               worker_.runtime.instance_id(), lease,
+                                               cfg.redis->instance_ttl, month);
   const double tpm = static_cast<double>(l.tokens_per_minute);
-  x.shared = limits::Settlement{std::move(keys), std::move(lease), tpm, tpm * std::max(1.0, l.burst_allowance), tokens,
-                                0, month};
+  limits::Settlement s{std::move(keys),
+                       std::move(lease),
+                       tpm,
+                       tpm * std::max(1.0, l.burst_allowance),
+                       tokens,
+                       0,
+                       month};
+  if (!r.reached) {
+    // Redis may have run the admission and the reply was lost: unless it is cancelled, its slot
+    // and reservation stay taken while this instance lives. Cancelled with what is owed to Redis.
+    if (r.maybe_taken) {
+      s.cancel = true;
+      worker_.accounting.settle_later(std::move(s));
+    }
+    co_return Shared::unreachable;
+  }
+  if (!decided(x, r.decision)) co_return Shared::refused;
+  x.shared = std::move(s);
   x.tenant_state->shared_held->fetch_add(1, std::memory_order_relaxed);
   co_return Shared::admitted;
 }

@@ -277,6 +277,108 @@ TEST_F(ScaleOut, UnderConcurrentFaultsRedisHoldsEachAnsweredRequestOnceAndNothin
   }
 }
 
+// Redis stops answering twice while two instances serve many requests at once (on_failure: open):
+// requests admitted through Redis are settled while it is away, requests are admitted locally,
+// and commands Redis received before it stopped are carried out when it resumes, after corral
+// gave up waiting for them. Afterwards Redis holds each answered request once, with the usage its
+// client was shown, and no reservation or concurrency.
+TEST_F(ScaleOut, RedisPausedUnderConcurrentRequestsLosesAndDoublesNothing) {
+  start(2, config("    budget: {monthly_usd: 1000}\n    rate_limits: {concurrent_requests: 100, "
+                  "requests_per_minute: 100000, tokens_per_minute: 100000000}\n",
+                  {}, "  command_timeout: 100ms\n"));
+  wait_for_each_other();
+  struct Outcome {
+    int status = 0;
+    bool usage_seen = false;
+    std::int64_t prompt = 0, completion = 0;
+  };
+  std::atomic<bool> stop{false};
+  std::atomic<int> done{0};
+  constexpr int kClients = 6;
+  std::vector<std::future<std::vector<Outcome>>> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::mt19937 rng(7 + c);
+      std::vector<Outcome> out;
+      while (!stop) {
+        Outcome o;
+        const bool streamed = rng() % 2 == 0;
+        json body = {
+            {"model", "gpt-4.1"},
+            {"max_tokens", 100},
+            {"messages", {{{"role", "user"}, {"content", std::string(1 + rng() % 200, 'q')}}}}};
+        if (streamed)
+          body.update({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
+        const auto res = chat(port(c), "sk-acme", body.dump(),
+                              {{"x-mock-completion-tokens", std::to_string(1 + rng() % 100)},
+                               {"x-mock-latency-ms", std::to_string(rng() % 40)}});
+        o.status = res.result_int();
+        if (o.status == 200) {
+          const auto take = [&](const json& j) {
+            if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return;
+            o.usage_seen = true;
+            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
+            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
+          };
+          if (streamed) {
+            api::SseParser sse;
+            sse.feed(res.body(),
+                     [&](const api::SseEvent& e) { take(json::parse(e.data, nullptr, false)); });
+          } else {
+            take(json::parse(res.body()));
+          }
+        }
+        out.push_back(o);
+        ++done;
+      }
+      return out;
+    }));
+  // Each phase lasts until the clients have made 40 more requests.
+  const auto phase = [&] {
+    const int until = done + 40;
+    return eventually([&] { return done >= until; }, 20s);
+  };
+  EXPECT_TRUE(phase());
+  for (int i = 0; i < 2; ++i) {
+    redis.pause();
+    EXPECT_TRUE(phase());
+    redis.resume();
+    EXPECT_TRUE(phase());
+  }
+  stop = true;
+  int answered = 0, other = 0;
+  std::int64_t prompt = 0, completion = 0;
+  for (auto& f : clients)
+    for (const auto& o : f.get()) {
+      if (o.status != 200) {
+        ++other;
+        continue;
+      }
+      EXPECT_TRUE(o.usage_seen);
+      ++answered;
+      prompt += o.prompt;
+      completion += o.completion;
+    }
+  EXPECT_EQ(other, 0);  // with the limits open, Redis away means local admission, not refusal
+  const double cost =
+      (static_cast<double>(prompt) * 20 + static_cast<double>(completion) * 80) / 1e6;
+  for (int i = 0; i < 2; ++i) {
+    json u;
+    EXPECT_TRUE(eventually(
+        [&] {
+          u = usage_of(port(i), "sk-acme");
+          return u["usage"]["total"]["requests"] == answered && u["budget"]["reserved_usd"] == 0 &&
+                 u["limits"]["concurrent_requests"]["in_flight"] == 0;
+        },
+        20s))
+        << "instance " << i << ": " << u.dump() << " answered " << answered;
+    EXPECT_EQ(u["usage"]["total"]["prompt_tokens"], prompt);
+    EXPECT_EQ(u["usage"]["total"]["completion_tokens"], completion);
+    EXPECT_NEAR(u["budget"]["spent_usd"].get<double>(), cost, 1e-6 * answered)
+        << u["budget"].dump();
+  }
+}
+
 TEST_F(ScaleOut, AProvidersConcurrencyIsTheAccountsNotEachInstances) {
   start(3, config("", "    max_concurrency: 8\n"));
   wait_for_each_other();

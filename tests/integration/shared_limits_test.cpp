@@ -26,11 +26,21 @@ class SharedScripts : public ::testing::Test {
     return l.run(limits::shared_admit(*c, keys, r, budget, ask, instance, lease, ttl, kMonth));
   }
   bool settle(const std::string& lease, double tokens_back, double cost, const RateLimits& r = {},
-              const std::string& instance = "inst-a") {
-    limits::Settlement s{keys, lease, static_cast<double>(r.tokens_per_minute),
-                         static_cast<double>(r.tokens_per_minute) * std::max(1.0, r.burst_allowance), tokens_back,
-                         limits::to_micro(cost), kMonth};
+              const std::string& instance = "inst-a", bool cancel = false) {
+    limits::Settlement s{
+        keys,
+        lease,
+        static_cast<double>(r.tokens_per_minute),
+        static_cast<double>(r.tokens_per_minute) * std::max(1.0, r.burst_allowance),
+        tokens_back,
+        limits::to_micro(cost),
+        kMonth,
+        cancel};
     return l.run(limits::shared_settle(*c, instance, s));
+  }
+  // Gives up admission `lease` for lost (its reply never came), as the daemon does.
+  bool cancel(const std::string& lease, double tokens, const RateLimits& r = {}) {
+    return settle(lease, tokens, 0, r, "inst-a", true);
   }
   limits::SharedStatus status(const RateLimits& r = {}) { return *l.run(limits::shared_status(*c, keys, r, kMonth)); }
 
@@ -45,6 +55,7 @@ TEST_F(SharedScripts, KeysOfATenantShareOneHashTag) {
   EXPECT_EQ(keys.buckets, "{corral:t:acme}:b");
   EXPECT_EQ(keys.leases, "{corral:t:acme}:l");
   EXPECT_EQ(keys.month(202611), "{corral:t:acme}:u:202611");
+  EXPECT_EQ(keys.cancelled, "{corral:t:acme}:c");
 }
 
 TEST_F(SharedScripts, ChecksRunInTheLocalLimitersOrderAndARefusalTakesNothing) {
@@ -102,6 +113,52 @@ TEST_F(SharedScripts, TheBudgetCountsSpendAndReservationsAndASettlementCountsOnc
   EXPECT_DOUBLE_EQ(s.spent_usd, 0.1);
   EXPECT_DOUBLE_EQ(s.reserved_usd, 0.4);
   EXPECT_EQ(admit(r, 1.0, {0, 0.4}, "4").decision.error, Errc::ok);  // 0.1 + 0.4 + 0.4 <= 1
+}
+
+// An admission whose reply never came (Redis paused, a timeout) is given up for lost. Redis may
+// have run it: the cancellation frees its slot, reservation and tokens. It may run it later (the
+// script was still in the connection's buffer): then it takes nothing. Either way, once.
+TEST_F(SharedScripts, AnAdmissionGivenUpForLostIsFreedWhetherRedisRanItBeforeOrAfter) {
+  RateLimits r;
+  r.concurrent_requests = 2;
+  r.tokens_per_minute = 1000;
+  // Ran before the cancellation.
+  ASSERT_EQ(admit(r, 1.0, {300, 0.4}, "1").decision.error, Errc::ok);
+  ASSERT_TRUE(cancel("1", 300, r));
+  // Again (its reply was lost too): nothing more. (It leaves a mark for an admission that will not
+  // come again; the mark expires.)
+  ASSERT_TRUE(cancel("1", 300, r));
+  auto s = status(r);
+  EXPECT_EQ(s.in_flight, 0u);
+  EXPECT_DOUBLE_EQ(s.reserved_usd, 0);
+  EXPECT_DOUBLE_EQ(s.spent_usd, 0);
+  EXPECT_GE(s.tokens.remaining, 999);  // the tokens it took are back, once
+  EXPECT_LE(s.tokens.remaining, 1000);
+
+  // Runs after it: takes nothing, and its answer is no admission.
+  ASSERT_TRUE(cancel("2", 300, r));
+  EXPECT_EQ(redis.cmd({"HEXISTS", keys.cancelled, "inst-a|2"}), "1");
+  const auto late = admit(r, 1.0, {300, 0.4}, "2");
+  EXPECT_FALSE(late.reached);
+  EXPECT_FALSE(late.maybe_taken);
+  s = status(r);
+  EXPECT_EQ(s.in_flight, 0u);
+  EXPECT_DOUBLE_EQ(s.reserved_usd, 0);
+  EXPECT_GE(s.tokens.remaining, 999);
+  EXPECT_EQ(redis.cmd({"HEXISTS", keys.cancelled, "inst-a|2"}), "0");  // the mark is used up
+
+  // The limits are whole: two admissions fit, as before.
+  EXPECT_EQ(admit(r, 1.0, {300, 0.4}, "3").decision.error, Errc::ok);
+  EXPECT_EQ(admit(r, 1.0, {300, 0.4}, "4").decision.error, Errc::ok);
+  EXPECT_EQ(admit(r, 1.0, {300, 0.1}, "5").decision.error, Errc::rate_limit_concurrency);
+}
+
+// A cancellation's mark expires (an hour) when the admission it waits for never comes.
+TEST_F(SharedScripts, AMarkForAnAdmissionThatNeverCameExpires) {
+  ASSERT_TRUE(cancel("9", 0));
+  const auto pttl = std::stoll(redis.cmd({"PTTL", keys.cancelled}));
+  EXPECT_GT(pttl, 3500 * 1000);
+  EXPECT_LE(pttl, 3600 * 1000);
 }
 
 TEST_F(SharedScripts, ARequestThatCouldCostMoreThanAnyCountIsRefusedAndLowersNothing) {
