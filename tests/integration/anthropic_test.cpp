@@ -284,6 +284,50 @@ TEST_F(Anthropic, BudgetCacheAndTheFairQueueWorkOnTheMessagesRoute) {
   EXPECT_THAT(json::parse(refused.body())["error"]["message"].get<std::string>(), HasSubstr("budget"));
 }
 
+// Streams translated from the other dialect are kept as their client saw them (in the client's
+// dialect) and replayed byte for byte; a chat stream's usage chunk only to a client that asked for
+// it, whichever of the two filled the entry.
+TEST_F(Anthropic, TranslatedStreamsAreReplayedFromTheCacheAsTheirClientSawThem) {
+  start("    cache: {mode: always}\n");
+  // Messages to an OpenAI provider.
+  json ask = {{"model", "gpt-4.1"},
+              {"max_tokens", 100},
+              {"temperature", 0},
+              {"stream", true},
+              {"messages", json::array({{{"role", "user"}, {"content", "Hello there"}}})}};
+  const auto first = messages(corral->port, "sk-acme", ask, {{"x-mock-chunks", "4"}});
+  ASSERT_EQ(first.result_int(), 200) << first.body();
+  EXPECT_EQ(first["x-corral-cache"], "miss");
+  const auto second = messages(corral->port, "sk-acme", ask, {{"x-mock-chunks", "4"}});
+  EXPECT_EQ(second["x-corral-cache"], "hit");
+  EXPECT_EQ(second.body(), first.body());
+  EXPECT_EQ(events_of(second.body()).back().first, "message_stop");
+  // Chat completions to an Anthropic provider: filled by a client that did not ask for the usage
+  // chunk, replayed to one that did, and to one that did not.
+  json chat_ask = {{"model", "claude-sonnet"},
+                   {"max_tokens", 100},
+                   {"temperature", 0},
+                   {"stream", true},
+                   {"messages", json::array({{{"role", "user"}, {"content", "Hello there"}}})}};
+  const auto plain = chat_request(chat_ask, {{"x-mock-chunks", "4"}});
+  ASSERT_EQ(plain.result_int(), 200) << plain.body();
+  EXPECT_EQ(plain["x-corral-cache"], "miss");
+  EXPECT_THAT(plain.body(), ::testing::Not(HasSubstr("\"usage\":{")));
+  json with_usage = chat_ask;
+  with_usage["stream_options"] = {{"include_usage", true}};
+  const auto counted = chat_request(with_usage, {{"x-mock-chunks", "4"}});
+  EXPECT_EQ(counted["x-corral-cache"], "hit");
+  const auto events = events_of(counted.body());
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.back().second, "[DONE]");
+  EXPECT_TRUE(events[events.size() - 2].second["usage"].is_object()) << counted.body();
+  const auto again = chat_request(chat_ask, {{"x-mock-chunks", "4"}});
+  EXPECT_EQ(again["x-corral-cache"], "hit");
+  EXPECT_EQ(again.body(), plain.body());
+  EXPECT_EQ(oa.stats()["by_path"]["/v1/chat/completions"], 1);
+  EXPECT_EQ(an.stats()["by_path"]["/v1/messages"], 1);
+}
+
 TEST_F(Anthropic, AnErrorEventBeforeContentFailsOverAndOneAfterContentReachesTheClient) {
   Mock bad;
   start("", "  an_bad:\n    api: anthropic\n    base_url: \"http://127.0.0.1:" + std::to_string(bad.port) + "/v1\"\n",
