@@ -2,7 +2,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <fstream>
 #include <future>
+#include <map>
+#include <random>
 
 #include "integration/harness.hpp"
 
@@ -149,6 +153,159 @@ TEST(Scheduler, TheProviderAccountsRequestsPerMinuteAreNeverExceeded) {
   EXPECT_GE(waits.back(), 1900);
   EXPECT_GE(waits[4], 1400);
   EXPECT_EQ(api_requests(mock), 6);
+}
+
+// Three tenants' clients at once against a provider with two slots: the queue fills, requests
+// wait past max_queue_wait (503) or find their tenant's share of the queue full (429), some are
+// refused by the provider, and some clients leave at a random moment (queued, in flight or done).
+// Each tenant is charged exactly what its clients were shown, and what the access log says of
+// those that left; afterwards nothing is held, and the provider's two slots serve again at once.
+TEST(Scheduler, UnderConcurrentFaultsTheQueueHoldsNothingAfterwardsAndChargesOnlyAnswers) {
+  Mock mock;
+  const auto log_path = temp_dir() + "/access.log";
+  Corral corral(
+      admin_config() +
+          base_config("  access_log: \"" + log_path + "\"\n", "    max_concurrency: 2\n",
+                      "  vip:\n    tier: enterprise\n    api_keys: [" + key_ref("sk-vip") + "]\n") +
+          "scheduler:\n  max_queue_wait: 250ms\n  max_queue_per_tenant: 4\nretry:\n  max_attempts: "
+          "1\n",
+      mock.port);
+  const std::vector<std::string> keys{"sk-acme", "sk-other", "sk-vip"};
+  struct Outcome {
+    int tenant = 0, status = 0;
+    bool left = false, usage_seen = false;
+    std::int64_t prompt = 0, completion = 0;
+    std::string request_id;
+  };
+  constexpr int kClients = 9, kEach = 25;
+  std::vector<std::future<std::vector<Outcome>>> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::mt19937 rng(500 + c);
+      std::vector<Outcome> out;
+      for (int i = 0; i < kEach; ++i) {
+        Outcome o;
+        o.tenant = c % 3;
+        o.request_id = "sched-" + std::to_string(c) + "-" + std::to_string(i);
+        const bool streamed = rng() % 2 == 0;
+        json body = {
+            {"model", "gpt-4.1"},
+            {"messages", {{{"role", "user"}, {"content", std::string(1 + rng() % 100, 'w')}}}}};
+        if (streamed)
+          body.update({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
+        const std::string latency = std::to_string(10 + rng() % 60);
+        const unsigned draw = rng() % 100;
+        if (draw < 12) {  // leaves after 0-80 ms
+          RawClient raw(corral.port);
+          raw.send(raw_chat(
+              keys[o.tenant], body.dump(),
+              "x-request-id: " + o.request_id + "\r\nx-mock-latency-ms: " + latency + "\r\n"));
+          raw.read_some(Clock::now() + std::chrono::milliseconds(rng() % 80));
+          raw.close();
+          o.left = true;
+          out.push_back(o);
+          continue;
+        }
+        std::vector<Header> headers{{"x-request-id", o.request_id}, {"x-mock-latency-ms", latency}};
+        if (draw < 22) headers.push_back({"x-mock-status", "500"});
+        const auto res = chat(corral.port, keys[o.tenant], body.dump(), headers);
+        o.status = res.result_int();
+        if (o.status == 200) {
+          const auto take = [&](const json& j) {
+            if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return;
+            o.usage_seen = true;
+            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
+            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
+          };
+          if (streamed) {
+            for (std::size_t at = res.body().find("data: {"); at != std::string::npos;
+                 at = res.body().find("data: {", at + 1))
+              take(json::parse(res.body().substr(at + 6, res.body().find('\n', at) - at - 6),
+                               nullptr, false));
+          } else {
+            take(json::parse(res.body()));
+          }
+        }
+        out.push_back(o);
+      }
+      return out;
+    }));
+  std::array<int, 3> answered{};
+  std::array<std::int64_t, 3> prompt{}, completion{};
+  std::map<int, int> statuses;
+  std::map<std::string, int> left;  // request id -> tenant
+  for (auto& f : clients)
+    for (const auto& o : f.get()) {
+      if (o.left) {
+        left[o.request_id] = o.tenant;
+        continue;
+      }
+      ++statuses[o.status];
+      EXPECT_TRUE(o.status == 200 || o.status == 429 || o.status == 500 || o.status == 503)
+          << o.status;
+      if (o.status != 200) continue;
+      EXPECT_TRUE(o.usage_seen) << o.request_id;
+      ++answered[o.tenant];
+      prompt[o.tenant] += o.prompt;
+      completion[o.tenant] += o.completion;
+    }
+  EXPECT_GT(statuses[503], 0) << "some waited past max_queue_wait";
+  EXPECT_GT(statuses[500], 0);
+  ASSERT_FALSE(left.empty());
+
+  // Those that left: charged what the access log says they were (nothing unless answered).
+  std::vector<json> lines;
+  ASSERT_TRUE(eventually(
+      [&] {
+        lines.clear();
+        std::ifstream in(log_path);
+        for (std::string l; std::getline(in, l);) {
+          auto j = json::parse(l);
+          if (j["path"] == "/v1/chat/completions") lines.push_back(std::move(j));
+        }
+        return lines.size() == static_cast<std::size_t>(kClients * kEach);
+      },
+      10s))
+      << lines.size();
+  for (const auto& l : lines) {
+    const auto it = left.find(l["request_id"].get<std::string>());
+    if (it == left.end()) continue;
+    if (l["status"] != 200) {
+      EXPECT_EQ(l["prompt_tokens"], 0) << l.dump();
+      continue;
+    }
+    ++answered[it->second];
+    prompt[it->second] += l["prompt_tokens"].get<std::int64_t>();
+    completion[it->second] += l["completion_tokens"].get<std::int64_t>();
+  }
+  for (int t = 0; t < 3; ++t) {
+    const auto report = settled_usage(corral.port, keys[t], answered[t]);
+    EXPECT_EQ(report["usage"]["total"]["prompt_tokens"], prompt[t]) << keys[t];
+    EXPECT_EQ(report["usage"]["total"]["completion_tokens"], completion[t]) << keys[t];
+  }
+
+  const auto admin = [&](const std::string& path) {
+    return json::parse(request(corral.admin_port, http::verb::get, path, {},
+                               {{"authorization", "Bearer admin-secret"}})
+                           .body());
+  };
+  json tenants, providers;
+  EXPECT_TRUE(eventually([&] {
+    tenants = admin("/admin/tenants")["data"];
+    providers = admin("/admin/providers")["providers"];
+    bool idle = mock.stats()["in_flight"] == 0;
+    for (const auto& t : tenants) idle = idle && t["in_flight"] == 0 && t["queued"] == 0;
+    for (const auto& p : providers) idle = idle && p["in_flight"] == 0 && p["queued"] == 0;
+    return idle;
+  })) << tenants.dump()
+      << providers.dump();
+  // Both slots serve at once: neither of two requests waits for the other.
+  auto a = later(corral.port, "sk-acme", 300), b = later(corral.port, "sk-other", 300);
+  for (auto* f : {&a, &b}) {
+    const auto r = f->get();
+    EXPECT_EQ(r.result_int(), 200);
+    EXPECT_LT(std::stoi(std::string(r["x-corral-queue-ms"])), 150);
+  }
 }
 
 }  // namespace
