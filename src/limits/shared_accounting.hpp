@@ -1,9 +1,9 @@
 // What one I/O thread owes Redis for tenants' limits and usage: settlements of shared admissions
 // that could not be sent when their request ended (Redis down or slow: sent again until Redis takes
 // them, which it does once however often they come), cancellations of admissions whose reply never
-// came (Settlement::cancel), and the usage batch. flush() is called every
-// state.flush_interval and once more at drain. Bounded: beyond kMaxPending settlements the oldest
-// are dropped and counted (their slots are freed when this instance stops refreshing its presence).
+// came (Settlement::cancel), and the usage batch. flush() is called every state.flush_interval
+// and once more at drain. Bounded: beyond kMaxPending settlements the oldest are dropped and
+// counted (their slots are freed when this instance stops refreshing its presence).
 #pragma once
 
 #include <deque>

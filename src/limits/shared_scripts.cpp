@@ -9,10 +9,9 @@
 //                      time the instance said it is alive, "x|<instance>|<lease>" = the reservation
 //                      of a request whose instance was taken for dead (settled without touching
 //                      cc/res)
-//   {P:t:T}:c          admissions given up for lost: "<instance>|<lease>" = when (an admission
-//   whose
-//                      reply never came, cancelled before Redis ran it: when it runs, it takes
-//                      nothing)
+//   {P:t:T}:c          admissions given up for lost before Redis ran them (their reply never
+//                      came): "<instance>|<lease>" = when; such an admission takes nothing when
+//                      it runs
 //   {P:t:T}:u:<yyyymm> the month: "<dd>|<model>|<r|p|c|k|h|m>" usage counters (m: micro-dollars),
 //                      "spent" (micro-dollars), "seq|<writer>" (the last usage batch applied)
 #include "limits/shared_scripts.hpp"
@@ -133,7 +132,7 @@ return reply(0, 0)
 // KEYS: buckets, leases, month, cancelled. ARGV: instance, lease, tokens/min, tokens capacity,
 // tokens given back (thousandths; negative: charged more), cost used (micro-dollars), month TTL
 // ms, 1 when the admission is given up for lost (its reply never came: if Redis has not run it
-// yet, it takes nothing when it does; kept an hour).
+// yet, it takes nothing when it does; the marks expire an hour after the last).
 // Reply: 1 settled now, 0 settled before or not admitted (a repeated call changes nothing).
 const redis::Script& settle() {
   static const redis::Script s = script(kPrelude, R"(
