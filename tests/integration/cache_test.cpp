@@ -5,13 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <fstream>
 #include <future>
 #include <map>
 #include <random>
 #include <set>
 
-#include "api/sse_parser.hpp"
 #include "integration/harness.hpp"
 
 namespace corral::testing {
@@ -249,26 +247,6 @@ TEST_P(Cache, WhenTheFirstOfAStampedeFailsTheOthersStillGetAnswers) {
   EXPECT_EQ(upstream_requests(mock), 2);
 }
 
-// The usage a client was shown: the whole answer's, or the stream's usage chunk's.
-std::optional<std::pair<std::int64_t, std::int64_t>> shown_usage(const std::string& body,
-                                                                 bool streamed) {
-  std::optional<std::pair<std::int64_t, std::int64_t>> shown;
-  const auto take = [&](const json& j) {
-    if (j.is_object() && j.contains("usage") && j["usage"].is_object())
-      shown = {j["usage"]["prompt_tokens"].get<std::int64_t>(),
-               j["usage"]["completion_tokens"].get<std::int64_t>()};
-  };
-  if (!streamed) {
-    take(json::parse(body, nullptr, false));
-    return shown;
-  }
-  api::SseParser sse;
-  sse.feed(body, [&](const api::SseEvent& e) {
-    if (e.data != "[DONE]") take(json::parse(e.data, nullptr, false));
-  });
-  return shown;
-}
-
 // Many clients at once ask the same few questions (two tenants, whole and streamed), while the
 // provider fails a third of its attempts at random, some requests carry a fault the provider plays
 // on every attempt (so a request that leads a flight with it fails, and the next one waiting
@@ -312,17 +290,11 @@ TEST_P(Cache, UnderConcurrentFaultsEachQuestionIsAnsweredOnceAndEveryHitIsThatAn
     // The same shape for every request of a question.
     const std::string tokens = std::to_string(20 + 15 * o.question);
     if (o.left) {  // leaves after the first content
-      RawClient raw(corral->port);
-      raw.send(raw_chat(
-          keys[o.tenant], body.dump(),
-          "x-mock-chunks: 4\r\nx-mock-chunk-delay-ms: 30\r\nx-mock-completion-tokens: " + tokens +
-              "\r\n"));
-      const auto got = raw.read_until("chat.completion.chunk", 10s);
-      raw.close();
-      const auto at = got.find("x-request-id: ");
-      EXPECT_NE(at, std::string::npos) << got;
-      if (at != std::string::npos)
-        o.request_id = got.substr(at + 14, got.find("\r\n", at) - at - 14);
+      o.request_id = leave_after_first_chunk(
+          corral->port,
+          raw_chat(keys[o.tenant], body.dump(),
+                   "x-mock-chunks: 4\r\nx-mock-chunk-delay-ms: 30\r\nx-mock-completion-tokens: " +
+                       tokens + "\r\n"));
       return o;
     }
     std::vector<Header> headers{{"x-mock-chunks", "4"}, {"x-mock-completion-tokens", tokens}};
@@ -403,8 +375,8 @@ TEST_P(Cache, UnderConcurrentFaultsEachQuestionIsAnsweredOnceAndEveryHitIsThatAn
       const auto shown = shown_usage(o.body, o.streamed);
       EXPECT_TRUE(shown) << o.body;
       if (shown) {
-        prompt[o.tenant] += shown->first;
-        completion[o.tenant] += shown->second;
+        prompt[o.tenant] += shown->prompt;
+        completion[o.tenant] += shown->completion;
       }
     }
   }
@@ -426,16 +398,8 @@ TEST_P(Cache, UnderConcurrentFaultsEachQuestionIsAnsweredOnceAndEveryHitIsThatAn
   }
 
   // The clients that left: charged what reached them when they led, nothing when they hit.
-  std::vector<json> lines;
-  ASSERT_TRUE(eventually([&] {
-    lines.clear();
-    std::ifstream in(log_path);
-    for (std::string l; std::getline(in, l);) {
-      auto j = json::parse(l);
-      if (j["path"] == "/v1/chat/completions") lines.push_back(std::move(j));
-    }
-    return lines.size() == outcomes.size();
-  }));
+  const auto lines = chat_log_lines(log_path, outcomes.size());
+  ASSERT_EQ(lines.size(), outcomes.size());
   for (const auto& l : lines) {
     const int t = l["tenant"] == "acme" ? 0 : 1;
     if (l["cache"] == "hit") {

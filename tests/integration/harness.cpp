@@ -28,6 +28,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/sse_parser.hpp"
 #include "corral/hash.hpp"
 
 extern char** environ;
@@ -326,6 +327,74 @@ Response chat(std::uint16_t port, const std::string& key, const std::string& bod
   std::vector<Header> h = {{"authorization", "Bearer " + key}, {"content-type", "application/json"}};
   h.insert(h.end(), extra.begin(), extra.end());
   return request(port, http::verb::post, "/v1/chat/completions", body, h);
+}
+
+std::optional<ShownUsage> shown_usage(const std::string& body, bool streamed) {
+  std::optional<ShownUsage> shown;
+  const auto take = [&](const nlohmann::json& j) {
+    if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return;
+    if (!shown) shown.emplace();
+    shown->prompt += j["usage"].value("prompt_tokens", std::int64_t{0});
+    shown->completion += j["usage"].value("completion_tokens", std::int64_t{0});
+  };
+  if (!streamed) {
+    take(nlohmann::json::parse(body, nullptr, false));
+    return shown;
+  }
+  api::SseParser sse;
+  sse.feed(body, [&](const api::SseEvent& e) {
+    if (e.data != "[DONE]") take(nlohmann::json::parse(e.data, nullptr, false));
+  });
+  return shown;
+}
+
+std::string leave_after_first_chunk(std::uint16_t port, const std::string& bytes) {
+  RawClient raw(port);
+  raw.send(bytes);
+  const auto got = raw.read_until("chat.completion.chunk", 10s);
+  raw.close();
+  const auto at = got.find("x-request-id: ");
+  EXPECT_NE(at, std::string::npos) << got;
+  if (at == std::string::npos) return {};
+  return got.substr(at + 14, got.find("\r\n", at) - at - 14);
+}
+
+std::vector<nlohmann::json> chat_log_lines(const std::string& log_path, std::size_t n) {
+  std::vector<nlohmann::json> lines;
+  EXPECT_TRUE(eventually(
+      [&] {
+        lines.clear();
+        std::ifstream in(log_path);
+        for (std::string l; std::getline(in, l);) {
+          auto j = nlohmann::json::parse(l, nullptr, false);
+          if (j.is_object() && j["path"] == "/v1/chat/completions") lines.push_back(std::move(j));
+        }
+        return lines.size() >= n;
+      },
+      10s))
+      << lines.size() << " of " << n << " lines in " << log_path;
+  return lines;
+}
+
+bool nothing_held(std::uint16_t admin_port, const std::vector<const Mock*>& mocks,
+                  std::string* held) {
+  const auto admin = [&](const std::string& path) {
+    return nlohmann::json::parse(
+        request(admin_port, http::verb::get, path, {}, {{"authorization", "Bearer admin-secret"}})
+            .body());
+  };
+  nlohmann::json tenants, providers;
+  const bool idle = eventually([&] {
+    tenants = admin("/admin/tenants")["data"];
+    providers = admin("/admin/providers")["providers"];
+    bool none = true;
+    for (const auto* m : mocks) none = none && m->stats()["in_flight"] == 0;
+    for (const auto& t : tenants) none = none && t["in_flight"] == 0 && t["queued"] == 0;
+    for (const auto& p : providers) none = none && p["in_flight"] == 0 && p["queued"] == 0;
+    return none;
+  });
+  if (!idle && held) *held = "tenants " + tenants.dump() + ", providers " + providers.dump();
+  return idle;
 }
 
 nlohmann::json settled_usage(std::uint16_t port, const std::string& key, int requests) {

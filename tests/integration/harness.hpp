@@ -154,6 +154,28 @@ class RawClient {
   bool closed_ = false;
 };
 
+// The usage an answer in OpenAI's dialect showed its client: a whole answer's `usage`, or a
+// stream's usage chunks (summed); nothing when it showed none.
+struct ShownUsage {
+  std::int64_t prompt = 0, completion = 0;
+};
+std::optional<ShownUsage> shown_usage(const std::string& body, bool streamed);
+
+// The access log's lines of chat completions (one JSON object each), once there are at least `n`;
+// the test fails if there are fewer at the deadline.
+std::vector<nlohmann::json> chat_log_lines(const std::string& log_path, std::size_t n);
+
+// Waits until corral holds nothing (no tenant's request in flight or queued, no provider's) and
+// none of `mocks` is answering a request; false, with what is still held in `held`, at the
+// deadline.
+bool nothing_held(std::uint16_t admin_port, const std::vector<const Mock*>& mocks,
+                  std::string* held = nullptr);
+
+// Sends a streamed chat request (`bytes`, as raw_chat makes them) and leaves as soon as the first
+// chunk of content has arrived; the request id corral answered with (empty, and the test fails,
+// if none came).
+std::string leave_after_first_chunk(std::uint16_t port, const std::string& bytes);
+
 // Polls `condition` until true or the deadline; returns its last value.
 template <class F>
 bool eventually(F condition, std::chrono::milliseconds timeout = 5s) {

@@ -9,7 +9,6 @@
 #include <future>
 #include <random>
 #include <set>
-#include <sstream>
 
 #include "api/sse_parser.hpp"
 #include "integration/harness.hpp"
@@ -22,13 +21,6 @@ using nlohmann::json;
 
 const std::string kChat = R"({"model":"gpt-4.1","messages":[{"role":"user","content":"hello there"}]})";
 const std::string kStream = R"({"model":"gpt-4.1","stream":true,"messages":[{"role":"user","content":"hello"}]})";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 int attempts_of(const Response& r) {
   const auto v = r["x-corral-attempts"];
@@ -70,21 +62,6 @@ class Resilience : public ::testing::Test {
     auto it = m.find(sample);
     return it == m.end() ? -1 : it->second;
   }
-  // The access log's lines of chat completions, once there are `n`.
-  std::vector<json> chat_log_lines(std::size_t n) {
-    std::vector<json> lines;
-    EXPECT_TRUE(eventually([&] {
-      lines.clear();
-      std::istringstream in(read_file(log_path));
-      for (std::string l; std::getline(in, l);) {
-        auto j = json::parse(l);
-        if (j["path"] == "/v1/chat/completions") lines.push_back(std::move(j));
-      }
-      return lines.size() >= n;
-    })) << read_file(log_path);
-    return lines;
-  }
-
   Mock a, b;
   std::unique_ptr<Corral> corral;
   std::string log_path, config_text;
@@ -123,7 +100,7 @@ TEST_F(Resilience, AFailingRouteIsReplacedByTheNextAndTheTenantIsChargedOnce) {
   EXPECT_EQ(m["prompt_tokens"], usage["prompt_tokens"]);
   EXPECT_EQ(m["completion_tokens"], usage["completion_tokens"]);
 
-  const auto line = chat_log_lines(1).back();
+  const auto line = chat_log_lines(log_path, 1).back();
   EXPECT_EQ(line["attempts"], 2);
   EXPECT_EQ(line["retry_reasons"], json::array({"503"}));
   EXPECT_EQ(line["provider"], "b");
@@ -186,7 +163,7 @@ TEST_F(Resilience, AStreamCutBeforeItsFirstContentAndNotTriedAgainIsAnErrorNotHa
   EXPECT_EQ(json::parse(res.body())["error"]["code"], "upstream_error") << res.body();
   EXPECT_EQ(attempts_of(res), 1);
   EXPECT_EQ(res.body().find("chat.completion.chunk"), std::string::npos);
-  const auto line = chat_log_lines(1).back();
+  const auto line = chat_log_lines(log_path, 1).back();
   EXPECT_EQ(line["status"], 502);
   EXPECT_EQ(line["cost_usd"], 0);
 }
@@ -369,7 +346,7 @@ TEST_F(Resilience, FallbackModelsAnswerWhenEveryRouteOfTheModelFailed) {
   EXPECT_EQ(by_model["gpt-4.1-mini"]["prompt_tokens"], usage["prompt_tokens"]);
   const double cost = (usage["prompt_tokens"].get<double>() * 0.4 + usage["completion_tokens"].get<double>() * 1.6) / 1e6;
   EXPECT_NEAR(by_model["gpt-4.1-mini"]["cost_usd"].get<double>(), cost, 1e-12);
-  EXPECT_EQ(chat_log_lines(1).back()["model"], "gpt-4.1-mini");
+  EXPECT_EQ(chat_log_lines(log_path, 1).back()["model"], "gpt-4.1-mini");
 
   // Streamed: every event carries the name the client asked for.
   res = chat(corral->port, "sk-acme", kStream);
@@ -415,8 +392,8 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
   struct Outcome {
     bool faulted = false, streamed = false;
     int status = 0;
-    std::int64_t prompt = 0, completion = 0;  // the usage the client was shown
-    bool usage_seen = false, cut = false, left = false;
+    std::optional<ShownUsage> shown;  // the usage the client was shown
+    bool cut = false, left = false;
     int attempts = 0;
     std::string request_id;
   };
@@ -449,16 +426,10 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
           body.update({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
         if (o.streamed && !o.faulted &&
             draw < 36) {  // a client that leaves after the first content
-          RawClient raw(corral->port);
-          raw.send(raw_chat(
-              "sk-acme", body.dump(),
-              "x-mock-chunks: 6\r\nx-mock-chunk-delay-ms: 30\r\nx-mock-completion-tokens: 60\r\n"));
-          const auto got = raw.read_until("chat.completion.chunk", 10s);
-          raw.close();
-          const auto at = got.find("x-request-id: ");
-          EXPECT_NE(at, std::string::npos) << got;
-          if (at != std::string::npos)
-            o.request_id = got.substr(at + 14, got.find("\r\n", at) - at - 14);
+          o.request_id = leave_after_first_chunk(
+              corral->port, raw_chat("sk-acme", body.dump(),
+                                     "x-mock-chunks: 6\r\nx-mock-chunk-delay-ms: "
+                                     "30\r\nx-mock-completion-tokens: 60\r\n"));
           o.left = true;
           out.push_back(o);
           continue;
@@ -467,25 +438,9 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
         o.status = res.result_int();
         o.attempts = attempts_of(res);
         o.request_id = std::string(res["x-request-id"]);
-        if (o.status == 200 && o.streamed) {
-          o.cut = res.body().find("event: error") != std::string::npos;
-          api::SseParser sse;
-          sse.feed(res.body(), [&](const api::SseEvent& e) {
-            if (e.data == "[DONE]") return;
-            const auto j = json::parse(e.data, nullptr, false);
-            if (j.is_object() && j.contains("usage") && j["usage"].is_object()) {
-              o.usage_seen = true;
-              o.prompt += j["usage"]["prompt_tokens"].get<std::int64_t>();
-              o.completion += j["usage"]["completion_tokens"].get<std::int64_t>();
-            }
-          });
-        } else if (o.status == 200) {
-          const auto j = json::parse(res.body());
-          o.usage_seen = j["usage"].is_object();
-          if (o.usage_seen) {
-            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
-            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
-          }
+        if (o.status == 200) {
+          o.cut = o.streamed && res.body().find("event: error") != std::string::npos;
+          o.shown = shown_usage(res.body(), o.streamed);
         }
         out.push_back(o);
       }
@@ -503,11 +458,11 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
       }
       if (!o.faulted) {  // a's failures are always recovered by b
         EXPECT_EQ(o.status, 200);
-        EXPECT_TRUE(o.usage_seen && !o.cut) << o.request_id;
+        EXPECT_TRUE(o.shown && !o.cut) << o.request_id;
         recovered += o.attempts > 1;
       } else if (o.status == 200) {
         // A fault both play never turns into an answer, only into a cut.
-        EXPECT_TRUE(o.streamed && o.cut && !o.usage_seen) << o.request_id;
+        EXPECT_TRUE(o.streamed && o.cut && !o.shown) << o.request_id;
         EXPECT_EQ(o.attempts, 3) << o.request_id;
         cut.insert(o.request_id);
       }
@@ -516,8 +471,8 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
         continue;
       }
       ++answered;
-      prompt += o.prompt;
-      completion += o.completion;
+      prompt += o.shown ? o.shown->prompt : 0;
+      completion += o.shown ? o.shown->completion : 0;
     }
   }
   ASSERT_GT(answered, 0);
@@ -526,7 +481,7 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
   ASSERT_FALSE(left.empty());
 
   // One access log line a request, failed ones charging nothing; the cut streams' estimates.
-  const auto lines = chat_log_lines(kClients * kEach);
+  const auto lines = chat_log_lines(log_path, kClients * kEach);
   EXPECT_EQ(lines.size(), static_cast<std::size_t>(kClients * kEach));
   std::int64_t logged_prompt = 0, logged_completion = 0;
   int logged_failed = 0;
@@ -567,21 +522,8 @@ TEST_F(Resilience, UnderConcurrentFaultsEachAnsweredRequestIsChargedOnceAndNoFai
   EXPECT_EQ(metric(R"(corral_tokens_total{tenant="acme",model="gpt-4.1",kind="completion"})"),
             completion);
 
-  const auto admin = [&](const std::string& path) {
-    return json::parse(request(corral->admin_port, http::verb::get, path, {},
-                               {{"authorization", "Bearer admin-secret"}})
-                           .body());
-  };
-  json tenants, providers;
-  EXPECT_TRUE(eventually([&] {
-    tenants = admin("/admin/tenants")["data"];
-    providers = admin("/admin/providers")["providers"];
-    bool idle = a.stats()["in_flight"] == 0 && b.stats()["in_flight"] == 0;
-    for (const auto& t : tenants) idle = idle && t["in_flight"] == 0;
-    for (const auto& p : providers) idle = idle && p["in_flight"] == 0 && p["queued"] == 0;
-    return idle;
-  })) << tenants.dump()
-      << providers.dump() << a.stats().dump() << b.stats().dump();
+  std::string held;
+  EXPECT_TRUE(nothing_held(corral->admin_port, {&a, &b}, &held)) << held;
 }
 
 TEST_F(Resilience, AReloadKeepsTheBreakerStateOfRoutesThatRemain) {

@@ -10,7 +10,6 @@
 #include <future>
 #include <random>
 
-#include "api/sse_parser.hpp"
 #include "integration/harness.hpp"
 
 namespace corral::testing {
@@ -191,9 +190,9 @@ TEST_F(ScaleOut, UnderConcurrentFaultsRedisHoldsEachAnsweredRequestOnceAndNothin
   wait_for_each_other();
   mock.configure({{"fail_rate", 0.3}});  // a 500, retryable
   struct Outcome {
-    bool faulted = false, usage_seen = false;
+    bool faulted = false;
     int status = 0, attempts = 0;
-    std::int64_t prompt = 0, completion = 0;
+    std::optional<ShownUsage> shown;
   };
   constexpr int kClients = 6, kEach = 25;
   std::vector<std::future<std::vector<Outcome>>> clients;
@@ -219,22 +218,7 @@ TEST_F(ScaleOut, UnderConcurrentFaultsRedisHoldsEachAnsweredRequestOnceAndNothin
         o.status = res.result_int();
         const auto attempts = res["x-corral-attempts"];
         o.attempts = attempts.empty() ? 0 : std::stoi(std::string(attempts));
-        if (o.status == 200) {
-          // The whole answer, or the stream's event that carries the usage.
-          const auto take = [&](const json& j) {
-            if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return;
-            o.usage_seen = true;
-            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
-            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
-          };
-          if (streamed) {
-            api::SseParser sse;
-            sse.feed(res.body(),
-                     [&](const api::SseEvent& e) { take(json::parse(e.data, nullptr, false)); });
-          } else {
-            take(json::parse(res.body()));
-          }
-        }
+        if (o.status == 200) o.shown = shown_usage(res.body(), streamed);
         out.push_back(o);
       }
       return out;
@@ -250,11 +234,12 @@ TEST_F(ScaleOut, UnderConcurrentFaultsRedisHoldsEachAnsweredRequestOnceAndNothin
         ++failed;
         continue;
       }
-      EXPECT_TRUE(o.usage_seen);
+      EXPECT_TRUE(o.shown);
+      if (!o.shown) continue;
       ++answered;
       recovered += o.attempts > 1;
-      prompt += o.prompt;
-      completion += o.completion;
+      prompt += o.shown->prompt;
+      completion += o.shown->completion;
     }
   ASSERT_GT(answered, 0);
   ASSERT_GT(failed, 0);
@@ -289,8 +274,7 @@ TEST_F(ScaleOut, RedisPausedUnderConcurrentRequestsLosesAndDoublesNothing) {
   wait_for_each_other();
   struct Outcome {
     int status = 0;
-    bool usage_seen = false;
-    std::int64_t prompt = 0, completion = 0;
+    std::optional<ShownUsage> shown;
   };
   std::atomic<bool> stop{false};
   std::atomic<int> done{0};
@@ -313,21 +297,7 @@ TEST_F(ScaleOut, RedisPausedUnderConcurrentRequestsLosesAndDoublesNothing) {
                               {{"x-mock-completion-tokens", std::to_string(1 + rng() % 100)},
                                {"x-mock-latency-ms", std::to_string(rng() % 40)}});
         o.status = res.result_int();
-        if (o.status == 200) {
-          const auto take = [&](const json& j) {
-            if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return;
-            o.usage_seen = true;
-            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
-            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
-          };
-          if (streamed) {
-            api::SseParser sse;
-            sse.feed(res.body(),
-                     [&](const api::SseEvent& e) { take(json::parse(e.data, nullptr, false)); });
-          } else {
-            take(json::parse(res.body()));
-          }
-        }
+        if (o.status == 200) o.shown = shown_usage(res.body(), streamed);
         out.push_back(o);
         ++done;
       }
@@ -354,10 +324,11 @@ TEST_F(ScaleOut, RedisPausedUnderConcurrentRequestsLosesAndDoublesNothing) {
         ++other;
         continue;
       }
-      EXPECT_TRUE(o.usage_seen);
+      EXPECT_TRUE(o.shown);
+      if (!o.shown) continue;
       ++answered;
-      prompt += o.prompt;
-      completion += o.completion;
+      prompt += o.shown->prompt;
+      completion += o.shown->completion;
     }
   EXPECT_EQ(other, 0);  // with the limits open, Redis away means local admission, not refusal
   const double cost =

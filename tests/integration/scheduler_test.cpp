@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <fstream>
 #include <future>
 #include <map>
 #include <random>
@@ -163,18 +162,20 @@ TEST(Scheduler, TheProviderAccountsRequestsPerMinuteAreNeverExceeded) {
 TEST(Scheduler, UnderConcurrentFaultsTheQueueHoldsNothingAfterwardsAndChargesOnlyAnswers) {
   Mock mock;
   const auto log_path = temp_dir() + "/access.log";
+  const auto vip = "  vip:\n    tier: enterprise\n    api_keys: [" + key_ref("sk-vip") + "]\n";
+  const std::string limits =
+      "scheduler:\n  max_queue_wait: 250ms\n  max_queue_per_tenant: 4\n"
+      "retry:\n  max_attempts: 1\n";
   Corral corral(
       admin_config() +
-          base_config("  access_log: \"" + log_path + "\"\n", "    max_concurrency: 2\n",
-                      "  vip:\n    tier: enterprise\n    api_keys: [" + key_ref("sk-vip") + "]\n") +
-          "scheduler:\n  max_queue_wait: 250ms\n  max_queue_per_tenant: 4\nretry:\n  max_attempts: "
-          "1\n",
+          base_config("  access_log: \"" + log_path + "\"\n", "    max_concurrency: 2\n", vip) +
+          limits,
       mock.port);
   const std::vector<std::string> keys{"sk-acme", "sk-other", "sk-vip"};
   struct Outcome {
     int tenant = 0, status = 0;
-    bool left = false, usage_seen = false;
-    std::int64_t prompt = 0, completion = 0;
+    bool left = false;
+    std::optional<ShownUsage> shown;
     std::string request_id;
   };
   constexpr int kClients = 9, kEach = 25;
@@ -210,22 +211,7 @@ TEST(Scheduler, UnderConcurrentFaultsTheQueueHoldsNothingAfterwardsAndChargesOnl
         if (draw < 22) headers.push_back({"x-mock-status", "500"});
         const auto res = chat(corral.port, keys[o.tenant], body.dump(), headers);
         o.status = res.result_int();
-        if (o.status == 200) {
-          const auto take = [&](const json& j) {
-            if (!j.is_object() || !j.contains("usage") || !j["usage"].is_object()) return;
-            o.usage_seen = true;
-            o.prompt = j["usage"]["prompt_tokens"].get<std::int64_t>();
-            o.completion = j["usage"]["completion_tokens"].get<std::int64_t>();
-          };
-          if (streamed) {
-            for (std::size_t at = res.body().find("data: {"); at != std::string::npos;
-                 at = res.body().find("data: {", at + 1))
-              take(json::parse(res.body().substr(at + 6, res.body().find('\n', at) - at - 6),
-                               nullptr, false));
-          } else {
-            take(json::parse(res.body()));
-          }
-        }
+        if (o.status == 200) o.shown = shown_usage(res.body(), streamed);
         out.push_back(o);
       }
       return out;
@@ -244,29 +230,19 @@ TEST(Scheduler, UnderConcurrentFaultsTheQueueHoldsNothingAfterwardsAndChargesOnl
       EXPECT_TRUE(o.status == 200 || o.status == 429 || o.status == 500 || o.status == 503)
           << o.status;
       if (o.status != 200) continue;
-      EXPECT_TRUE(o.usage_seen) << o.request_id;
+      EXPECT_TRUE(o.shown) << o.request_id;
+      if (!o.shown) continue;
       ++answered[o.tenant];
-      prompt[o.tenant] += o.prompt;
-      completion[o.tenant] += o.completion;
+      prompt[o.tenant] += o.shown->prompt;
+      completion[o.tenant] += o.shown->completion;
     }
   EXPECT_GT(statuses[503], 0) << "some waited past max_queue_wait";
   EXPECT_GT(statuses[500], 0);
   ASSERT_FALSE(left.empty());
 
   // Those that left: charged what the access log says they were (nothing unless answered).
-  std::vector<json> lines;
-  ASSERT_TRUE(eventually(
-      [&] {
-        lines.clear();
-        std::ifstream in(log_path);
-        for (std::string l; std::getline(in, l);) {
-          auto j = json::parse(l);
-          if (j["path"] == "/v1/chat/completions") lines.push_back(std::move(j));
-        }
-        return lines.size() == static_cast<std::size_t>(kClients * kEach);
-      },
-      10s))
-      << lines.size();
+  const auto lines = chat_log_lines(log_path, kClients * kEach);
+  ASSERT_EQ(lines.size(), static_cast<std::size_t>(kClients * kEach));
   for (const auto& l : lines) {
     const auto it = left.find(l["request_id"].get<std::string>());
     if (it == left.end()) continue;
@@ -284,21 +260,8 @@ TEST(Scheduler, UnderConcurrentFaultsTheQueueHoldsNothingAfterwardsAndChargesOnl
     EXPECT_EQ(report["usage"]["total"]["completion_tokens"], completion[t]) << keys[t];
   }
 
-  const auto admin = [&](const std::string& path) {
-    return json::parse(request(corral.admin_port, http::verb::get, path, {},
-                               {{"authorization", "Bearer admin-secret"}})
-                           .body());
-  };
-  json tenants, providers;
-  EXPECT_TRUE(eventually([&] {
-    tenants = admin("/admin/tenants")["data"];
-    providers = admin("/admin/providers")["providers"];
-    bool idle = mock.stats()["in_flight"] == 0;
-    for (const auto& t : tenants) idle = idle && t["in_flight"] == 0 && t["queued"] == 0;
-    for (const auto& p : providers) idle = idle && p["in_flight"] == 0 && p["queued"] == 0;
-    return idle;
-  })) << tenants.dump()
-      << providers.dump();
+  std::string held;
+  EXPECT_TRUE(nothing_held(corral.admin_port, {&mock}, &held)) << held;
   // Both slots serve at once: neither of two requests waits for the other.
   auto a = later(corral.port, "sk-acme", 300), b = later(corral.port, "sk-other", 300);
   for (auto* f : {&a, &b}) {
