@@ -172,8 +172,8 @@ bool nothing_held(std::uint16_t admin_port, const std::vector<const Mock*>& mock
                   std::string* held = nullptr);
 
 // Sends a streamed chat request (`bytes`, as raw_chat makes them) and leaves as soon as the first
-// chunk of content has arrived; the request id corral answered with (empty, and the test fails,
-// if none came).
+// chunk of content has arrived, or at once when the answer is not a 200; the request id corral
+// answered with (empty, and the test fails, if no answer came).
 std::string leave_after_first_chunk(std::uint16_t port, const std::string& bytes);
 
 // Polls `condition` until true or the deadline; returns its last value.
