@@ -31,23 +31,21 @@ struct CacheSetup {
 std::string cache_config(const std::string& redis_url, const CacheSetup& s = {}) {
   // Stampedes of 500 connections come from one address: no per-client cap here.
   std::string c =
-      "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  max_connections_per_client: 0\n" +
-      s.server_extra;
-  if (!redis_url.empty())
+      "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  max_connections_per_client: 0\n";
+  c += s.server_extra;
+  if (!redis_url.empty()) {
     c += "redis:\n  url: \"" + redis_url +
-         "\"\n  command_timeout: 100ms\n  connect_timeout: 500ms\n" + s.redis_extra;
-  c += "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n" +
-       s.provider_extra +
-       "models:\n  gpt-4.1:\n    routes: [{provider: mock}]\n"
-       "tenants:\n"
-       "  acme:\n    api_keys: [" +
-       key_ref("sk-acme") + "]\n    cache: {mode: always, ttl: " + s.ttl +
-       "}\n"
-       "  other:\n    api_keys: [" +
-       key_ref("sk-other") + "]\n    cache: {mode: always, ttl: " + s.ttl +
-       "}\n"
-       "  det:\n    api_keys: [" +
-       key_ref("sk-det") + "]\n    cache: {mode: deterministic}\n";
+         "\"\n  command_timeout: 100ms\n  connect_timeout: 500ms\n";
+    c += s.redis_extra;
+  }
+  c += "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n";
+  c += s.provider_extra;
+  c += "models:\n  gpt-4.1:\n    routes: [{provider: mock}]\n";
+  const auto always = "    cache: {mode: always, ttl: " + s.ttl + "}\n";
+  c += "tenants:\n";
+  c += "  acme:\n    api_keys: [" + key_ref("sk-acme") + "]\n" + always;
+  c += "  other:\n    api_keys: [" + key_ref("sk-other") + "]\n" + always;
+  c += "  det:\n    api_keys: [" + key_ref("sk-det") + "]\n    cache: {mode: deterministic}\n";
   return c + s.extra;
 }
 
