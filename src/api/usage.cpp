@@ -130,7 +130,62 @@ bool empty_array(std::string_view v) {
   return jscan::is_array(v) && v.back() == ']' && jscan::skip_ws(v, 1) + 1 == v.size();
 }
 
+// Whether a member named `k` holds generated text (when its value is a string).
+bool generated_key(std::string_view k) noexcept {
+  switch (k.size()) {
+    case 4:
+      return k == "text";
+    case 5:
+      return k == "delta";
+    case 7:
+      return k == "content" || k == "refusal";
+    case 8:
+      return k == "thinking";
+    case 9:
+      return k == "arguments" || k == "reasoning";
+    case 12:
+      return k == "partial_json";
+    case 17:
+      return k == "reasoning_content";
+    default:
+      return false;
+  }
+}
+
+// Passes over the value at s[i] (unchecked), adding the generated text in it to `bytes`; `type`
+// (when not null) gets the object's "type" member. Returns the value's end, or npos where it is
+// cut short or malformed.
+std::size_t add_generated(std::string_view s, std::size_t i, std::uint64_t& bytes, int depth,
+                          std::string_view* type = nullptr) {
+  if (i >= s.size()) return jscan::npos;
+  if (depth == 0 || (s[i] != '{' && s[i] != '[')) return jscan::skip_value(s, i);
+  const auto read = [&](std::string_view t, std::size_t start) {
+    return add_generated(t, start, bytes, depth - 1);
+  };
+  if (s[i] == '[') return jscan::elements_at(s, i, read);
+  return jscan::members_at(
+      s, i, [](std::string_view, std::string_view) {}, false,
+      [&](std::string_view k, std::string_view t, std::size_t start) {
+        if (start >= t.size() || t[start] != '"') return read(t, start);
+        const auto end = jscan::skip_value(t, start);
+        if (end == jscan::npos) return end;
+        if (generated_key(k)) bytes += end - start - 2;
+        if (type && k == "type") *type = t.substr(start, end - start);
+        return end;
+      });
+}
+
 }  // namespace
+
+std::uint64_t generated_text_bytes(std::string_view json, bool event) {
+  constexpr int kDepth = 8;  // choices[0].delta.tool_calls[0].function.arguments is 6 deep
+  std::uint64_t bytes = 0;
+  std::string_view type;
+  const auto text = jscan::trim(json);
+  add_generated(text, 0, bytes, kDepth, &type);
+  if (event && jscan::is_string(type) && !type.ends_with("delta\"")) return 0;
+  return bytes;
+}
 
 std::optional<Usage> usage_from_text(std::string_view text) { return usage_of(AnswerMembers(text)); }
 

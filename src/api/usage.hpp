@@ -34,6 +34,14 @@ struct EventUsage {
   bool no_choices = false;
 };
 EventUsage event_usage(std::string_view data);
+// The bytes of text a model generated in an answer, or in a stream event's data (`event`): the
+// string values named content, text, refusal, reasoning, reasoning_content, thinking, arguments,
+// partial_json and delta, at any depth, as written (escapes and all). An event whose top-level
+// "type" does not end in "delta" holds none: the responses API repeats its text whole in its
+// ".done" events. A text cut short counts the values before the cut. What an answer that reports
+// no usage is charged for (a token per four bytes), instead of every byte that was relayed: a
+// stream's events are mostly envelope, two hundred bytes around a word.
+std::uint64_t generated_text_bytes(std::string_view json, bool event);
 // Follows a stream's usage event by event: an Anthropic message_delta that gives only the output
 // keeps the prompt message_start gave.
 void merge_usage(std::optional<Usage>& into, const EventUsage& event);

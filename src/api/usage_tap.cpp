@@ -30,7 +30,29 @@ std::size_t event_end(std::string_view s) {
   return std::string_view::npos;
 }
 
+// The generated text in an event's data lines (each line read on its own: providers put an
+// event's JSON on one line).
+std::uint64_t event_text_bytes(std::string_view raw) {
+  std::uint64_t bytes = 0;
+  while (!raw.empty()) {
+    const auto nl = raw.find('\n');
+    auto line = raw.substr(0, nl);
+    raw = nl == std::string_view::npos ? std::string_view() : raw.substr(nl + 1);
+    if (!line.starts_with("data:")) continue;
+    line.remove_prefix(5);
+    if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (!line.empty() && line.front() == '{') bytes += generated_text_bytes(line, true);
+  }
+  return bytes;
+}
+
 }  // namespace
+
+std::uint64_t UsageTap::generated_bytes() const {
+  if (o_.sse) return text_;
+  if (body_overflow_) return relayed_;
+  return body_.empty() ? text_ : generated_text_bytes(body_, false);
+}
 
 std::string_view UsageTap::emit(std::string_view bytes) {
   relayed_ += bytes.size();
@@ -39,7 +61,10 @@ std::string_view UsageTap::emit(std::string_view bytes) {
 
 void UsageTap::on_event(std::string_view raw, bool& keep) {
   keep = true;
-  if (!mentions_usage(raw)) return;
+  if (!mentions_usage(raw)) {
+    text_ += event_text_bytes(raw);
+    return;
+  }
   SseParser parser(o_.max_event_bytes);
   parser.feed(raw, [&](const SseEvent& e) {
     const auto event = event_usage(e.data);
@@ -47,6 +72,7 @@ void UsageTap::on_event(std::string_view raw, bool& keep) {
     merge_usage(usage_, event);
     if (o_.strip_usage_chunk && event.no_choices) keep = false;
   });
+  if (keep) text_ += event_text_bytes(raw);
   if (raw.find("\n\n") == std::string_view::npos && raw.find("\n\r\n") == std::string_view::npos) {
     // An event cut short by the end of the stream: the parser needs its blank line.
     parser.feed("\n\n", [&](const SseEvent& e) { merge_usage(usage_, event_usage(e.data)); });
@@ -57,6 +83,9 @@ std::string_view UsageTap::feed(std::string_view piece, bool last) {
   if (!o_.sse) {
     if (last && body_.empty() && !body_overflow_) {  // the whole answer, in this piece
       if (!piece.empty() && piece.size() <= o_.max_body_bytes) usage_ = usage_from_text(piece);
+      if (!usage_)
+        text_ =
+            piece.size() <= o_.max_body_bytes ? generated_text_bytes(piece, false) : piece.size();
       return emit(piece);
     }
     if (!body_overflow_) {

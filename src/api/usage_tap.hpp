@@ -37,6 +37,10 @@ class UsageTap {
 
   const std::optional<Usage>& usage() const { return usage_; }
   std::uint64_t relayed_bytes() const { return relayed_; }
+  // For an answer that reports no usage (one cut short, say): the bytes of text the model
+  // generated in what was relayed (generated_text_bytes), what it is charged for. Every byte
+  // relayed when a whole answer was too large to keep.
+  std::uint64_t generated_bytes() const;
 
  private:
   void on_event(std::string_view raw, bool& keep);
@@ -49,6 +53,8 @@ class UsageTap {
   std::string out_;      // what a stripping feed() returns
   std::optional<Usage> usage_;
   std::uint64_t relayed_ = 0;
+  // Generated text in the events relayed, or in a whole answer read in place.
+  std::uint64_t text_ = 0;
 };
 
 }  // namespace corral::api

@@ -426,11 +426,20 @@ awaitable<void> ForwardStage::end_cut_stream(Exchange& x, const RelayResult& res
 }
 
 bool ForwardStage::complete_at_once(Exchange& x) {
-  // The provider's own count when it gave one; for an answer cut short without one, an estimate
-  // of what was relayed; nothing for a request no provider answered.
+  // The provider's own count when it gave one; for an answer cut short without one, the prompt's
+  // estimate and a token per four bytes of the text relayed (the events' envelopes left out), no
+  // more than the provider was held to (the request's maximum, or the one corral sent for a
+  // budget: what the budget reserved); nothing for a request no provider answered.
   x.used = x.usage;
-  if (!x.used && x.answered && x.upstream_status < 400)
-    x.used = api::Usage{x.estimate.prompt, std::max<std::uint64_t>(1, x.relayed_bytes / 4), 0};
+  if (!x.used && x.answered && x.upstream_status < 400) {
+    std::uint64_t completion = 0;
+    if (api::has_output(x.op)) {
+      completion = std::max<std::uint64_t>(1, (x.tap.generated_bytes() + 3) / 4);
+      if (x.estimate.output_capped || x.tenant->budget_monthly_usd > 0)
+        completion = std::min(completion, std::max<std::uint64_t>(1, x.estimate.output_bound));
+    }
+    x.used = api::Usage{x.estimate.prompt, completion, 0};
+  }
   if (x.slot) {
     const double cost = x.used ? static_cast<double>(x.used->prompt_tokens + x.used->completion_tokens) : 0.0;
     release_slot(x, *x.provider, *x.slot, cost);

@@ -88,6 +88,7 @@ class UsageTapSink final : public ResponseSink {
   bool committed() const override { return next_->committed(); }
   std::optional<api::Usage> usage() const { return tap_ ? tap_->usage() : std::nullopt; }
   std::uint64_t relayed_bytes() const { return tap_ ? tap_->relayed_bytes() : 0; }
+  std::uint64_t generated_bytes() const { return tap_ ? tap_->generated_bytes() : 0; }
   bool is_stream() const { return sse_; }
 
  private:

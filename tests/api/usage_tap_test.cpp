@@ -156,6 +156,111 @@ TEST(UsageTap, ResponsesStreamCompletedEvent) {
   EXPECT_EQ(tap.usage()->completion_tokens, 6u);
 }
 
+TEST(GeneratedText, CountsTheTextAModelWroteInEveryDialectAndNotTheEnvelope) {
+  // Chat completions: a delta's content, reasoning, refusal and a tool call's arguments.
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"id":"c","object":"chat.completion.chunk","model":"gpt-4.1","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]})",
+          true),
+      5u);
+  EXPECT_EQ(generated_text_bytes(
+                R"({"choices":[{"delta":{"reasoning_content":"abc","refusal":"no"}}]})", true),
+            5u);
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"get_weather","arguments":"{\"city\":"}}]}}]})",
+          true),
+      std::string_view(R"({\"city\":)").size());
+  // Text completions.
+  EXPECT_EQ(generated_text_bytes(
+                R"({"object":"text_completion","choices":[{"text":"four","index":0}]})", true),
+            4u);
+  // Anthropic's deltas: text, thinking and a tool's partial JSON; message_start has none yet.
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi there"}})",
+          true),
+      8u);
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"type":"content_block_delta","delta":{"type":"thinking_delta","thinking":"hmm"}})",
+          true),
+      3u);
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"type":"content_block_delta","delta":{"type":"input_json_delta","partial_json":"{\"a\""}})",
+          true),
+      6u);
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":3}}})",
+          true),
+      0u);
+  // The responses API: its deltas count, its ".done" events repeat the text whole and do not.
+  EXPECT_EQ(generated_text_bytes(
+                R"({"type":"response.output_text.delta","item_id":"msg_1","delta":"Hi"})", true),
+            2u);
+  EXPECT_EQ(generated_text_bytes(
+                R"({"type":"response.output_text.done","item_id":"msg_1","text":"Hi all"})", true),
+            0u);
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"type":"response.completed","response":{"output":[{"content":[{"type":"output_text","text":"Hi all"}]}]}})",
+          true),
+      0u);
+  // Whole answers, whatever their type.
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"id":"c","object":"chat.completion","choices":[{"message":{"role":"assistant","content":"Hello world"}}]})",
+          false),
+      11u);
+  EXPECT_EQ(
+      generated_text_bytes(
+          R"({"type":"message","content":[{"type":"text","text":"abc"},{"type":"text","text":"de"}]})",
+          false),
+      5u);
+  // As written: an escape counts its bytes. A text cut short counts what came before the cut.
+  EXPECT_EQ(generated_text_bytes(R"({"choices":[{"delta":{"content":"a\nb"}}]})", true), 4u);
+  EXPECT_EQ(generated_text_bytes(
+                R"({"choices":[{"message":{"content":"first"}},{"message":{"content":"sec)", false),
+            5u);
+  EXPECT_EQ(generated_text_bytes("[DONE]", true), 0u);
+  EXPECT_EQ(generated_text_bytes("", false), 0u);
+}
+
+TEST(UsageTap, AStreamCutShortWithoutUsageCountsTheTextItRelayed) {
+  const std::string stream =
+      chunk(R"({"choices":[{"delta":{"role":"assistant","content":""}}]})") +
+      chunk(R"({"choices":[{"delta":{"content":"Hello"}}]})") +
+      "event: ping\ndata: {\"type\":\"ping\"}\n\n" +
+      chunk(R"({"choices":[{"delta":{"content":" world"}}]})") +
+      "data: "
+      R"({"choices":[{"delta":{"content":"!!"}}]})";  // cut before its blank line
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    UsageTap tap({.sse = true, .strip_usage_chunk = true});
+    for (std::size_t at = 0; at < stream.size(); at += piece)
+      tap.feed(std::string_view(stream).substr(at, piece));
+    tap.finish();
+    EXPECT_FALSE(tap.usage());
+    EXPECT_EQ(tap.generated_bytes(), 13u) << piece;
+    EXPECT_EQ(tap.relayed_bytes(), stream.size()) << piece;
+  }
+  // A whole answer without usage, in one piece or several; too large to keep, every byte counts.
+  const std::string whole =
+      R"({"choices":[{"message":{"role":"assistant","content":"Hello world"}}]})";
+  for (std::size_t piece : {whole.size(), std::size_t{7}}) {
+    UsageTap tap({});
+    for (std::size_t at = 0; at < whole.size(); at += piece)
+      tap.feed(std::string_view(whole).substr(at, piece), at + piece >= whole.size());
+    tap.finish();
+    EXPECT_EQ(tap.generated_bytes(), 11u) << piece;
+  }
+  UsageTap small({.max_body_bytes = 16});
+  small.feed(whole.substr(0, 20));
+  small.feed(whole.substr(20), true);
+  EXPECT_EQ(small.generated_bytes(), whole.size());
+}
+
 TEST(UsageTap, OversizedAnswersAreNotHeld) {
   UsageTap tap({.max_body_bytes = 16});
   EXPECT_EQ(tap.feed(std::string(100, 'x')).size(), 100u);

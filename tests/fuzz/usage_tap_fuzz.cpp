@@ -1,6 +1,7 @@
 // The usage tap: an answer relayed in pieces of any size. Without stripping the bytes go out
-// unchanged; with stripping, what goes out and the usage found do not depend on the pieces (a whole
-// answer in one last piece is read where it is, pieces are joined first: the same usage). A
+// unchanged; with stripping, what goes out does not depend on the pieces. Neither do the usage
+// found nor, for an answer without one, the generated text counted (a whole answer in one last
+// piece is read where it is, pieces are joined first: the same usage). A
 // whole answer's usage is read with the raw scanner: it finds what reading the parsed document
 // finds (nlohmann as the oracle: fuzz/json_oracle.hpp), and so is a stream event's.
 #include <string>
@@ -18,6 +19,7 @@ namespace {
 struct Run {
   std::string out;
   std::optional<api::Usage> usage;
+  std::uint64_t generated = 0;
 };
 Run run(std::string_view in, bool sse, bool strip, std::size_t piece) {
   api::UsageTap tap({.sse = sse, .strip_usage_chunk = strip, .max_body_bytes = 1 << 16, .max_event_bytes = 4096});
@@ -26,6 +28,7 @@ Run run(std::string_view in, bool sse, bool strip, std::size_t piece) {
     r.out.append(tap.feed(in.substr(at, piece), at + piece >= in.size()));
   r.out.append(tap.finish());
   r.usage = tap.usage();
+  r.generated = tap.generated_bytes();
   return r;
 }
 bool same(const std::optional<api::Usage>& a, const std::optional<api::Usage>& b) {
@@ -60,13 +63,18 @@ CORRAL_FUZZ_TARGET(usage_tap) {
     FUZZ_CHECK(whole.out == in);
     const auto pieces = run(in, sse, false, piece);
     FUZZ_CHECK(pieces.out == in);
-    if (in.size() <= 4096) FUZZ_CHECK(same(whole.usage, pieces.usage));
+    if (in.size() <= 4096) {
+      FUZZ_CHECK(same(whole.usage, pieces.usage));
+      if (!whole.usage) FUZZ_CHECK(whole.generated == pieces.generated);
+    }
+    FUZZ_CHECK(whole.generated <= in.size());
   }
   if (in.size() > 4096) return 0;  // an event longer than max_event_bytes is passed on as it comes
   const auto whole = run(in, true, true, in.size());
   const auto pieces = run(in, true, true, piece);
   FUZZ_CHECK(whole.out == pieces.out);
   FUZZ_CHECK(same(whole.usage, pieces.usage));
+  if (!whole.usage) FUZZ_CHECK(whole.generated == pieces.generated);
   FUZZ_CHECK(whole.out.size() <= in.size());
   return 0;
 }

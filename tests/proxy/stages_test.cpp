@@ -219,10 +219,18 @@ TEST_F(Stages, AnAnswerCutShortIsChargedAnEstimateOfWhatWasRelayed) {
   ASSERT_EQ(run(validate.on_request(*x)), Verdict::proceed);
   ASSERT_EQ(run(admission.on_request(*x)), Verdict::proceed);
   EXPECT_EQ(status().in_flight, 1u);
-  // The provider answered 200 and was cut after 400 bytes, without reporting usage.
+  // The provider answered 200 and its stream was cut after 400 bytes of text, without reporting
+  // usage: a token per four bytes of the text, not of the events around it.
+  HeadFields fields;
+  fields.add(http::field::content_type, "text/event-stream");
+  x->tap.reset(sink, false);
+  x->tap.start(200, "OK", fields, std::nullopt);
+  const std::string event =
+      R"(data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":")" +
+      std::string(40, 'x') + "\"}}]}\n\n";
+  for (int i = 0; i < 10; ++i) run(x->tap.write(event, false));
   x->answered = true;
   x->upstream_status = 200;
-  x->relayed_bytes = 400;
   run(forward.on_complete(*x));
   ASSERT_TRUE(x->used);
   EXPECT_EQ(x->used->completion_tokens, 100u);
@@ -234,6 +242,36 @@ TEST_F(Stages, AnAnswerCutShortIsChargedAnEstimateOfWhatWasRelayed) {
   const auto month = snap->tenant(*x->tenant).limiter->month_usage(this_month());
   ASSERT_EQ(month.count("gpt-4.1"), 1u);
   EXPECT_EQ(month.at("gpt-4.1").completion_tokens, 100u);
+}
+
+// The estimate of an answer cut short is bounded by what the provider was held to: the request's
+// max_tokens (what a budget reserved), however much text came.
+TEST_F(Stages, AnAnswerCutShortIsChargedNoMoreThanItsMaximumOutput) {
+  start();
+  std::string body =
+      R"({"model":"gpt-4.1","max_tokens":10,"messages":[{"role":"user","content":"hello"}]})";
+  FakeSink sink;
+  observability::RequestRecord rec;
+  auto x = exchange(sink, body, rec);
+  ValidateStage validate;
+  AdmissionStage admission(*worker);
+  ForwardStage forward(*worker);
+  ASSERT_EQ(run(validate.on_request(*x)), Verdict::proceed);
+  ASSERT_EQ(run(admission.on_request(*x)), Verdict::proceed);
+  HeadFields fields;
+  fields.add(http::field::content_type, "text/event-stream");
+  x->tap.reset(sink, false);
+  x->tap.start(200, "OK", fields, std::nullopt);
+  run(x->tap.write(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"" + std::string(400, 'x') + "\"}}]}\n\n",
+      false));
+  x->answered = true;
+  x->upstream_status = 200;
+  run(forward.on_complete(*x));
+  ASSERT_TRUE(x->used);
+  EXPECT_EQ(x->used->completion_tokens, 10u);
+  run(admission.on_complete(*x));
+  EXPECT_EQ(rec.completion_tokens, 10u);
 }
 
 TEST_F(Stages, AnswersNoProviderGaveAreNotCharged) {
