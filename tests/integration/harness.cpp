@@ -452,6 +452,13 @@ RawClient::RawClient(std::uint16_t port) : socket_(io_) {
   socket_.set_option(tcp::no_delay(true));
 }
 
+RawClient::RawClient(std::uint16_t port, int receive_buffer) : socket_(io_) {
+  socket_.open(tcp::v4());
+  socket_.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+  socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  socket_.set_option(tcp::no_delay(true));
+}
+
 void RawClient::send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
 
 bool RawClient::read_some(Clock::time_point deadline) {

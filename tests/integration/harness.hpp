@@ -133,6 +133,9 @@ std::string raw_chat(const std::string& key, const std::string& body, const std:
 class RawClient {
  public:
   explicit RawClient(std::uint16_t port);
+  // With the socket's receive buffer set to `receive_buffer` bytes before it connects (the window
+  // it offers: a client that stops reading holds no more than this).
+  RawClient(std::uint16_t port, int receive_buffer);
   void send(const std::string& bytes);
   // Reads until `needle` has arrived (returns everything read so far) or the deadline passes.
   std::string read_until(const std::string& needle, std::chrono::milliseconds timeout);

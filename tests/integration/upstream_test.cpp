@@ -137,6 +137,69 @@ TEST(UpstreamFailures, StalledStreamIsCutAfterStreamIdleTimeout) {
   EXPECT_EQ(all.find("[DONE]"), std::string::npos);  // cut, not completed
 }
 
+// The bytes of the deltas' content in a stream as its client received it.
+std::uint64_t content_bytes(const std::string& stream) {
+  constexpr std::string_view key = "\"content\":\"";
+  std::uint64_t n = 0;
+  for (auto at = stream.find(key); at != std::string::npos; at = stream.find(key, at + 1)) {
+    auto i = at + key.size();
+    while (i < stream.size() && stream[i] != '"') i += stream[i] == '\\' ? 2 : 1;
+    n += i - at - key.size();
+  }
+  return n;
+}
+
+// A client that stops reading a stream without leaving: corral reads from the provider only as
+// fast as its client takes the stream, so the provider is held back, not read ahead into memory.
+// When a write to the client has waited the write timeout (server.body_timeout), the stream is
+// cut at both ends; the tenant is charged for the text relayed, and nothing stays held.
+TEST(UpstreamFailures,
+     AClientThatStopsReadingAStreamHoldsTheProviderBackAndIsCutAfterTheWriteTimeout) {
+  Mock mock;
+  const auto log_path = temp_dir() + "/access.log";
+  Corral corral(
+      admin_config() + base_config("  body_timeout: 1s\n  access_log: \"" + log_path + "\"\n"),
+      mock.port);
+  // 48 MB of events: more than twice what the sockets between the provider and the client can
+  // hold (the loopback's largest send and receive buffers, 4 and 6 MiB, on each of the two hops).
+  RawClient c(corral.port, 4096);
+  c.send(raw_chat("sk-acme", R"({"model":"gpt-4.1","stream":true})",
+                  "x-mock-chunks: 200000\r\nx-mock-completion-tokens: 200000\r\n"));
+  ASSERT_THAT(c.read_until("chat.completion.chunk", 5s), HasSubstr("chat.completion.chunk"));
+  const auto stopped = Clock::now();
+
+  // The provider's stream is cut, not finished: it could never send it all.
+  ASSERT_TRUE(eventually([&] { return mock.stats()["streams_aborted"].get<int>() == 1; }, 10s))
+      << mock.stats().dump();
+  EXPECT_GE(Clock::now() - stopped, 800ms);  // not before a write has waited the timeout
+  EXPECT_EQ(mock.stats()["streams_completed"].get<int>(), 0);
+  EXPECT_TRUE(nothing_held(corral.admin_port, {&mock}));
+
+  // The client gets what was already on its way, then the close: no end of the stream.
+  const auto seen = c.read_to_close(10s);  // (all it read)
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(seen.find("[DONE]"), std::string::npos);
+  EXPECT_EQ(seen.find("\r\n0\r\n\r\n"), std::string::npos);
+
+  // Charged once, a token per four bytes of the text relayed (the provider's usage never came),
+  // not per four bytes of the events around it: 48 bytes of envelope for each word.
+  const auto line = chat_log_lines(log_path, 1).at(0);
+  EXPECT_EQ(line["status"], 200) << line.dump();
+  const auto charged = line["completion_tokens"].get<std::int64_t>();
+  const auto text = content_bytes(seen);
+  ASSERT_GT(text, 10'000u) << line.dump();
+  EXPECT_NEAR(static_cast<double>(charged), static_cast<double>(text) / 4, 16) << line.dump();
+  EXPECT_LT(charged * 20, line["bytes_out"].get<std::int64_t>()) << line.dump();
+  const auto used = settled_usage(corral.port, "sk-acme", 1)["usage"]["by_model"]["gpt-4.1"];
+  EXPECT_EQ(used["requests"], 1);
+  EXPECT_EQ(used["completion_tokens"], charged);
+
+  // The tenant's next stream runs whole.
+  RawClient next(corral.port);
+  next.send(raw_chat("sk-acme", R"({"model":"gpt-4.1","stream":true})"));
+  EXPECT_THAT(next.read_until("\r\n0\r\n\r\n", 5s), HasSubstr("[DONE]"));
+}
+
 TEST(UpstreamFailures, StreamCutByTheProviderEndsTheClientStream) {
   Mock mock;
   Corral corral(base_config(), mock.port);
