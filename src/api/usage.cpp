@@ -150,15 +150,22 @@ class GeneratedText {
     // '":' followed by '"' or a space: the name of a member whose value may be a string.
     const __m128i quote = _mm_set1_epi8('"'), colon = _mm_set1_epi8(':'),
                   space = _mm_set1_epi8(' ');
-    for (; i + 18 <= s_.size() && !stop_; i += 16) {
+    while (i + 18 <= s_.size() && !stop_) {
       const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_.data() + i));
       const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_.data() + i + 1));
       const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_.data() + i + 2));
       const __m128i name = _mm_and_si128(_mm_cmpeq_epi8(a, quote), _mm_cmpeq_epi8(b, colon));
       const __m128i value = _mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, space));
       auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(name, value)));
-      for (; m != 0 && !stop_; m &= m - 1)
+      std::size_t next = i + 16;
+      for (; m != 0 && !stop_; m &= m - 1) {
         name_ends(i + static_cast<std::size_t>(__builtin_ctz(m)));
+        if (resume_ > next) {  // a text counted runs past this block: the search goes on after it
+          next = resume_;
+          break;
+        }
+      }
+      i = next;
     }
 #endif
     for (; i + 1 < s_.size() && !stop_; ++i)

@@ -34,11 +34,12 @@ struct EventUsage {
   bool no_choices = false;
 };
 EventUsage event_usage(std::string_view data);
-// The bytes of text a model generated in an answer, or in a stream event's data (`event`): the
+// The bytes of text a model generated in an answer, or in a stream event (`event`: read as it
+// came, its field names and line ends passed over, as they hold no member of JSON): the
 // string values named content, text, refusal, reasoning, reasoning_content, thinking, arguments,
-// partial_json and delta, at any depth, as written (escapes and all). An event whose top-level
-// "type" does not end in "delta" holds none: the responses API repeats its text whole in its
-// ".done" events. A text cut short counts the values before the cut. What an answer that reports
+// partial_json and delta, at any depth, as written (escapes and all). An event of the responses
+// API whose type is not a delta ("response.….done", "response.completed") holds none: those repeat
+// the text whole. A text cut short counts the values before the cut. What an answer that reports
 // no usage is charged for (a token per four bytes), instead of every byte that was relayed: a
 // stream's events are mostly envelope, two hundred bytes around a word.
 std::uint64_t generated_text_bytes(std::string_view json, bool event);

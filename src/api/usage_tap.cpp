@@ -30,22 +30,6 @@ std::size_t event_end(std::string_view s) {
   return std::string_view::npos;
 }
 
-// The generated text in an event's data lines (each line read on its own: providers put an
-// event's JSON on one line).
-std::uint64_t event_text_bytes(std::string_view raw) {
-  std::uint64_t bytes = 0;
-  while (!raw.empty()) {
-    const auto nl = raw.find('\n');
-    auto line = raw.substr(0, nl);
-    raw = nl == std::string_view::npos ? std::string_view() : raw.substr(nl + 1);
-    if (!line.starts_with("data:")) continue;
-    line.remove_prefix(5);
-    if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-    if (!line.empty() && line.front() == '{') bytes += generated_text_bytes(line, true);
-  }
-  return bytes;
-}
-
 }  // namespace
 
 std::uint64_t UsageTap::generated_bytes() const {
@@ -62,7 +46,7 @@ std::string_view UsageTap::emit(std::string_view bytes) {
 void UsageTap::on_event(std::string_view raw, bool& keep) {
   keep = true;
   if (!mentions_usage(raw)) {
-    text_ += event_text_bytes(raw);
+    text_ += generated_text_bytes(raw, true);
     return;
   }
   SseParser parser(o_.max_event_bytes);
@@ -72,7 +56,7 @@ void UsageTap::on_event(std::string_view raw, bool& keep) {
     merge_usage(usage_, event);
     if (o_.strip_usage_chunk && event.no_choices) keep = false;
   });
-  if (keep) text_ += event_text_bytes(raw);
+  if (keep) text_ += generated_text_bytes(raw, true);
   if (raw.find("\n\n") == std::string_view::npos && raw.find("\n\r\n") == std::string_view::npos) {
     // An event cut short by the end of the stream: the parser needs its blank line.
     parser.feed("\n\n", [&](const SseEvent& e) { merge_usage(usage_, event_usage(e.data)); });

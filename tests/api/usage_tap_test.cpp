@@ -225,6 +225,15 @@ TEST(GeneratedText, CountsTheTextAModelWroteInEveryDialectAndNotTheEnvelope) {
                 R"({"choices":[{"message":{"content":"first"}},{"message":{"content":"sec)", false),
             5u);
   EXPECT_EQ(generated_text_bytes("[DONE]", true), 0u);
+  // An event as it came: its field names and line ends hold no member.
+  EXPECT_EQ(generated_text_bytes(
+                "event: response.output_text.delta\nid: 7\ndata: {\"type\":\"response.output_text."
+                "delta\",\"delta\": \"Hi\"}\n\n",
+                true),
+            2u);
+  EXPECT_EQ(
+      generated_text_bytes("data: {\"choices\":[{\"delta\":{\"content\":\"a:b\"}}]}\r\n\r\n", true),
+      3u);
   EXPECT_EQ(generated_text_bytes("", false), 0u);
 }
 
