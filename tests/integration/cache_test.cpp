@@ -19,11 +19,12 @@ using nlohmann::json;
 
 const std::string kBody = R"({"model":"gpt-4.1","temperature":0,"messages":[{"role":"user","content":"hello"}]})";
 
-// What a test adds to the config: top-level sections (`extra`), the tenants' cache TTL, and keys
-// of the redis, server and provider sections.
+// What a test adds to the config: top-level sections (`extra`), the tenants' cache TTL, Redis's
+// command timeout, and keys of the redis, server and provider sections.
 struct CacheSetup {
   std::string extra;
   std::string ttl = "1h";
+  std::string command_timeout = "100ms";
   std::string redis_extra, server_extra, provider_extra;
 };
 
@@ -34,8 +35,8 @@ std::string cache_config(const std::string& redis_url, const CacheSetup& s = {})
       "server:\n  listen: \"127.0.0.1:0\"\n  threads: 2\n  max_connections_per_client: 0\n";
   c += s.server_extra;
   if (!redis_url.empty()) {
-    c += "redis:\n  url: \"" + redis_url +
-         "\"\n  command_timeout: 100ms\n  connect_timeout: 500ms\n";
+    c += "redis:\n  url: \"" + redis_url + "\"\n  command_timeout: " + s.command_timeout +
+         "\n  connect_timeout: 500ms\n";
     c += s.redis_extra;
   }
   c += "providers:\n  mock:\n    base_url: \"http://127.0.0.1:@MOCK_PORT@/v1\"\n";
@@ -215,9 +216,11 @@ TEST_P(Cache, EntriesExpireAfterTheTenantsTtl) {
   }, 5s));
 }
 
+// (Redis's replies may take longer than the usual 100 ms while a loaded machine serves 500
+// connections: a lookup or store timed out is a miss, and the provider is asked again.)
 TEST_P(Cache, AStampedeReachesTheProviderOnce) {
   Mock mock;
-  auto corral = start(mock);
+  auto corral = start(mock, {.command_timeout = "2s"});
   auto answers = concurrent_chats(corral->port, "sk-acme", kBody, 500, {{"x-mock-latency-ms", "300"}});
   int ok = 0, hits = 0;
   for (const auto& r : answers) {
@@ -232,7 +235,8 @@ TEST_P(Cache, AStampedeReachesTheProviderOnce) {
 TEST_P(Cache, WhenTheFirstOfAStampedeFailsTheOthersStillGetAnswers) {
   Mock mock;
   auto corral =
-      start(mock, {.extra = "retry:\n  max_attempts: 1\n"});  // the leader's failure is not retried
+      start(mock, {.extra = "retry:\n  max_attempts: 1\n",  // the leader's failure is not retried
+                   .command_timeout = "2s"});
   auto answers = concurrent_chats(corral->port, "sk-acme", kBody, 50,
                                   {{"x-mock-latency-ms", "200"}, {"x-mock-fail-times", "1"}});
   int ok = 0, failed = 0;
