@@ -183,13 +183,16 @@ TEST(UpstreamFailures,
   EXPECT_EQ(seen.find("\r\n0\r\n\r\n"), std::string::npos);
 
   // Charged once, a token per four bytes of the text relayed (the provider's usage never came),
-  // not per four bytes of the events around it: 48 bytes of envelope for each word.
+  // not per four bytes of the events around them: about fifty bytes of envelope for each of text.
   const auto line = chat_log_lines(log_path, 1).at(0);
   EXPECT_EQ(line["status"], 200) << line.dump();
   const auto charged = line["completion_tokens"].get<std::int64_t>();
   const auto text = content_bytes(seen);
   ASSERT_GT(text, 10'000u) << line.dump();
-  EXPECT_NEAR(static_cast<double>(charged), static_cast<double>(text) / 4, 16) << line.dump();
+  // (At least what the client got; at most one read from the provider more, about 170 bytes of
+  // text: the write cut off may have been part way through it.)
+  EXPECT_GE(charged, static_cast<std::int64_t>(text / 4)) << line.dump();
+  EXPECT_LE(charged, static_cast<std::int64_t>(text / 4) + 64) << line.dump();
   EXPECT_LT(charged * 20, line["bytes_out"].get<std::int64_t>()) << line.dump();
   const auto used = settled_usage(corral.port, "sk-acme", 1)["usage"]["by_model"]["gpt-4.1"];
   EXPECT_EQ(used["requests"], 1);
