@@ -4,7 +4,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <filesystem>
 #include <functional>
+#include <mutex>
 #include <sstream>
 
 #include <fcntl.h>
@@ -109,9 +111,31 @@ std::optional<std::string> Process::wait_for_log(const std::string& needle, std:
   return found;
 }
 
+namespace {
+// The directories temp_dir made, removed when the test program exits (after every test's
+// processes are gone): a run of the suite leaves nothing behind in /tmp.
+struct TempDirs {
+  std::mutex mu;
+  std::vector<std::string> made;
+  ~TempDirs() {
+    for (const auto& dir : made) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+};
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string temp_dir() {
   std::string tmpl = "/tmp/corral-test-XXXXXX";
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  auto& dirs = temp_dirs();
+  std::lock_guard lock(dirs.mu);
+  dirs.made.push_back(tmpl);
   return tmpl;
 }
 

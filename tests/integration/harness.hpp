@@ -45,7 +45,7 @@ class Process {
   bool reaped_ = false;
 };
 
-std::string temp_dir();
+std::string temp_dir();  // a new directory under /tmp, removed when the test program exits
 std::uint16_t port_from_log_line(const std::string& line);
 // A loopback port nothing listens on (bound, then released).
 std::uint16_t closed_port();
