@@ -65,6 +65,21 @@ class Stages : public ::testing::Test {
     chain = std::make_unique<Chain>(*worker);
   }
 
+  // The provider answers `x` 200 with a stream of `events` chunks of `text_bytes` bytes of text
+  // each, relayed through the usage tap, and is cut before it reports usage.
+  void cut_stream(Exchange& x, FakeSink& sink, int events, std::size_t text_bytes) {
+    HeadFields fields;
+    fields.add(http::field::content_type, "text/event-stream");
+    x.tap.reset(sink, false);
+    x.tap.start(200, "OK", fields, std::nullopt);
+    const std::string event =
+        R"(data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":")" +
+        std::string(text_bytes, 'x') + "\"}}]}\n\n";
+    for (int i = 0; i < events; ++i) run(x.tap.write(event, false));
+    x.answered = true;
+    x.upstream_status = 200;
+  }
+
   // A forwarded chat completion from acme with `body`.
   std::unique_ptr<Exchange> exchange(FakeSink& sink, std::string& body_text, observability::RequestRecord& rec) {
     auto x = std::make_unique<Exchange>();
@@ -221,16 +236,7 @@ TEST_F(Stages, AnAnswerCutShortIsChargedAnEstimateOfWhatWasRelayed) {
   EXPECT_EQ(status().in_flight, 1u);
   // The provider answered 200 and its stream was cut after 400 bytes of text, without reporting
   // usage: a token per four bytes of the text, not of the events around it.
-  HeadFields fields;
-  fields.add(http::field::content_type, "text/event-stream");
-  x->tap.reset(sink, false);
-  x->tap.start(200, "OK", fields, std::nullopt);
-  const std::string event =
-      R"(data: {"id":"c","object":"chat.completion.chunk","choices":[{"delta":{"content":")" +
-      std::string(40, 'x') + "\"}}]}\n\n";
-  for (int i = 0; i < 10; ++i) run(x->tap.write(event, false));
-  x->answered = true;
-  x->upstream_status = 200;
+  cut_stream(*x, sink, 10, 40);
   run(forward.on_complete(*x));
   ASSERT_TRUE(x->used);
   EXPECT_EQ(x->used->completion_tokens, 100u);
@@ -258,15 +264,7 @@ TEST_F(Stages, AnAnswerCutShortIsChargedNoMoreThanItsMaximumOutput) {
   ForwardStage forward(*worker);
   ASSERT_EQ(run(validate.on_request(*x)), Verdict::proceed);
   ASSERT_EQ(run(admission.on_request(*x)), Verdict::proceed);
-  HeadFields fields;
-  fields.add(http::field::content_type, "text/event-stream");
-  x->tap.reset(sink, false);
-  x->tap.start(200, "OK", fields, std::nullopt);
-  run(x->tap.write(
-      "data: {\"choices\":[{\"delta\":{\"content\":\"" + std::string(400, 'x') + "\"}}]}\n\n",
-      false));
-  x->answered = true;
-  x->upstream_status = 200;
+  cut_stream(*x, sink, 1, 400);
   run(forward.on_complete(*x));
   ASSERT_TRUE(x->used);
   EXPECT_EQ(x->used->completion_tokens, 10u);
