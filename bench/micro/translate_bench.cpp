@@ -91,11 +91,13 @@ void stream(benchmark::State& state, const std::vector<std::string>& events) {
 }
 
 void BM_StreamEvent_ChatToMessages(benchmark::State& state) {
-  stream<api::ChatToMessagesStream>(state, mock::stream_events(mock::Api::chat, kChatRequest, shape(64)));
+  stream<api::ChatToMessagesStream>(
+      state, mock::stream_events(mock::Api::chat, kChatRequest, shape(64)).all());
 }
 
 void BM_StreamEvent_MessagesToChat(benchmark::State& state) {
-  stream<api::MessagesToChatStream>(state, mock::message_events(kMessagesRequest, shape(64), 0));
+  stream<api::MessagesToChatStream>(state,
+                                    mock::message_events(kMessagesRequest, shape(64), 0).all());
 }
 
 }  // namespace

@@ -108,48 +108,59 @@ std::string whole_message(const json& req, const Shape& s, std::uint64_t cached)
       .dump();
 }
 
-std::vector<std::string> message_events(const json& req, const Shape& s, std::uint64_t cached) {
+EventStream message_events(const json& req, const Shape& s, std::uint64_t cached) {
   const bool tool = wants_tool(req, true);
-  std::vector<std::string> out;
-  out.push_back(event("message_start", {{"type", "message_start"},
-                                        {"message", {{"id", new_id("msg_")},
-                                                     {"type", "message"},
-                                                     {"role", "assistant"},
-                                                     {"model", str(req, "model")},
-                                                     {"content", json::array()},
-                                                     {"stop_reason", nullptr},
-                                                     {"stop_sequence", nullptr},
-                                                     {"usage", usage_json(s, cached, 1)}}}}));
-  out.push_back(event("ping", {{"type", "ping"}}));
+  std::vector<std::string> head;
+  head.push_back(event("message_start", {{"type", "message_start"},
+                                         {"message",
+                                          {{"id", new_id("msg_")},
+                                           {"type", "message"},
+                                           {"role", "assistant"},
+                                           {"model", str(req, "model")},
+                                           {"content", json::array()},
+                                           {"stop_reason", nullptr},
+                                           {"stop_sequence", nullptr},
+                                           {"usage", usage_json(s, cached, 1)}}}}));
+  head.push_back(event("ping", {{"type", "ping"}}));
   if (tool) {
     auto [name, input] = tool_call_of(req, true);
     const auto args = input.dump();
-    out.push_back(event("content_block_start", {{"type", "content_block_start"}, {"index", 0},
-                                                {"content_block", {{"type", "tool_use"}, {"id", new_id("toolu_")},
-                                                                   {"name", name}, {"input", json::object()}}}}));
+    head.push_back(event("content_block_start", {{"type", "content_block_start"},
+                                                 {"index", 0},
+                                                 {"content_block",
+                                                  {{"type", "tool_use"},
+                                                   {"id", new_id("toolu_")},
+                                                   {"name", name},
+                                                   {"input", json::object()}}}}));
     const auto half = args.size() / 2;
     for (const auto& part : {args.substr(0, half), args.substr(half)})
-      out.push_back(event("content_block_delta", {{"type", "content_block_delta"}, {"index", 0},
-                                                  {"delta", {{"type", "input_json_delta"}, {"partial_json", part}}}}));
+      head.push_back(event("content_block_delta",
+                           {{"type", "content_block_delta"},
+                            {"index", 0},
+                            {"delta", {{"type", "input_json_delta"}, {"partial_json", part}}}}));
   } else {
-    out.push_back(event("content_block_start", {{"type", "content_block_start"}, {"index", 0},
-                                                {"content_block", {{"type", "text"}, {"text", ""}}}}));
-    std::uint64_t done = 0;
-    const auto text = completion_text(s.completion_tokens);
-    const auto parts = std::max(1u, s.chunks);
-    for (unsigned i = 0; i < parts; ++i) {
-      const auto upto = text.size() * (i + 1) / parts;
-      out.push_back(event("content_block_delta", {{"type", "content_block_delta"}, {"index", 0},
-                                                  {"delta", {{"type", "text_delta"}, {"text", text.substr(done, upto - done)}}}}));
-      done = upto;
-    }
+    head.push_back(
+        event("content_block_start", {{"type", "content_block_start"},
+                                      {"index", 0},
+                                      {"content_block", {{"type", "text"}, {"text", ""}}}}));
   }
-  out.push_back(event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}));
-  out.push_back(event("message_delta", {{"type", "message_delta"},
-                                        {"delta", {{"stop_reason", stop_reason(req, s, tool)}, {"stop_sequence", nullptr}}},
-                                        {"usage", {{"output_tokens", s.completion_tokens}}}}));
-  out.push_back(event("message_stop", {{"type", "message_stop"}}));
-  return out;
+  auto delta = [](const std::string& piece, unsigned) {
+    return event("content_block_delta", {{"type", "content_block_delta"},
+                                         {"index", 0},
+                                         {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+  };
+  std::vector<EventStream::LaterEvent> tail;
+  tail.push_back([] {
+    return event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}});
+  });
+  tail.push_back([reason = stop_reason(req, s, tool), output = s.completion_tokens] {
+    return event("message_delta", {{"type", "message_delta"},
+                                   {"delta", {{"stop_reason", reason}, {"stop_sequence", nullptr}}},
+                                   {"usage", {{"output_tokens", output}}}});
+  });
+  tail.push_back([] { return event("message_stop", {{"type", "message_stop"}}); });
+  return EventStream(std::move(head), s.completion_tokens, tool ? 0 : std::max(1u, s.chunks), delta,
+                     std::move(tail));
 }
 
 std::string anthropic_error(unsigned status, std::string_view message) {

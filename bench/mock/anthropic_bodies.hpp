@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +25,7 @@ std::pair<std::string, nlohmann::json> tool_call_of(const nlohmann::json& reques
 
 // `cached` of the shape's prompt tokens were read from the provider's cache.
 std::string whole_message(const nlohmann::json& request, const Shape& shape, std::uint64_t cached);
-std::vector<std::string> message_events(const nlohmann::json& request, const Shape& shape, std::uint64_t cached);
+EventStream message_events(const nlohmann::json& request, const Shape& shape, std::uint64_t cached);
 std::string anthropic_error(unsigned status, std::string_view message);
 
 }  // namespace corral::mock

@@ -18,7 +18,8 @@ Usage: corral-mock --listen HOST:PORT [options]
                             printed as "corral-mock listening on HOST:PORT")
   --latency-ms N            wait N ms before each answer (default 0)
   --latency-spread-ms N     draw each wait uniformly from latency ± N ms, as real providers vary
-  --chunks N                content events of a streamed answer (default 8)
+  --chunks N                content events of a streamed answer (default 8); each event is made as
+                            it is sent, so a long stream holds no more memory than a short one
   --chunk-delay-ms N        pause between streamed events (default 0)
   --completion-tokens N     answer length in tokens (default 16)
   --threads N               I/O threads (default: number of cores)

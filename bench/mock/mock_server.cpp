@@ -266,7 +266,9 @@ struct Session {
         ok = !eec;
         break;
       }
-      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(events[i])), use_nothrow);
+      const auto event = events.event(i);
+      auto [ec, n] =
+          co_await asio::async_write(stream, http::make_chunk(asio::buffer(event)), use_nothrow);
       ok = !ec;
     }
     if (ok) {

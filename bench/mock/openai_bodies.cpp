@@ -43,23 +43,6 @@ const char* word(std::uint64_t i) {
   return kWords[i % 9];
 }
 
-// Splits `tokens` words into `parts` nearly equal pieces.
-std::vector<std::string> split_text(std::uint64_t tokens, unsigned parts) {
-  parts = std::max(1u, parts);
-  std::vector<std::string> out;
-  std::uint64_t done = 0;
-  for (unsigned i = 0; i < parts; ++i) {
-    const std::uint64_t upto = tokens * (i + 1) / parts;
-    std::string piece;
-    for (; done < upto; ++done) {
-      if (done > 0) piece.push_back(' ');
-      piece += word(done);
-    }
-    out.push_back(piece);
-  }
-  return out;
-}
-
 std::string sse(const json& data) { return "data: " + data.dump() + "\n\n"; }
 
 std::string sse(std::string_view event, const json& data) {
@@ -192,6 +175,41 @@ std::string completion_text(std::uint64_t tokens) {
   return out;
 }
 
+std::string text_piece(std::uint64_t tokens, unsigned parts, unsigned k) {
+  parts = std::max(1u, parts);
+  std::string piece;
+  for (std::uint64_t i = tokens * k / parts, end = tokens * (k + 1) / parts; i < end; ++i) {
+    if (i > 0) piece.push_back(' ');
+    piece += word(i);
+  }
+  return piece;
+}
+
+EventStream::EventStream(std::vector<std::string> head, std::uint64_t tokens, unsigned pieces,
+                         PieceEvent piece_event, std::vector<LaterEvent> tail)
+    : head_(std::move(head)),
+      tokens_(tokens),
+      pieces_(pieces),
+      piece_event_(std::move(piece_event)),
+      tail_(std::move(tail)) {}
+
+std::string EventStream::event(std::size_t i) const {
+  if (i < head_.size()) return head_[i];
+  i -= head_.size();
+  if (i < pieces_) {
+    const auto k = static_cast<unsigned>(i);
+    return piece_event_(text_piece(tokens_, pieces_, k), k);
+  }
+  return tail_.at(i - pieces_)();
+}
+
+std::vector<std::string> EventStream::all() const {
+  std::vector<std::string> out;
+  out.reserve(size());
+  for (std::size_t i = 0; i < size(); ++i) out.push_back(event(i));
+  return out;
+}
+
 std::string whole_answer(Api api, const json& req, const Shape& s) {
   switch (api) {
     case Api::chat:
@@ -269,76 +287,103 @@ std::string whole_answer(Api api, const json& req, const Shape& s) {
   return "{}";
 }
 
-std::vector<std::string> stream_events(Api api, const json& req, const Shape& s) {
+EventStream stream_events(Api api, const json& req, const Shape& s) {
   if (api == Api::messages) return message_events(req, s, s.cached_tokens);
-  std::vector<std::string> out;
-  const auto pieces = split_text(s.completion_tokens, s.chunks);
-  const auto created = now_s();
+  const auto pieces = std::max(1u, s.chunks);
   const auto model = model_of(req);
   if (api == Api::responses) {
     const auto id = new_id("resp_"), msg = new_id("msg_");
-    int seq = 0;
-    out.push_back(sse("response.created", {{"type", "response.created"}, {"sequence_number", seq++},
-                                           {"response", response_object(id, msg, req, s, false)}}));
-    for (const auto& p : pieces)
-      out.push_back(sse("response.output_text.delta", {{"type", "response.output_text.delta"},
-                                                       {"sequence_number", seq++},
-                                                       {"item_id", msg},
-                                                       {"output_index", 0},
-                                                       {"content_index", 0},
-                                                       {"delta", p}}));
-    out.push_back(sse("response.completed", {{"type", "response.completed"}, {"sequence_number", seq++},
-                                             {"response", response_object(id, msg, req, s, true)}}));
-    return out;
+    // Numbered in order: the created event 0, the pieces 1 to `pieces`, the completed event last.
+    std::vector<std::string> head{
+        sse("response.created", {{"type", "response.created"},
+                                 {"sequence_number", 0},
+                                 {"response", response_object(id, msg, req, s, false)}})};
+    auto delta = [msg](const std::string& p, unsigned k) {
+      return sse("response.output_text.delta", {{"type", "response.output_text.delta"},
+                                                {"sequence_number", k + 1},
+                                                {"item_id", msg},
+                                                {"output_index", 0},
+                                                {"content_index", 0},
+                                                {"delta", p}});
+    };
+    const json model_only = {{"model", model}};
+    auto completed = [id, msg, model_only, s, last = std::uint64_t{pieces} + 1] {
+      return sse("response.completed",
+                 {{"type", "response.completed"},
+                  {"sequence_number", last},
+                  {"response", response_object(id, msg, model_only, s, true)}});
+    };
+    return EventStream(std::move(head), s.completion_tokens, pieces, delta, {completed});
   }
   const bool chat = api == Api::chat;
-  const auto id = new_id(chat ? "chatcmpl-" : "cmpl-");
-  auto chunk = [&](json choice) {
+  auto chunk = [chat, id = new_id(chat ? "chatcmpl-" : "cmpl-"), created = now_s(), model,
+                include_usage = s.include_usage](json choice) {
     json c = {{"id", id},
               {"object", chat ? "chat.completion.chunk" : "text_completion"},
               {"created", created},
               {"model", model},
               {"choices", json::array({std::move(choice)})}};
     if (chat) c["system_fingerprint"] = "fp_mock";
-    if (s.include_usage) c["usage"] = nullptr;
-    return sse(c);
+    if (include_usage) c["usage"] = nullptr;
+    return c;
   };
+  std::vector<std::string> head;
   if (chat)
-    out.push_back(chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"logprobs", nullptr},
-                         {"finish_reason", nullptr}}));
+    head.push_back(sse(chunk({{"index", 0},
+                              {"delta", {{"role", "assistant"}, {"content", ""}}},
+                              {"logprobs", nullptr},
+                              {"finish_reason", nullptr}})));
   const bool tool = chat && wants_tool(req, false);
   if (tool) {  // the call's id and name, then its arguments in two pieces
     auto [name, input] = tool_call_of(req, false);
     const auto args = input.dump();
-    out.push_back(chunk({{"index", 0},
-                         {"delta", {{"tool_calls", json::array({{{"index", 0}, {"id", new_id("call_")}, {"type", "function"},
-                                                                 {"function", {{"name", name}, {"arguments", ""}}}}})}}},
-                         {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+    head.push_back(sse(chunk(
+        {{"index", 0},
+         {"delta",
+          {{"tool_calls", json::array({{{"index", 0},
+                                        {"id", new_id("call_")},
+                                        {"type", "function"},
+                                        {"function", {{"name", name}, {"arguments", ""}}}}})}}},
+         {"logprobs", nullptr},
+         {"finish_reason", nullptr}})));
     for (const auto& part : {args.substr(0, args.size() / 2), args.substr(args.size() / 2)})
-      out.push_back(chunk({{"index", 0},
-                           {"delta", {{"tool_calls", json::array({{{"index", 0}, {"function", {{"arguments", part}}}}})}}},
-                           {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+      head.push_back(sse(chunk(
+          {{"index", 0},
+           {"delta",
+            {{"tool_calls", json::array({{{"index", 0}, {"function", {{"arguments", part}}}}})}}},
+           {"logprobs", nullptr},
+           {"finish_reason", nullptr}})));
   }
-  for (const auto& p : pieces) {
-    if (tool) break;
-    out.push_back(chat ? chunk({{"index", 0}, {"delta", {{"content", p}}}, {"logprobs", nullptr},
-                                {"finish_reason", nullptr}})
-                       : chunk({{"index", 0}, {"text", p}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
-  }
-  out.push_back(chat ? chunk({{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr},
-                              {"finish_reason", tool ? "tool_calls" : "stop"}})
-                     : chunk({{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", "stop"}}));
-  if (s.include_usage) {
-    json u = {{"id", id},
-              {"object", chat ? "chat.completion.chunk" : "text_completion"},
-              {"created", created},
-              {"model", model},
-              {"choices", json::array()},
-              {"usage", chat_usage(s)}};
-    out.push_back(sse(u));
-  }
-  out.push_back("data: [DONE]\n\n");
-  return out;
+  auto piece = [chat, chunk](const std::string& p, unsigned) {
+    return sse(
+        chat ? chunk({{"index", 0},
+                      {"delta", {{"content", p}}},
+                      {"logprobs", nullptr},
+                      {"finish_reason", nullptr}})
+             : chunk(
+                   {{"index", 0}, {"text", p}, {"logprobs", nullptr}, {"finish_reason", nullptr}}));
+  };
+  std::vector<EventStream::LaterEvent> tail;
+  tail.push_back([chat, tool, chunk] {
+    return sse(
+        chat ? chunk({{"index", 0},
+                      {"delta", json::object()},
+                      {"logprobs", nullptr},
+                      {"finish_reason", tool ? "tool_calls" : "stop"}})
+             : chunk(
+                   {{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", "stop"}}));
+  });
+  if (s.include_usage)
+    tail.push_back([chunk, s] {
+      auto u = chunk(json::object());
+      u["choices"] = json::array();
+      u.erase("system_fingerprint");
+      u["usage"] = chat_usage(s);
+      return sse(u);
+    });
+  tail.push_back([] { return std::string("data: [DONE]\n\n"); });
+  return EventStream(std::move(head), s.completion_tokens, tool ? 0 : pieces, piece,
+                     std::move(tail));
 }
 
 std::string error_answer(unsigned status, std::string_view message) {
