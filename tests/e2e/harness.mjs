@@ -3,13 +3,18 @@
 // key digests tenants are configured with.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const CORRAL = process.env.CORRAL_BIN;
 export const MOCK = process.env.CORRAL_MOCK_BIN;
 const children = [];
+// The directories startCorral made, removed when the test run exits: it leaves nothing in /tmp.
+const dirs = [];
+process.on('exit', () => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 // Starts a process and resolves with the port from its "listening on HOST:PORT" line.
 export function start(bin, args) {
@@ -35,6 +40,7 @@ export const startMock = (...extra) => start(MOCK, ['--listen', '127.0.0.1:0', '
 // Writes `body(dir)` as corral.yaml in a new directory, starts corral on it, resolves with its port.
 export function startCorral(body) {
   const dir = mkdtempSync(join(tmpdir(), 'corral-e2e-'));
+  dirs.push(dir);
   const config = join(dir, 'corral.yaml');
   writeFileSync(config, body(dir));
   return start(CORRAL, ['--config', config]);

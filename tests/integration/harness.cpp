@@ -1,5 +1,7 @@
 #include "integration/harness.hpp"
 
+#include "temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <hiredis/hiredis.h>
@@ -111,32 +113,8 @@ std::optional<std::string> Process::wait_for_log(const std::string& needle, std:
   return found;
 }
 
-namespace {
-// The directories temp_dir made, removed when the test program exits (after every test's
-// processes are gone): a run of the suite leaves nothing behind in /tmp.
-struct TempDirs {
-  std::mutex mu;
-  std::vector<std::string> made;
-  ~TempDirs() {
-    for (const auto& dir : made) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  }
-};
-TempDirs& temp_dirs() {
-  static TempDirs dirs;
-  return dirs;
-}
-}  // namespace
-
 std::string temp_dir() {
-  std::string tmpl = "/tmp/corral-test-XXXXXX";
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  auto& dirs = temp_dirs();
-  std::lock_guard lock(dirs.mu);
-  dirs.made.push_back(tmpl);
-  return tmpl;
+  return tests::temp_dir("corral-test");
 }
 
 std::uint16_t port_from_log_line(const std::string& line) {

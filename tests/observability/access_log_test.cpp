@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace corral::observability {
 namespace {
 
@@ -183,9 +185,7 @@ TEST(AccessLog, EveryByteThatNeedsEscapingIsFoundWherever) {
 }
 
 std::string temp_path(const std::string& name) {
-  std::string dir = ::testing::TempDir() + "corral-access-XXXXXX";
-  if (!mkdtemp(dir.data())) return {};
-  return dir + "/" + name;
+  return tests::temp_dir("corral-access") + "/" + name;
 }
 
 std::vector<std::string> lines_of(const std::string& path) {

@@ -14,13 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace corral::observability {
 namespace {
 
 std::string temp_path(const std::string& name) {
-  std::string dir = ::testing::TempDir() + "corral-log-XXXXXX";
-  if (!mkdtemp(dir.data())) return {};
-  return dir + "/" + name;
+  return tests::temp_dir("corral-log") + "/" + name;
 }
 
 std::string read_all(const std::string& path) {

@@ -7,12 +7,13 @@
 
 #include "state/state_writer.hpp"
 
+#include "temp_dir.hpp"
+
 namespace corral::state {
 namespace {
 
 std::string temp_path(const std::string& name) {
-  char tmpl[] = "/tmp/corral-state-test-XXXXXX";
-  return std::string(::mkdtemp(tmpl)) + "/" + name;
+  return tests::temp_dir("corral-state-test") + "/" + name;
 }
 
 // A statement through a connection of the test's own (another process would do the same).
