@@ -131,8 +131,8 @@ TEST(MockEvents, AToolCallStreamsItsArgumentsAndNoText) {
   areq["tools"] = json::array(
       {{{"name", "lookup"}, {"input_schema", {{"type", "object"}, {"required", {"city"}}}}}});
   const auto messages = message_events(areq, shape(16, 8), 0);
-  ASSERT_EQ(messages.size(),
-            8u);  // start, ping, block start, two input pieces, block stop, delta, stop
+  // start, ping, block start, the input in two pieces, block stop, delta, stop
+  ASSERT_EQ(messages.size(), 8u);
   std::string input;
   for (std::size_t i = 3; i <= 4; ++i)
     input += data_of(messages.event(i))["delta"]["partial_json"].get<std::string>();
