@@ -73,8 +73,8 @@ std::string base64(const void* data, std::size_t n) {
   return out;
 }
 
-json response_object(const std::string& id, const std::string& msg_id, const json& req, const Shape& s,
-                     bool completed) {
+json response_object(const std::string& id, const std::string& msg_id, const std::string& model,
+                     const Shape& s, bool completed) {
   json output = json::array();
   if (completed)
     output.push_back({{"type", "message"},
@@ -88,7 +88,7 @@ json response_object(const std::string& id, const std::string& msg_id, const jso
           {"object", "response"},
           {"created_at", now_s()},
           {"status", completed ? "completed" : "in_progress"},
-          {"model", model_of(req)},
+          {"model", model},
           {"output", output},
           {"parallel_tool_calls", true},
           {"tool_choice", "auto"},
@@ -280,7 +280,7 @@ std::string whole_answer(Api api, const json& req, const Shape& s) {
           .dump();
     }
     case Api::responses:
-      return response_object(new_id("resp_"), new_id("msg_"), req, s, true).dump();
+      return response_object(new_id("resp_"), new_id("msg_"), model_of(req), s, true).dump();
     case Api::messages:
       return whole_message(req, s, s.cached_tokens);
   }
@@ -297,7 +297,7 @@ EventStream stream_events(Api api, const json& req, const Shape& s) {
     std::vector<std::string> head{
         sse("response.created", {{"type", "response.created"},
                                  {"sequence_number", 0},
-                                 {"response", response_object(id, msg, req, s, false)}})};
+                                 {"response", response_object(id, msg, model, s, false)}})};
     auto delta = [msg](const std::string& p, unsigned k) {
       return sse("response.output_text.delta", {{"type", "response.output_text.delta"},
                                                 {"sequence_number", k + 1},
@@ -306,12 +306,10 @@ EventStream stream_events(Api api, const json& req, const Shape& s) {
                                                 {"content_index", 0},
                                                 {"delta", p}});
     };
-    const json model_only = {{"model", model}};
-    auto completed = [id, msg, model_only, s, last = std::uint64_t{pieces} + 1] {
-      return sse("response.completed",
-                 {{"type", "response.completed"},
-                  {"sequence_number", last},
-                  {"response", response_object(id, msg, model_only, s, true)}});
+    auto completed = [id, msg, model, s, last = std::uint64_t{pieces} + 1] {
+      return sse("response.completed", {{"type", "response.completed"},
+                                        {"sequence_number", last},
+                                        {"response", response_object(id, msg, model, s, true)}});
     };
     return EventStream(std::move(head), s.completion_tokens, pieces, delta, {completed});
   }
