@@ -32,7 +32,7 @@ inline TempDirs& temp_dirs() {
 }
 }  // namespace detail
 
-// A new directory, /tmp/<prefix>-XXXXXX.
+// A new directory, /tmp/<prefix>- and six characters mkdtemp picks.
 inline std::string temp_dir(std::string_view prefix) {
   std::string dir = "/tmp/" + std::string(prefix) + "-XXXXXX";
   if (!mkdtemp(dir.data())) throw std::runtime_error("mkdtemp failed for " + dir);

@@ -6,9 +6,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include <filesystem>
 #include <functional>
-#include <mutex>
 #include <sstream>
 
 #include <fcntl.h>
