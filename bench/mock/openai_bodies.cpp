@@ -166,14 +166,7 @@ std::string new_id(std::string_view prefix) {
   return id;
 }
 
-std::string completion_text(std::uint64_t tokens) {
-  std::string out;
-  for (std::uint64_t i = 0; i < tokens; ++i) {
-    if (i) out.push_back(' ');
-    out += word(i);
-  }
-  return out;
-}
+std::string completion_text(std::uint64_t tokens) { return text_piece(tokens, 1, 0); }
 
 std::string text_piece(std::uint64_t tokens, unsigned parts, unsigned k) {
   parts = std::max(1u, parts);
